@@ -1,0 +1,439 @@
+"""Reading a drawing set: a PDF of any page count, or one raster image as a one-sheet set.
+
+Frames and units used throughout the engine:
+
+* page sizes and word boxes are in **PDF points** (1/72 in) of the page *as displayed*
+  (``/Rotate`` and the crop box applied), **origin top-left, y down**;
+* rasters are ``uint8`` grayscale arrays (0 black, 255 white), row 0 at the top of the
+  displayed page, at a DPI the caller chooses or derived from a pixel budget.
+
+A set is opened lazily: pages are loaded one at a time and released after use, so a 500-page
+set streams and memory stays bounded by the largest single page in use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .errors import (CorruptPdfError, EmptySetError, EncryptedPdfError, MissingFileError,
+                     PageTooLargeError, UnsupportedFileError)
+
+#: The pixel budget: the largest raster the engine will make of one page, in pixels.
+#: A page is refused when it exceeds this at :data:`REFERENCE_DPI` (about 4,400 in²: an ARCH E
+#: 36×48 in sheet is 156 Mpx, a 36×120 in roll 389 Mpx, a 200×200 in page 3,600 Mpx), and
+#: any render request is refused before allocating when it would exceed it.
+MAX_PAGE_PIXELS = 400_000_000
+#: The DPI at which a page must fit :data:`MAX_PAGE_PIXELS` to be accepted.
+REFERENCE_DPI = 300
+#: DPI assumed for a raster image that does not record one.
+DEFAULT_IMAGE_DPI = 150
+
+_IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+}
+_IMAGE_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word and its box: ``bbox`` is (x0, y0, x1, y1) in PDF points of the displayed page,
+    origin top-left, y down. ``confidence`` is 1.0 for a text layer, the recogniser's own
+    score (0..1) for OCR."""
+
+    text: str
+    bbox: tuple[float, float, float, float]
+    confidence: float = 1.0
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+def sniff_kind(path: str) -> str:
+    """Return ``"pdf"`` or an image kind (``png``, ``jpeg``, ``tiff``) from the file's bytes.
+
+    Raises :class:`UnsupportedFileError` when the content is neither, or when it contradicts
+    the file name (a JPEG named ``.pdf`` is refused rather than guessed at: the user should
+    know that the file they sent is not the drawing set they think it is)."""
+    if not os.path.exists(path):
+        raise MissingFileError("no such file", path=path)
+    if os.path.isdir(path):
+        raise UnsupportedFileError("is a folder, not a PDF or image file", path=path)
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    suffix = os.path.splitext(path)[1].lower()
+    if not head:
+        raise UnsupportedFileError("the file is empty (0 bytes)", path=path)
+    kind = None
+    if b"%PDF-" in head:
+        kind = "pdf"
+    else:
+        for magic, name in _IMAGE_MAGIC.items():
+            if head.startswith(magic):
+                kind = name
+                break
+    if kind is None:
+        raise UnsupportedFileError(
+            "not a PDF or a PNG/JPEG/TIFF image (unrecognised content)", path=path)
+    if suffix == ".pdf" and kind != "pdf":
+        raise UnsupportedFileError(
+            f"named .pdf but contains {kind.upper()} image data; rename it to "
+            f".{'jpg' if kind == 'jpeg' else kind} to compare it as a one-sheet set", path=path)
+    if suffix in _IMAGE_SUFFIXES and kind == "pdf":
+        raise UnsupportedFileError(f"named {suffix} but contains a PDF; rename it to .pdf",
+                                   path=path)
+    return kind
+
+
+def dpi_for_budget(width_pt: float, height_pt: float, max_pixels: int) -> float:
+    """The highest DPI at which a page of this size fits in ``max_pixels``."""
+    area_in2 = (width_pt / 72.0) * (height_pt / 72.0)
+    return math.sqrt(max_pixels / area_in2)
+
+
+class Page:
+    """One sheet of a set. Cheap to hold: nothing is rendered until asked for."""
+
+    def __init__(self, drawing_set: "DrawingSet", index: int, width_pt: float, height_pt: float,
+                 rotation: int):
+        self.drawing_set = drawing_set
+        self.index = index  # 0-based
+        self.width_pt = width_pt
+        self.height_pt = height_pt
+        self.rotation = rotation  # the page's /Rotate in degrees (already applied to size/boxes)
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        return (self.width_pt, self.height_pt)
+
+    @property
+    def size_in(self) -> tuple[float, float]:
+        return (self.width_pt / 72.0, self.height_pt / 72.0)
+
+    def words(self) -> list[Word]:
+        """The words of the text layer (empty for images and pages without text)."""
+        return self.drawing_set._words(self.index)
+
+    def render(self, dpi: float | None = None, *, max_pixels: int | None = None,
+               region: Sequence[float] | None = None) -> np.ndarray:
+        """A grayscale raster of the page, or of ``region`` (x0, y0, x1, y1 in PDF points,
+        origin top-left, y down).
+
+        ``dpi`` fixes the resolution; ``max_pixels`` caps it (the DPI is lowered so the raster
+        fits). With neither, 150 DPI. Returns ``uint8`` H×W; the raster's DPI is
+        ``width_px * 72 / region_width_pt``. Requests beyond :data:`MAX_PAGE_PIXELS` raise
+        :class:`PageTooLargeError` before any memory is allocated."""
+        x0, y0, x1, y1 = region if region is not None else (0, 0, self.width_pt, self.height_pt)
+        x0, y0 = max(0.0, x0), max(0.0, y0)
+        x1, y1 = min(self.width_pt, x1), min(self.height_pt, y1)
+        if x1 <= x0 or y1 <= y0:
+            raise ValueError(f"empty region {region} for a page of {self.size_pt} pt")
+        budget = min(max_pixels or MAX_PAGE_PIXELS, MAX_PAGE_PIXELS)
+        fit = dpi_for_budget(x1 - x0, y1 - y0, budget)
+        if dpi is None:
+            dpi = min(150.0, fit) if max_pixels is None else fit
+        elif dpi > fit * 1.0001:
+            if max_pixels is not None:
+                dpi = fit
+            else:
+                px = (x1 - x0) / 72 * dpi * (y1 - y0) / 72 * dpi
+                raise PageTooLargeError(
+                    f"a raster at {dpi:g} DPI would be {px / 1e6:.0f} Mpx, beyond the "
+                    f"{MAX_PAGE_PIXELS / 1e6:.0f} Mpx budget", path=self.drawing_set.path,
+                    page=self.index)
+        return self.drawing_set._render(self.index, dpi, (x0, y0, x1, y1))
+
+    def __repr__(self) -> str:
+        w, h = self.size_in
+        return f"<Page {self.index} {w:.1f}x{h:.1f} in rot={self.rotation}>"
+
+
+class DrawingSet:
+    """An open drawing set. Use as a context manager; pages are read on demand.
+
+    >>> with open_set("examples/drawings/transatomic/M101.pdf") as s:
+    ...     page = s.page(0)
+    """
+
+    kind: str
+
+    def __init__(self, path: str):
+        self.path = path
+
+    # -- the public interface -------------------------------------------------------------
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def page(self, index: int) -> Page:
+        """Page ``index`` (0-based). Raises :class:`PageTooLargeError` for a page beyond the
+        pixel budget at :data:`REFERENCE_DPI`."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"page {index} out of range (the set has {len(self)} pages)")
+        w, h, rot = self._page_geometry(index)
+        px = (w / 72 * REFERENCE_DPI) * (h / 72 * REFERENCE_DPI)
+        if px > MAX_PAGE_PIXELS:
+            raise PageTooLargeError(
+                f"the page is {w / 72:.0f}x{h / 72:.0f} in ({px / 1e6:.0f} Mpx at "
+                f"{REFERENCE_DPI} DPI), beyond the {MAX_PAGE_PIXELS / 1e6:.0f} Mpx budget",
+                path=self.path, page=index)
+        return Page(self, index, w, h, rot)
+
+    def __iter__(self) -> Iterator[Page]:
+        for i in range(len(self)):
+            yield self.page(i)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "DrawingSet":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- for subclasses ---------------------------------------------------------------------
+    def _page_geometry(self, index: int) -> tuple[float, float, int]:
+        raise NotImplementedError
+
+    def _words(self, index: int) -> list[Word]:
+        return []
+
+    def _render(self, index: int, dpi: float, region: tuple[float, float, float, float]
+                ) -> np.ndarray:
+        raise NotImplementedError
+
+
+class PdfSet(DrawingSet):
+    kind = "pdf"
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        import pypdfium2 as pdfium
+
+        self._pdfium = pdfium
+        try:
+            self._doc = pdfium.PdfDocument(path)
+        except pdfium.PdfiumError as exc:
+            code = getattr(exc, "err_code", None)
+            if code == 4:  # FPDF_ERR_PASSWORD
+                raise EncryptedPdfError(
+                    "the PDF is password-protected; export an unprotected copy and try again",
+                    path=path) from None
+            if code == 5:  # FPDF_ERR_SECURITY
+                raise EncryptedPdfError("the PDF uses an unsupported security handler",
+                                        path=path) from None
+            raise CorruptPdfError(f"the PDF cannot be read ({exc})", path=path) from None
+        self._count = len(self._doc)
+        if self._count == 0:
+            self._doc.close()
+            raise EmptySetError("the PDF has no pages", path=path)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        if self._doc is not None:
+            self._doc.close()
+            self._doc = None
+
+    def _load(self, index: int):
+        try:
+            return self._doc[index]
+        except self._pdfium.PdfiumError as exc:
+            raise CorruptPdfError(f"the page cannot be read ({exc})", path=self.path,
+                                  page=index) from None
+
+    def _page_geometry(self, index: int) -> tuple[float, float, int]:
+        page = self._load(index)
+        try:
+            w, h = page.get_size()  # after /Rotate, from the crop box
+            return float(w), float(h), int(page.get_rotation())
+        finally:
+            page.close()
+
+    def _words(self, index: int) -> list[Word]:
+        page = self._load(index)
+        try:
+            return _pdf_words(page)
+        finally:
+            page.close()
+
+    def _render(self, index: int, dpi: float, region: tuple[float, float, float, float]
+                ) -> np.ndarray:
+        page = self._load(index)
+        try:
+            w, h = page.get_size()
+            x0, y0, x1, y1 = region
+            # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
+            crop = (x0, h - y1, w - x1, y0)
+            bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop)
+            arr = bitmap.to_numpy()
+            if arr.ndim == 3:
+                arr = arr[..., 0]
+            out = np.ascontiguousarray(arr)
+            bitmap.close()
+            return out
+        finally:
+            page.close()
+
+
+def _pdf_words(page) -> list[Word]:
+    """Words of a pypdfium2 page with boxes in displayed-page points (top-left, y down)."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        if n <= 0:
+            return []
+        to_display = _page_to_display_matrix(page)
+        chars = []
+        for i in range(n):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            ch = chr(code) if 0 < code < 0x110000 else ""
+            if not ch or ch.isspace() or ch in "\x00\x02\ufffe\uffff":
+                chars.append(None)
+                continue
+            left, bottom, right, top = textpage.get_charbox(i)
+            chars.append((ch, left, bottom, right, top))
+        return _group_words(chars, to_display)
+    finally:
+        textpage.close()
+
+
+def _page_to_display_matrix(page) -> np.ndarray:
+    """2×3 matrix from PDF user space to displayed-page points (top-left, y down), asked of
+    PDFium itself so that /Rotate and the crop box origin are honoured exactly."""
+    import pypdfium2.raw as pdfium_c
+
+    w, h = page.get_size()
+    scale = 64.0  # FPDF_PageToDevice returns integers; work on a 64x device and divide.
+    dev_w, dev_h = int(round(w * scale)), int(round(h * scale))
+    dx, dy = ctypes.c_int(), ctypes.c_int()
+    pts = [(0.0, 0.0), (1000.0, 0.0), (0.0, 1000.0)]
+    crop = page.get_cropbox()
+    src, dst = [], []
+    for px, py in pts:
+        px, py = px + crop[0], py + crop[1]
+        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, dev_w, dev_h, 0, px, py,
+                                   ctypes.byref(dx), ctypes.byref(dy))
+        src.append((px, py, 1.0))
+        dst.append((dx.value / scale, dy.value / scale))
+    m, *_ = np.linalg.lstsq(np.array(src), np.array(dst), rcond=None)
+    return m.T  # 2x3
+
+
+def _group_words(chars: list, m: np.ndarray) -> list[Word]:
+    """Join consecutive characters into words, splitting at spaces, line breaks and gaps.
+
+    ``chars`` holds (ch, left, bottom, right, top) in PDF user space (y up) or None for a
+    separator; grouping happens there, where text runs left to right whatever the page's
+    /Rotate, and each word's box is then mapped by ``m`` to displayed-page points."""
+    words: list[Word] = []
+    cur_text: list[str] = []
+    cur_box: list[float] | None = None
+
+    def flush():
+        nonlocal cur_text, cur_box
+        if cur_text and cur_box is not None:
+            l, b, r, t = cur_box
+            corners = np.array([[l, b, 1], [r, b, 1], [l, t, 1], [r, t, 1]]) @ m.T
+            x0, y0 = corners.min(axis=0)
+            x1, y1 = corners.max(axis=0)
+            words.append(Word("".join(cur_text),
+                              (round(float(x0), 2), round(float(y0), 2),
+                               round(float(x1), 2), round(float(y1), 2))))
+        cur_text, cur_box = [], None
+
+    for c in chars:
+        if c is None:
+            flush()
+            continue
+        ch, left, bottom, right, top = c
+        if cur_box is not None:
+            hgt = max(cur_box[3] - cur_box[1], top - bottom, 1.0)
+            cy_prev = (cur_box[1] + cur_box[3]) / 2
+            cy = (bottom + top) / 2
+            gap = left - cur_box[2]
+            if abs(cy - cy_prev) > 0.6 * hgt or gap > 0.6 * hgt or gap < -2.0 * hgt:
+                flush()
+        cur_text.append(ch)
+        if cur_box is None:
+            cur_box = [left, bottom, right, top]
+        else:
+            cur_box = [min(cur_box[0], left), min(cur_box[1], bottom), max(cur_box[2], right),
+                       max(cur_box[3], top)]
+    flush()
+    return words
+
+
+class ImageSet(DrawingSet):
+    """One raster image (PNG, JPEG, TIFF first frame) as a one-sheet set."""
+
+    def __init__(self, path: str, kind: str):
+        super().__init__(path)
+        self.kind = kind
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = None  # we apply our own budget below, before decoding
+        try:
+            with Image.open(path) as im:
+                self._px = im.size
+                dpi = im.info.get("dpi")
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad files
+            raise CorruptPdfError(f"the {kind.upper()} image cannot be read ({exc})",
+                                  path=path) from None
+        self.dpi = float(dpi[0]) if dpi and dpi[0] and dpi[0] > 1 else float(DEFAULT_IMAGE_DPI)
+        if self._px[0] * self._px[1] > MAX_PAGE_PIXELS:
+            raise PageTooLargeError(
+                f"the image is {self._px[0]}x{self._px[1]} px, beyond the "
+                f"{MAX_PAGE_PIXELS / 1e6:.0f} Mpx budget", path=path, page=0)
+
+    def __len__(self) -> int:
+        return 1
+
+    def _page_geometry(self, index: int) -> tuple[float, float, int]:
+        return self._px[0] * 72.0 / self.dpi, self._px[1] * 72.0 / self.dpi, 0
+
+    def _render(self, index: int, dpi: float, region: tuple[float, float, float, float]
+                ) -> np.ndarray:
+        import cv2
+        from PIL import Image
+
+        try:
+            with Image.open(self.path) as im:
+                im.draft("L", im.size)
+                arr = np.asarray(im.convert("L"))
+        except Exception as exc:  # noqa: BLE001
+            raise CorruptPdfError(f"the image cannot be decoded ({exc})", path=self.path,
+                                  page=0) from None
+        s = self.dpi / 72.0
+        x0, y0, x1, y1 = (int(round(v * s)) for v in region)
+        arr = arr[y0:y1, x0:x1]
+        f = dpi / self.dpi
+        if abs(f - 1.0) > 1e-3:
+            size = (max(1, int(round(arr.shape[1] * f))), max(1, int(round(arr.shape[0] * f))))
+            arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        return np.ascontiguousarray(arr)
+
+
+def open_set(path: str | os.PathLike) -> DrawingSet:
+    """Open a PDF (any page count) or one PNG/JPEG/TIFF image as a drawing set.
+
+    Raises a :class:`~buildtrace.engine.errors.BuildTraceError` subclass with a clear message
+    for a missing file, content that is not a PDF or image, an encrypted or corrupt PDF, a PDF
+    with no pages, or an image beyond the pixel budget."""
+    path = os.fspath(path)
+    kind = sniff_kind(path)
+    if kind == "pdf":
+        return PdfSet(path)
+    return ImageSet(path, kind)
