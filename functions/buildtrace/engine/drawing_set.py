@@ -150,6 +150,9 @@ class Page:
                     f"a raster at {dpi:g} DPI would be {px / 1e6:.0f} Mpx, beyond the "
                     f"{MAX_PAGE_PIXELS / 1e6:.0f} Mpx budget", path=self.drawing_set.path,
                     page=self.index)
+        # Pixel counts round up; step the DPI down until the rounded raster fits the budget.
+        while math.ceil((x1 - x0) / 72 * dpi) * math.ceil((y1 - y0) / 72 * dpi) > budget:
+            dpi *= 0.998
         return self.drawing_set._render(self.index, dpi, (x0, y0, x1, y1))
 
     def __repr__(self) -> str:
@@ -231,6 +234,9 @@ class PdfSet(DrawingSet):
             if code == 5:  # FPDF_ERR_SECURITY
                 raise EncryptedPdfError("the PDF uses an unsupported security handler",
                                         path=path) from None
+            if code == 0 and _declares_no_pages(path):
+                # PDFium refuses a page tree with no pages, reporting "success".
+                raise EmptySetError("the PDF has no pages", path=path) from None
             raise CorruptPdfError(f"the PDF cannot be read ({exc})", path=path) from None
         self._count = len(self._doc)
         if self._count == 0:
@@ -286,6 +292,17 @@ class PdfSet(DrawingSet):
             page.close()
 
 
+def _declares_no_pages(path: str) -> bool:
+    """Does this (unloadable) PDF have a page tree with /Count 0 and no page objects?"""
+    import re
+
+    with open(path, "rb") as fh:
+        data = fh.read(64 * 1024 * 1024)
+    return (re.search(rb"/Type\s*/Pages\b", data) is not None
+            and re.search(rb"/Count\s+0\b", data) is not None
+            and re.search(rb"/Type\s*/Page(?![s\w])", data) is None)
+
+
 def _pdf_words(page) -> list[Word]:
     """Words of a pypdfium2 page with boxes in displayed-page points (top-left, y down)."""
     import pypdfium2.raw as pdfium_c
@@ -303,7 +320,7 @@ def _pdf_words(page) -> list[Word]:
             if not ch or ch.isspace() or ch in "\x00\x02\ufffe\uffff":
                 chars.append(None)
                 continue
-            left, bottom, right, top = textpage.get_charbox(i)
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
             chars.append((ch, left, bottom, right, top))
         return _group_words(chars, to_display)
     finally:

@@ -55,7 +55,8 @@ _NOT_A_TITLE = re.compile(
     r"\b(?:INC|LLC|LTD|CORP|CORPORATION|ENTERPRISES|ARCHITECTS?|ENGINEERS|CONSTRUCTORS|"
     r"ASSOCIATES|COMPANY|CONSULTANTS?|APPROVED|CHECKED|DRAWN|DESIGNED|SCALE|DATE|REV|"
     r"REVISION|REVISIONS|PROJECT|JOB|SEAL|STAMP|ISSUED?|NOT FOR|PRELIMINARY|COPYRIGHT|"
-    r"CONTROL|REVIEW)\b|ENGINEER|CHIEF|APPROVED|WORK\s*ORDER|DRAWING\s*NO", re.IGNORECASE)
+    r"CONTROL|REVIEW)\b|ENGINEER|CHIEF|APPROVED|WORK\s*ORDER|DRAWING\s*NO"
+    r"|縮\s*尺|日\s*付|設\s*計|担\s*当|管\s*理|備\s*考|工\s*事\s*名", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 
 
@@ -144,6 +145,10 @@ def identify_from_words(page_index: int, words: Sequence[Word], width_pt: float,
     median_h = statistics.median(w.height for w in zone_words) or 1.0
     labels = _find(phrases, _NUMBER_LABEL)
     cands = _candidates(phrases, labels, median_h, width_pt, height_pt)
+    if labels and cands and not any(c.anchored for c in cands):
+        # The title block has a "Drawing No" field and nothing readable is in it: a number
+        # elsewhere in the zone is a drawing label ("LIQUID N2"), not this sheet's number.
+        cands = []
     if not cands:
         title = _title(phrases, None, width_pt, height_pt)
         return SheetIdentity(page_index, None, None, title, "none", 0.0,
@@ -231,14 +236,15 @@ def _find(phrases: Sequence[_Phrase], pattern: re.Pattern) -> list[tuple[float, 
     return found
 
 
-def _anchored(box, labels) -> bool:
-    """Is ``box`` under a label (within a few label heights) or right of it on its line?"""
+def _anchored(box, labels, reach: float = 1.5) -> bool:
+    """Is ``box`` under a label (within a few label heights, and horizontally within
+    ``reach`` label widths) or right of it on its line?"""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     for lb in labels:
         lh = max(lb[3] - lb[1], 1.0)
         lw = lb[2] - lb[0]
-        below = (lb[3] - lh * 0.2 <= box[1] and box[1] - lb[3] <= 4.5 * lh
-                 and lb[0] - 1.5 * lw <= cx <= lb[2] + 1.5 * lw)
+        below = (cy > lb[3] + 0.5 * lh and box[1] - lb[3] <= 4.5 * lh
+                 and lb[0] - reach * lw <= cx <= lb[2] + reach * lw)
         beside = (abs(cy - (lb[1] + lb[3]) / 2) <= 1.0 * lh
                   and 0 <= box[0] - lb[2] <= 8 * lh)
         if below or beside:
@@ -313,20 +319,20 @@ def _title(phrases, best: _Candidate | None, width_pt, height_pt) -> str | None:
     labels = _find(phrases, _TITLE_LABEL)
     pool = [ph for ph in phrases if _title_like(ph, best)]
     if labels:
-        under = [ph for ph in pool if _anchored(ph.bbox, labels)]
+        under = [ph for ph in pool if _anchored(ph.bbox, labels, reach=4.0)]
         if under:
             under.sort(key=lambda p: (p.bbox[1], p.bbox[0]))
             return _clean(" ".join(p.text for p in under[:3]))
     if best is not None:
-        # Stay near the number: within 12 in (864 pt) of it.
+        # Stay in the number's title block: within 6 in across and 4 in up/down (points).
         bx, by = (best.bbox[0] + best.bbox[2]) / 2, (best.bbox[1] + best.bbox[3]) / 2
-        pool = [ph for ph in pool if abs((ph.bbox[0] + ph.bbox[2]) / 2 - bx) < 864
-                and abs((ph.bbox[1] + ph.bbox[3]) / 2 - by) < 864]
+        pool = [ph for ph in pool if abs((ph.bbox[0] + ph.bbox[2]) / 2 - bx) < 432
+                and abs((ph.bbox[1] + ph.bbox[3]) / 2 - by) < 288]
     pool = [ph for ph in pool if _zone_of(ph.bbox, width_pt, height_pt) in ("corner", "right")]
     if not pool:
         return None
     # Titles are the tall, wordy text of the title block: rank by height, favouring length.
-    top = max(pool, key=lambda p: p.height * (1 + 0.1 * min(30, _letters(p.text))))
+    top = max(pool, key=lambda p: p.height * (1 + 0.1 * min(20, _letters(p.text))))
     group = [top]
     for ph in sorted(pool, key=lambda p: abs(p.bbox[1] - top.bbox[1])):
         if ph is top or ph.height < 0.75 * top.height:
@@ -353,9 +359,10 @@ def _letters(text: str) -> int:
 def _title_like(ph: _Phrase, best: _Candidate | None) -> bool:
     text = ph.text
     letters = _letters(text)
-    if letters < 4 or letters < 0.7 * len(text.replace(" ", "")):
+    cjk = bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))  # 配置図 is a full title
+    if letters < (2 if cjk else 4) or letters < 0.7 * len(text.replace(" ", "")):
         return False
-    if sum(len(w.text) >= 3 for w in ph.words) == 0:
+    if not cjk and sum(len(w.text) >= 3 for w in ph.words) == 0:
         return False
     if _NOT_A_TITLE.search(text) or _DATE.search(text):
         return False

@@ -26,12 +26,15 @@ import numpy as np
 from .errors import PairingError
 from .identify import SheetIdentity
 
-#: Minimum title similarity (0..1, difflib ratio on normalised titles) to pair by title.
-TITLE_MATCH_MIN = 0.82
+#: Minimum title similarity (0..1, difflib ratio on normalised titles) to pair by title. High,
+#: because titles in a set share long phrases ("PROCESS FLOW DIAGRAM ... SYSTEM").
+TITLE_MATCH_MIN = 0.92
 #: Minimum thumbnail correlation to pair by visual similarity, and the lead it must have
 #: over the next-best candidate on either side.
 VISUAL_MATCH_MIN = 0.55
 VISUAL_MARGIN = 0.08
+#: Both numbers must be read at least this surely for a pair to be called renumbered.
+RENUMBER_MIN_CONFIDENCE = 0.5
 
 
 @dataclass
@@ -44,17 +47,20 @@ class SheetPair:
     new_number: str | None
     method: str  # user | number | title | visual
     confidence: float
-
-    @property
-    def renumbered(self) -> bool:
-        return bool(self.old_number and self.new_number and self.old_number != self.new_number
-                    and _key(self.old_number) != _key(self.new_number))
+    renumbered: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["confidence"] = round(self.confidence, 3)
-        d["renumbered"] = self.renumbered
         return d
+
+
+def _pair(o: SheetIdentity, n: SheetIdentity, method: str, confidence: float) -> SheetPair:
+    """A pair; renumbered when both numbers were read with some confidence and differ (a
+    number guessed at low confidence is no evidence of renumbering)."""
+    renumbered = bool(o.key and n.key and o.key != n.key
+                      and min(o.confidence, n.confidence) >= RENUMBER_MIN_CONFIDENCE)
+    return SheetPair(o.page, n.page, o.number, n.number, method, confidence, renumbered)
 
 
 @dataclass
@@ -75,10 +81,6 @@ class Pairing:
                                 "old_number": p.old_number, "new_number": p.new_number}
                                for p in self.renumbered],
                 "notes": self.notes}
-
-
-def _key(number: str) -> str:
-    return re.sub(r"[\s\-._]", "", number.upper())
 
 
 def _norm_title(title: str | None) -> str:
@@ -122,7 +124,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
             raise PairingError(f"--pair {o}:{n}: a page is paired twice")
         used_old.add(o)
         used_new.add(n)
-        pairs.append(SheetPair(o, n, old_by_page[o].number, new_by_page[n].number, "user", 1.0))
+        pairs.append(_pair(old_by_page[o], new_by_page[n], "user", 1.0))
 
     # 2. By number: keys unique on both sides pair directly; duplicates pair by title.
     old_keys: dict[str, list[SheetIdentity]] = defaultdict(list)
@@ -142,7 +144,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                  if len(os_) > 1 or len(ns_) > 1 else 1.0):
             conf = min(o.confidence, n.confidence)
             conf = 0.5 + 0.5 * conf if sim >= 0.5 else 0.4 * conf
-            pairs.append(SheetPair(o.page, n.page, o.number, n.number, "number", conf))
+            pairs.append(_pair(o, n, "number", conf))
             used_old.add(o.page)
             used_new.add(n.page)
 
@@ -152,8 +154,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
     for o, n, sim in _mutual_best(rest_old, rest_new,
                                   lambda a, b: title_similarity(a.title, b.title),
                                   TITLE_MATCH_MIN, 0.03):
-        pairs.append(SheetPair(o.page, n.page, o.number, n.number, "title",
-                               min(0.9, sim * 0.9)))
+        pairs.append(_pair(o, n, "title", min(0.9, sim * 0.9)))
         used_old.add(o.page)
         used_new.add(n.page)
 
@@ -168,8 +169,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                           lambda a, b: fingerprint_similarity(fo[a.page],
                                                                               fn[b.page]),
                                           VISUAL_MATCH_MIN, VISUAL_MARGIN):
-                pairs.append(SheetPair(o.page, n.page, o.number, n.number, "visual",
-                                       min(0.85, sim)))
+                pairs.append(_pair(o, n, "visual", min(0.85, sim)))
                 used_old.add(o.page)
                 used_new.add(n.page)
 

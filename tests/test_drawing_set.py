@@ -1,0 +1,123 @@
+"""Reading sets: sizes, /Rotate, words in top-left points, rasters, images, streaming."""
+
+import resource
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from buildtrace.engine.drawing_set import (MAX_PAGE_PIXELS, Word, dpi_for_budget, open_set)
+from buildtrace.engine.errors import PageTooLargeError
+from conftest import JP_HOUSE, TRANSATOMIC
+
+
+def test_pdf_page_size_words_and_raster():
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        assert len(s) == 1
+        page = s.page(0)
+        assert page.size_in == pytest.approx((34.0, 22.0))
+        words = page.words()
+        order = [w for w in words if w.text == "3264"]
+        assert len(order) == 1
+        x0, y0, x1, y1 = order[0].bbox
+        # the work order number sits in the title block, bottom right (top-left origin)
+        assert 0.8 < x0 / page.width_pt < 0.95 and 0.9 < y0 / page.height_pt < 1.0
+        img = page.render(dpi=50)
+        assert img.dtype == np.uint8 and img.shape == (1100, 1700)
+        crop = page.render(dpi=150, region=(x0, y0, x1, y1))
+        assert (crop < 128).mean() > 0.05, "the word's box must cover its printed ink"
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotate_is_honoured_for_size_words_and_raster(tmp_path, rotation):
+    pdf = pdfium.PdfDocument(str(TRANSATOMIC / "M101.pdf"))
+    pdf[0].set_rotation(rotation)
+    path = tmp_path / f"rot{rotation}.pdf"
+    pdf.save(str(path))
+    with open_set(TRANSATOMIC / "M101.pdf") as s0, open_set(path) as s:
+        base, page = s0.page(0), s.page(0)
+        expect = base.size_pt if rotation == 180 else base.size_pt[::-1]
+        assert page.size_pt == pytest.approx(expect)
+        assert page.rotation == rotation
+        w0 = next(w for w in base.words() if w.text == "3264")
+        w = next(w for w in page.words() if w.text == "3264")
+        ink0 = (base.render(dpi=150, region=w0.bbox) < 128).mean()
+        ink = (page.render(dpi=150, region=w.bbox) < 128).mean()
+        assert ink == pytest.approx(ink0, abs=0.02)
+        full = page.render(dpi=20)
+        assert full.shape[1] > full.shape[0] if rotation == 180 else full.shape[0] > full.shape[1]
+
+
+def test_mixed_page_sizes(tmp_path):
+    from buildtrace.synth import merge_pdfs
+
+    path = merge_pdfs([TRANSATOMIC / "M101.pdf", JP_HOUSE / "site-plan.pdf"], tmp_path / "m.pdf")
+    with open_set(path) as s:
+        sizes = [p.size_in for p in s]
+    assert sizes[0] == pytest.approx((34, 22))
+    assert sizes[1] == pytest.approx((16.54, 11.69), abs=0.01)  # A3 landscape
+
+
+def test_vector_text_layer_words():
+    with open_set(JP_HOUSE / "site-plan.pdf") as s:
+        words = s.page(0).words()
+    texts = {w.text for w in words}
+    assert "配置図" in texts and "1/100" in texts
+    assert all(isinstance(w, Word) and w.bbox[2] > w.bbox[0] for w in words)
+
+
+def test_render_within_a_pixel_budget():
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        img = s.page(0).render(max_pixels=1_000_000)
+    assert img.size <= 1_000_000 and img.size > 900_000
+
+
+def test_render_beyond_the_budget_is_refused_before_allocating():
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        dpi = dpi_for_budget(34 * 72, 22 * 72, MAX_PAGE_PIXELS) * 1.5
+        with pytest.raises(PageTooLargeError):
+            s.page(0).render(dpi=dpi)
+
+
+def test_image_is_a_one_sheet_set(tmp_path):
+    from PIL import Image
+
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        raster = s.page(0).render(dpi=100)
+    path = tmp_path / "scan.png"
+    Image.fromarray(raster).save(path, dpi=(100, 100))
+    with open_set(path) as s:
+        assert len(s) == 1 and s.kind == "png"
+        page = s.page(0)
+        assert page.size_in == pytest.approx((34, 22), abs=0.02)
+        assert page.words() == []
+        half = page.render(dpi=50)
+        assert half.shape == (1100, 1700)
+
+
+def test_a_500_page_set_streams_in_bounded_memory(tmp_path):
+    """Walking 500 pages (words and a raster each) must not grow memory with the page count."""
+    from buildtrace.synth import write_text
+
+    pdf = pdfium.PdfDocument.new()
+    for i in range(500):
+        pdf.new_page(34 * 72, 22 * 72).close()
+        write_text(pdf, i, f"M-{i:03d}", (2200, 1530), 14)
+    path = tmp_path / "big.pdf"
+    pdf.save(str(path))
+    pdf.close()
+
+    def rss_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with open_set(path) as s:
+        assert len(s) == 500
+        for page in list(s)[:50]:
+            page.words(), page.render(dpi=100)
+        after_50 = rss_mb()
+        for page in s:
+            assert page.words()[0].text.startswith("M-")
+            page.render(dpi=100)
+        after_500 = rss_mb()
+    # one 100-DPI raster is 7.5 MB; 500 held at once would be 3.7 GB
+    assert after_500 - after_50 < 100
