@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-ocr clean
 
 setup: $(STAMP)
 	@:
@@ -29,3 +29,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+# Compare OCR engines on the Transatomic title blocks (tesseract needs Debian's tesseract-ocr).
+bench-ocr: setup
+	@$(PY) -m benchmarks.ocr_engines
