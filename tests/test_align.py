@@ -1,0 +1,74 @@
+"""Alignment of a sheet with a re-scanned copy of itself: known transform, error in points."""
+
+import cv2
+import numpy as np
+import pytest
+
+from buildtrace.engine.align import align_rasters
+from buildtrace.engine.drawing_set import open_set
+from conftest import JP_HOUSE, TRANSATOMIC
+
+
+def _rescan(old, old_dpi, page_pt, deg, scale, shift_pt, turn, new_dpi, seed):
+    """Apply a known transform (in points) to a raster, as a re-scan would, with noise.
+    Returns the new raster and the true 2×3 matrix old points → new points."""
+    w, h = page_pt
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, scale)
+    m[:, 2] += shift_pt
+    m3 = np.vstack([m, [0, 0, 1]])
+    new_w, new_h = w, h
+    if turn == 180:
+        m3 = np.array([[-1, 0, w], [0, -1, h], [0, 0, 1]]) @ m3
+    elif turn == 90:
+        m3 = np.array([[0, -1, h], [1, 0, 0], [0, 0, 1]]) @ m3
+        new_w, new_h = h, w
+    m_true = m3[:2]
+    m_px = np.diag([new_dpi / 72] * 2) @ m_true @ np.diag([72 / old_dpi, 72 / old_dpi, 1])
+    size = (int(new_w / 72 * new_dpi), int(new_h / 72 * new_dpi))
+    new = cv2.warpAffine(old, m_px, size, flags=cv2.INTER_AREA, borderValue=255)
+    noise = np.random.default_rng(seed).normal(0, 12, new.shape)
+    return np.clip(new + noise, 0, 255).astype(np.uint8), m_true
+
+
+def _max_error_pt(m_est, m_true, page_pt):
+    w, h = page_pt
+    grid = np.array([[x, y, 1] for x in np.linspace(0, w, 7) for y in np.linspace(0, h, 7)])
+    return float(np.abs(grid @ m_est.T - grid @ m_true.T).max())
+
+
+@pytest.mark.parametrize("sheet", [TRANSATOMIC / "M101.pdf", TRANSATOMIC / "M205.pdf",
+                                   JP_HOUSE / "floor-plans.pdf"])
+@pytest.mark.parametrize("deg,scale,shift,turn", [
+    (0.0, 1.0, (2.5, -1.5), 0),       # a re-plot shifted by a few points
+    (1.0, 1.01, (20, -15), 0),        # re-scan: 1°, 1 % scale
+    (-0.8, 0.985, (-30, 12), 0),
+    (0.4, 1.0, (5, 5), 180),          # fed upside down
+    (0.0, 1.0, (0, 0), 90),           # turned a quarter
+])
+def test_alignment_error_is_under_one_point_across_the_sheet(sheet, deg, scale, shift, turn):
+    with open_set(sheet) as s:
+        page = s.page(0)
+        old = page.render(dpi=150)
+        size = page.size_pt
+    seed = int(abs(deg * 100) + turn + scale * 10)
+    new, m_true = _rescan(old, 150, size, deg, scale, shift, turn, 120, seed)
+    a = align_rasters(old, 150, new, 120)
+    assert a.ok, a.notes
+    assert a.confidence >= 0.8
+    assert _max_error_pt(a.matrix, m_true, size) <= 1.0
+
+
+def test_a_blank_page_cannot_be_aligned():
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        old = s.page(0).render(dpi=100)
+    a = align_rasters(old, 100, np.full((2200, 3400), 255, np.uint8), 100)
+    assert not a.ok and a.confidence == 0.0
+
+
+def test_unrelated_content_cannot_be_aligned():
+    rng = np.random.default_rng(3)
+    noise = (rng.random((1100, 1700)) > 0.5).astype(np.uint8) * 255
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        old = s.page(0).render(dpi=50)
+    a = align_rasters(old, 50, noise, 50)
+    assert not a.ok
