@@ -116,7 +116,6 @@ def test_bad_input_in_pair_names_the_file(bad_files, cli_env):
 
 
 def test_image_set_by_cli(tmp_path, cli_env):
-    from PIL import Image
 
     with pdfium.PdfDocument(str(JP_HOUSE / "site-plan.pdf")) as pdf:
         img = pdf[0].render(scale=150 / 72, grayscale=True).to_pil()

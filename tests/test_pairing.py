@@ -11,7 +11,7 @@ from buildtrace.engine.identify import identify_page, identify_set
 from buildtrace.engine.pairing import (FINGERPRINT_DPI, pair_sheets, title_similarity,
                                        visual_fingerprint)
 from buildtrace.synth import cover_box, merge_pdfs, renumber
-from conftest import TRANSATOMIC, transatomic_truth
+from conftest import transatomic_truth
 
 
 def _identify(path):
