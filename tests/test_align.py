@@ -6,6 +6,7 @@ import pytest
 
 from buildtrace.engine.align import align_rasters
 from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.geometry import points_to_pixels
 from conftest import JP_HOUSE, TRANSATOMIC
 
 
@@ -23,7 +24,7 @@ def _rescan(old, old_dpi, page_pt, deg, scale, shift_pt, turn, new_dpi, seed):
         m3 = np.array([[0, -1, h], [1, 0, 0], [0, 0, 1]]) @ m3
         new_w, new_h = h, w
     m_true = m3[:2]
-    m_px = np.diag([new_dpi / 72] * 2) @ m_true @ np.diag([72 / old_dpi, 72 / old_dpi, 1])
+    m_px = points_to_pixels(m_true, old_dpi, new_dpi)
     size = (int(new_w / 72 * new_dpi), int(new_h / 72 * new_dpi))
     new = cv2.warpAffine(old, m_px, size, flags=cv2.INTER_AREA, borderValue=255)
     noise = np.random.default_rng(seed).normal(0, 12, new.shape)

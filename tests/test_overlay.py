@@ -5,6 +5,7 @@ import numpy as np
 
 from buildtrace.engine.align import align_rasters
 from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.geometry import points_to_pixels
 from buildtrace.engine.overlay import (ADDED_RGB, REMOVED_RGB, compare_ink, render_overlay,
                                        warp_old_to_new)
 from conftest import TRANSATOMIC
@@ -48,7 +49,7 @@ def test_erasure_and_addition_are_found_where_they_are():
 def test_aligned_rescan_overlay_is_nearly_all_unchanged():
     old = _sheet()
     m_true = cv2.getRotationMatrix2D((1224, 792), 0.8, 1.01)  # points
-    m_px = np.diag([DPI / 72] * 2) @ m_true @ np.diag([72 / DPI, 72 / DPI, 1])
+    m_px = points_to_pixels(m_true, DPI, DPI)
     new = cv2.warpAffine(old, m_px, old.shape[::-1], flags=cv2.INTER_AREA, borderValue=255)
     a = align_rasters(old, DPI, new, DPI)
     assert a.ok

@@ -8,8 +8,7 @@ import pytest
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.errors import PairingError
 from buildtrace.engine.identify import identify_page, identify_set
-from buildtrace.engine.pairing import (FINGERPRINT_DPI, pair_sheets, title_similarity,
-                                       visual_fingerprint)
+from buildtrace.engine.pairing import page_fingerprint, pair_sheets, title_similarity
 from buildtrace.synth import cover_box, merge_pdfs, renumber
 from conftest import transatomic_truth
 
@@ -23,7 +22,7 @@ def _identify(path):
 
 def _fingerprints(old_path, new_path):
     sets = {"old": open_set(old_path), "new": open_set(new_path)}
-    return lambda side, page: visual_fingerprint(sets[side].page(page).render(dpi=FINGERPRINT_DPI))
+    return lambda side, page: page_fingerprint(sets[side].page(page))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from .engine.errors import (BuildTraceError, CorruptPdfError, EmptySetError, Enc
                             UnsupportedFileError)
 from .engine.identify import HIGH_CONFIDENCE, SheetIdentity, identify_set
 from .engine.ocr import default_recognizer
-from .engine.pairing import FINGERPRINT_DPI, pair_sheets, visual_fingerprint
+from .engine.pairing import page_fingerprint, pair_sheets
 
 EXIT_CODES = {
     0: "success",
@@ -116,7 +116,7 @@ def cmd_pair(args) -> int:
                 "new": stack.enter_context(open_set(args.new))}
 
         def thumbnails(side: str, page: int):
-            return visual_fingerprint(sets[side].page(page).render(dpi=FINGERPRINT_DPI))
+            return page_fingerprint(sets[side].page(page))
 
         result = pair_sheets(old, new, explicit=explicit, thumbnails=thumbnails)
     old_by, new_by = {s.page: s for s in old}, {s.page: s for s in new}

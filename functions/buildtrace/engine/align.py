@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from .geometry import homogeneous, pixels_to_points, points_to_pixels
+
 #: Long side, in pixels, of the images the coarse alignment works on.
 COARSE_PX = 1600
 #: Resolution of the local refinement.
@@ -44,14 +46,6 @@ class Alignment:
                 "confidence": round(self.confidence, 3), "method": self.method, "ok": self.ok,
                 "residual_pt": None if self.residual_pt is None else round(self.residual_pt, 3),
                 "notes": self.notes}
-
-
-def _scale_matrix(s: float) -> np.ndarray:
-    return np.array([[s, 0, 0], [0, s, 0], [0, 0, 1]], dtype=float)
-
-
-def _h(m: np.ndarray) -> np.ndarray:
-    return np.vstack([m, [0, 0, 1]])
 
 
 def coarse_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -118,7 +112,7 @@ def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dp
     inl = inl.ravel().astype(bool)
     pred = (np.hstack([src, np.ones((len(src), 1), np.float32)]) @ corr.T)
     resid = float(np.sqrt(np.mean(np.sum((pred[inl] - dst[inl]) ** 2, axis=1))))
-    m = (_h(corr) @ _h(m_px))[:2]
+    m = (homogeneous(corr) @ homogeneous(m_px))[:2]
     return m, resid, int(inl.sum()), len(pts_new)
 
 
@@ -137,24 +131,19 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     if coarse is None:
         return Alignment(ident, 0.0, "none", False, notes=["too few matching features"])
     m_small, n_inliers = coarse
-    # old points -> old small px -> new small px -> new points
-    pt_to_old_small = _scale_matrix(old_dpi / 72 * cs_o)
-    new_small_to_pt = _scale_matrix(72 / (new_dpi * cs_n))
-    m_pt = (new_small_to_pt @ _h(m_small) @ pt_to_old_small)[:2]
+    m_pt = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
 
     fs_o = min(1.0, FINE_DPI / old_dpi)
     fs_n = min(1.0, FINE_DPI / new_dpi)
     fine_o = cv2.resize(old, None, fx=fs_o, fy=fs_o, interpolation=cv2.INTER_AREA)
     fine_n = cv2.resize(new, None, fx=fs_n, fy=fs_n, interpolation=cv2.INTER_AREA)
     fo_dpi, fn_dpi = old_dpi * fs_o, new_dpi * fs_n
-    to_fine_o = _scale_matrix(fo_dpi / 72)
-    from_fine_n = _scale_matrix(72 / fn_dpi)
-    m_fine = (_scale_matrix(fn_dpi / 72) @ _h(m_pt) @ np.linalg.inv(to_fine_o))[:2]
+    m_fine = points_to_pixels(m_pt, fo_dpi, fn_dpi)
     m_fine2, resid_px, inl, total = refine(fine_o, fine_n, m_fine, fn_dpi)
     if inl < 6 or total == 0:
         return Alignment(m_pt, 0.2, "orb-coarse", False, None,
                          [f"refinement found {inl} agreeing patches of {total}"])
-    m_final = (from_fine_n @ _h(m_fine2) @ to_fine_o)[:2]
+    m_final = pixels_to_points(m_fine2, fo_dpi, fn_dpi)
     resid_pt = resid_px * 72 / fn_dpi
     share = inl / total
     conf = max(0.0, min(0.99, share * (1.0 - min(1.0, resid_pt / (2 * INLIER_TOL_PT)))))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .geometry import points_to_pixels
+
 #: Ink within this distance (points; 0.75 pt ≈ 0.26 mm) of ink on the other sheet is unchanged.
 DEFAULT_TOLERANCE_PT = 0.75
 #: Gray level below which a pixel is ink (0 black, 255 white).
@@ -42,9 +44,7 @@ def warp_old_to_new(old: np.ndarray, old_dpi: float, matrix_pt: np.ndarray,
                     new_shape: tuple[int, int], new_dpi: float) -> np.ndarray:
     """Resample the old raster into the new sheet's pixel grid. ``matrix_pt`` maps old-sheet
     points to new-sheet points (2×3, top-left origin, y down)."""
-    s_old = np.diag([72.0 / old_dpi, 72.0 / old_dpi, 1.0])
-    s_new = np.diag([new_dpi / 72.0, new_dpi / 72.0, 1.0])
-    m_px = (s_new @ np.vstack([matrix_pt, [0, 0, 1]]) @ s_old)[:2]
+    m_px = points_to_pixels(matrix_pt, old_dpi, new_dpi)
     h, w = new_shape
     return cv2.warpAffine(old, m_px, (w, h), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=255)

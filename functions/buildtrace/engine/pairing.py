@@ -113,6 +113,11 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
     used_old: set[int] = set()
     used_new: set[int] = set()
 
+    def accept(o: SheetIdentity, n: SheetIdentity, method: str, confidence: float) -> None:
+        pairs.append(_pair(o, n, method, confidence))
+        used_old.add(o.page)
+        used_new.add(n.page)
+
     for o, n in explicit:
         if o not in old_by_page:
             raise PairingError(f"--pair {o}:{n}: the old set has no page {o} "
@@ -122,9 +127,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                f"(pages are 0-based, 0..{len(new) - 1})")
         if o in used_old or n in used_new:
             raise PairingError(f"--pair {o}:{n}: a page is paired twice")
-        used_old.add(o)
-        used_new.add(n)
-        pairs.append(_pair(old_by_page[o], new_by_page[n], "user", 1.0))
+        accept(old_by_page[o], new_by_page[n], "user", 1.0)
 
     # 2. By number: keys unique on both sides pair directly; duplicates pair by title.
     old_keys: dict[str, list[SheetIdentity]] = defaultdict(list)
@@ -144,9 +147,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                  if len(os_) > 1 or len(ns_) > 1 else 1.0):
             conf = min(o.confidence, n.confidence)
             conf = 0.5 + 0.5 * conf if sim >= 0.5 else 0.4 * conf
-            pairs.append(_pair(o, n, "number", conf))
-            used_old.add(o.page)
-            used_new.add(n.page)
+            accept(o, n, "number", conf)
 
     # 3. By title, for what is left.
     rest_old = [s for s in old if s.page not in used_old]
@@ -154,9 +155,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
     for o, n, sim in _mutual_best(rest_old, rest_new,
                                   lambda a, b: title_similarity(a.title, b.title),
                                   TITLE_MATCH_MIN, 0.03):
-        pairs.append(_pair(o, n, "title", min(0.9, sim * 0.9)))
-        used_old.add(o.page)
-        used_new.add(n.page)
+        accept(o, n, "title", min(0.9, sim * 0.9))
 
     # 4. By look, for what is still left.
     if thumbnails is not None:
@@ -169,9 +168,7 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                           lambda a, b: fingerprint_similarity(fo[a.page],
                                                                               fn[b.page]),
                                           VISUAL_MATCH_MIN, VISUAL_MARGIN):
-                pairs.append(_pair(o, n, "visual", min(0.85, sim)))
-                used_old.add(o.page)
-                used_new.add(n.page)
+                accept(o, n, "visual", min(0.85, sim))
 
     pairs.sort(key=lambda p: p.new_page)
     removed = sorted(s.page for s in old if s.page not in used_old)
@@ -237,6 +234,11 @@ def visual_fingerprint(raster: np.ndarray) -> np.ndarray:
     ink -= ink.mean()
     norm = float(np.linalg.norm(ink))
     return ink / norm if norm > 1e-9 else ink
+
+
+def page_fingerprint(page) -> np.ndarray:
+    """The :func:`visual_fingerprint` of a :class:`~buildtrace.engine.drawing_set.Page`."""
+    return visual_fingerprint(page.render(dpi=FINGERPRINT_DPI))
 
 
 def fingerprint_similarity(a: np.ndarray, b: np.ndarray) -> float:
