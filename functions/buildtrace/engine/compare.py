@@ -1,0 +1,233 @@
+"""Comparing one sheet pair: align, overlay in strips, change regions, text changes, summary.
+
+Memory is bounded by the strip, not the sheet: the overlay is made :data:`STRIP_ROWS` rows
+at a time (each strip rendered from the PDF, the old sheet's matching region rendered and
+warped into it), written to a streaming PNG and a Deep Zoom pyramid, and summarised into
+one-cell-per-point change maps from which regions are found.
+
+Everything returned is in PDF points of the new sheet, origin top-left, y down; ``matrix``
+maps old-sheet points to new-sheet points.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .align import align_rasters
+from .drawing_set import Page
+from .geometry import homogeneous, points_to_pixels
+from .identify import SheetIdentity
+from .image_writers import DeepZoomWriter, PngStreamWriter
+from .overlay import DEFAULT_TOLERANCE_PT, compare_ink, render_overlay
+from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
+                      find_regions)
+from .summary import sheet_summary
+from .text_diff import diff_words, map_words
+from .titleblock import find_title_block
+
+#: DPI of the rasters the alignment works on (it reduces further for its coarse step).
+ALIGN_DPI = 100.0
+#: Overlay rows made at a time.
+STRIP_ROWS = 1024
+#: DPI of the old/new crops saved for each change region.
+CROP_DPI = 100.0
+#: Margin around a change region in its crops (points).
+CROP_PAD_PT = 18.0
+#: Preview image width (px) for the report page and the PDF.
+PREVIEW_PX = 2000
+
+
+@dataclass
+class PairOptions:
+    dpi: float = 150.0
+    tolerance_pt: float = DEFAULT_TOLERANCE_PT
+    ignore: tuple = ()  # boxes in new-sheet points
+    tiles: bool = True
+
+
+def old_region_in_new_frame(old_page: Page, matrix: np.ndarray, region_new: tuple,
+                            dpi: float, shape: tuple[int, int]) -> np.ndarray:
+    """The old sheet, aligned, over ``region_new`` (new-sheet points) at ``dpi``: a raster
+    of ``shape`` (rows, cols) whose pixel (0, 0) is the region's top-left corner."""
+    x0, y0, x1, y1 = region_new
+    inv = np.linalg.inv(homogeneous(matrix))[:2]
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ inv.T
+    pad = 4.0
+    ox0 = max(0.0, corners[:, 0].min() - pad)
+    oy0 = max(0.0, corners[:, 1].min() - pad)
+    ox1 = min(old_page.width_pt, corners[:, 0].max() + pad)
+    oy1 = min(old_page.height_pt, corners[:, 1].max() + pad)
+    if ox1 - ox0 < 1 or oy1 - oy0 < 1:
+        return np.full(shape, 255, np.uint8)
+    src = old_page.render(dpi=dpi, region=(ox0, oy0, ox1, oy1))
+    # old-region px -> old pt -> new pt -> strip px
+    src_dpi_x = src.shape[1] / ((ox1 - ox0) / 72.0)
+    to_old_pt = np.array([[72.0 / src_dpi_x, 0, ox0], [0, 72.0 / src_dpi_x, oy0], [0, 0, 1]])
+    to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
+                         [0, 0, 1]])
+    m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]
+    return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def _fit(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Crop or pad (white) a raster to ``shape``: renders may differ by a pixel of rounding."""
+    out = np.full(shape, 255, np.uint8)
+    h, w = min(shape[0], img.shape[0]), min(shape[1], img.shape[1])
+    out[:h, :w] = img[:h, :w]
+    return out
+
+
+def _bincount_map(mask: np.ndarray, row0: int, dpi: float, map_shape) -> np.ndarray:
+    """Counts of mask pixels per change-map cell; ``row0`` is the mask's first row."""
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return np.zeros(map_shape, np.float32)
+    f = MAP_DPI / dpi
+    my = np.minimum(((ys + row0) * f).astype(np.int64), map_shape[0] - 1)
+    mx = np.minimum((xs * f).astype(np.int64), map_shape[1] - 1)
+    flat = np.bincount(my * map_shape[1] + mx, minlength=map_shape[0] * map_shape[1])
+    return flat.reshape(map_shape).astype(np.float32)
+
+
+def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
+                 new_ident: SheetIdentity, out_dir: str, name: str,
+                 options: PairOptions = PairOptions(), *, matrix: np.ndarray | None = None
+                 ) -> dict:
+    """Compare one pair and write its images under ``out_dir`` (``name``-prefixed files).
+
+    ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
+    alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
+    os.makedirs(out_dir, exist_ok=True)
+    a_new = new_page.render(dpi=ALIGN_DPI)
+    title_block = find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
+    if matrix is None:
+        alignment = align_rasters(old_page.render(dpi=ALIGN_DPI), ALIGN_DPI, a_new, ALIGN_DPI)
+    else:
+        from .align import Alignment
+
+        alignment = Alignment(np.asarray(matrix, float), 1.0, "user", True)
+    del a_new
+    result = {"alignment": alignment.to_dict(),
+              "title_block": [round(v, 1) for v in title_block]}
+    if not alignment.ok:
+        result.update(status="not_aligned", changes=[], title_block_changes=[],
+                      overlay=None, summary="The sheets could not be aligned automatically "
+                      "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
+                      "by hand (two or three point pairs) to compare.")
+        return result
+    m = alignment.matrix
+    dpi = options.dpi
+    w_px = int(math.ceil(new_page.width_pt / 72 * dpi))
+    h_px = int(math.ceil(new_page.height_pt / 72 * dpi))
+    map_shape = (int(math.ceil(new_page.height_pt)), int(math.ceil(new_page.width_pt)))
+    removed_map = np.zeros(map_shape, np.float32)
+    added_map = np.zeros(map_shape, np.float32)
+    overlay_png = os.path.join(out_dir, f"{name}-overlay.png")
+    png = PngStreamWriter(overlay_png, w_px, h_px)
+    dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
+    tiles = DeepZoomWriter(dzi, w_px, h_px) if options.tiles else None
+    preview_f = min(1.0, PREVIEW_PX / w_px)
+    preview_rows = []
+    margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
+    for y0 in range(0, h_px, STRIP_ROWS):
+        y1 = min(h_px, y0 + STRIP_ROWS)
+        ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
+        region = (0.0, ys0 * 72 / dpi, new_page.width_pt, min(new_page.height_pt, ys1 * 72 / dpi))
+        shape = (ys1 - ys0, w_px)
+        new_strip = _fit(new_page.render(dpi=dpi, region=region), shape)
+        old_strip = old_region_in_new_frame(old_page, m, region, dpi, shape)
+        masks = compare_ink(old_strip, new_strip, dpi, options.tolerance_pt)
+        keep = slice(y0 - ys0, y1 - ys0)
+        removed_map += _bincount_map(masks.removed[keep], y0, dpi, map_shape)
+        added_map += _bincount_map(masks.added[keep], y0, dpi, map_shape)
+        rgb = render_overlay(masks)[keep]
+        png.add(rgb)
+        if tiles is not None:
+            tiles.add(rgb)
+        preview_rows.append(cv2.resize(rgb, (max(1, int(w_px * preview_f)),
+                                             max(1, int(rgb.shape[0] * preview_f))),
+                                       interpolation=cv2.INTER_AREA))
+    png.close()
+    if tiles is not None:
+        tiles.close()
+    preview = np.concatenate(preview_rows)
+    preview_path = os.path.join(out_dir, f"{name}-preview.png")
+    cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
+
+    regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / dpi) ** 2,
+                           title_block=title_block, ignore=options.ignore)
+
+    def crop_old(box):
+        b = _pad(box, new_page)
+        shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
+        return old_region_in_new_frame(old_page, m, b, CROP_DPI, shape)
+
+    def crop_new(box):
+        b = _pad(box, new_page)
+        shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
+        return _fit(new_page.render(dpi=CROP_DPI, region=b), shape)
+
+    regions = detect_moves(regions, lambda b: crop_old(b), lambda b: crop_new(b))
+    text_changes = diff_words(map_words(old_page.words(), m), new_page.words())
+    regions = _attach_text(regions, text_changes, title_block, options.ignore)
+    changes, tb_changes = [], []
+    for r in regions:
+        d = r.to_dict()
+        src = r.from_bbox if r.kind == "moved" else r.bbox
+        old_img, new_img = crop_old(src), crop_new(r.bbox)
+        d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), old_img)
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), new_img)
+        (tb_changes if r.in_title_block else changes).append(d)
+    result.update(status="compared", changes=changes, title_block_changes=tb_changes,
+                  overlay={"png": os.path.basename(overlay_png),
+                           "dzi": os.path.basename(dzi) if tiles is not None else None,
+                           "preview": os.path.basename(preview_path),
+                           "dpi": dpi, "width_px": w_px, "height_px": h_px})
+    result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
+    return result
+
+
+def _pad(box, page: Page):
+    return (max(0.0, box[0] - CROP_PAD_PT), max(0.0, box[1] - CROP_PAD_PT),
+            min(page.width_pt, box[2] + CROP_PAD_PT), min(page.height_pt, box[3] + CROP_PAD_PT))
+
+
+def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
+                 ) -> list[ChangeRegion]:
+    """Give each region the text changes inside it; text changes outside every region
+    become regions of their own (kind from the text change)."""
+    extra = []
+    for tc in text_changes:
+        if any(box_inside(tc.bbox, box) for box in ignore):
+            continue
+        host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
+        if host is None:
+            kind = {"changed": "modified"}.get(tc.kind, tc.kind)
+            host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
+                                in_title_block=box_inside(tc.bbox, title_block))
+            extra.append(host)
+        host.text_changes.append(tc.to_dict())
+    for r in [*regions, *extra]:
+        if r.text_changes:
+            befores = [t["text_before"] for t in r.text_changes if t["text_before"]]
+            afters = [t["text_after"] for t in r.text_changes if t["text_after"]]
+            r.text_before = " | ".join(befores) if befores else None
+            r.text_after = " | ".join(afters) if afters else None
+    if extra:
+        n_c = sum(1 for r in regions if not r.in_title_block)
+        n_t = sum(1 for r in regions if r.in_title_block)
+        for r in extra:
+            if r.in_title_block:
+                n_t += 1
+                r.id = f"t{n_t}"
+            else:
+                n_c += 1
+                r.id = f"c{n_c}"
+    return [*regions, *extra]

@@ -1,0 +1,158 @@
+"""Change regions: the removed and added ink of an overlay, clustered into clouds.
+
+Works on *change maps*: per-cell counts of removed and added ink pixels on a grid of
+:data:`MAP_DPI` (one cell per point), accumulated strip by strip while the overlay is made,
+so a 48×36 in sheet at 300 DPI never needs its full-resolution masks at once.
+
+Clustering joins changes closer than :data:`CLUSTER_GAP_PT`; clouds smaller than
+:data:`MIN_CHANGE_PT2` of changed ink are scan noise and dropped. Each region has a bbox in
+PDF points of the new sheet (origin top-left, y down), a kind (``added``, ``removed``,
+``modified``, ``moved``), and the ink area in pt². Regions inside the title block or inside
+a user's ignore box are set apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+
+#: Change maps hold one cell per point.
+MAP_DPI = 72.0
+#: Changes closer than this (points; 1/8 in) belong to one region.
+CLUSTER_GAP_PT = 9.0
+#: A region needs at least this much changed ink (pt²) to be reported.
+MIN_CHANGE_PT2 = 3.0
+#: A region is "added"/"removed" when the other kind is under this share of its ink.
+PURE_SHARE = 0.15
+#: Removed and added ink of a moved detail match at least this well (correlation).
+MOVE_MIN_CORRELATION = 0.8
+
+
+@dataclass
+class ChangeRegion:
+    id: str
+    kind: str
+    bbox: tuple[float, float, float, float]
+    area_pt2: float
+    removed_pt2: float
+    added_pt2: float
+    from_bbox: tuple[float, float, float, float] | None = None  # for moved: where it was
+    in_title_block: bool = False
+    text_before: str | None = None
+    text_after: str | None = None
+    text_changes: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["bbox"] = [round(float(v), 1) for v in self.bbox]
+        if self.from_bbox is not None:
+            d["from_bbox"] = [round(float(v), 1) for v in self.from_bbox]
+        d["area_pt2"] = round(self.area_pt2, 1)
+        d["removed_pt2"] = round(self.removed_pt2, 1)
+        d["added_pt2"] = round(self.added_pt2, 1)
+        if not self.text_changes:
+            d.pop("text_before")
+            d.pop("text_after")
+        return d
+
+
+def boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def box_inside(a, b) -> bool:
+    """Is box a's centre inside box b?"""
+    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
+
+
+def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
+                 pixel_pt2: float, *, title_block=None, ignore=()) -> list[ChangeRegion]:
+    """Cluster change maps into regions.
+
+    ``removed_map``/``added_map``: float32 counts of changed pixels per cell of a grid at
+    ``map_dpi`` over the new sheet. ``pixel_pt2``: the area of one counted pixel in pt².
+    ``title_block`` and ``ignore`` boxes are in points. Regions are sorted top to bottom,
+    left to right, with ids ``c1``, ``c2``... (title-block ones ``t1``...)."""
+    scale = 72.0 / map_dpi
+    changed = ((removed_map + added_map) > 0).astype(np.uint8)
+    gap_px = max(1, int(round(CLUSTER_GAP_PT / scale)))
+    joined = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                           (gap_px, gap_px)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    regions: list[ChangeRegion] = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        sl = (slice(y, y + h), slice(x, x + w))
+        mine = labels[sl] == i
+        rem = float(removed_map[sl][mine].sum()) * pixel_pt2
+        add = float(added_map[sl][mine].sum()) * pixel_pt2
+        if rem + add < MIN_CHANGE_PT2:
+            continue
+        ys, xs = np.nonzero(changed[sl] & mine)
+        bbox = ((x + xs.min()) * scale, (y + ys.min()) * scale,
+                (x + xs.max() + 1) * scale, (y + ys.max() + 1) * scale)
+        if any(boxes_overlap(bbox, box) and box_inside(bbox, box) for box in ignore):
+            continue
+        if add < PURE_SHARE * (rem + add):
+            kind = "removed"
+        elif rem < PURE_SHARE * (rem + add):
+            kind = "added"
+        else:
+            kind = "modified"
+        tb = title_block is not None and box_inside(bbox, title_block)
+        regions.append(ChangeRegion("", kind, bbox, rem + add, rem, add, in_title_block=tb))
+    regions.sort(key=lambda r: (round(r.bbox[1] / 36), r.bbox[0]))
+    c = t = 0
+    for r in regions:
+        if r.in_title_block:
+            t += 1
+            r.id = f"t{t}"
+        else:
+            c += 1
+            r.id = f"c{c}"
+    return regions
+
+
+def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[ChangeRegion]:
+    """Merge a removed region and an added region whose ink matches into one ``moved``
+    region. ``old_crop(bbox)``/``new_crop(bbox)`` return grayscale crops (same DPI) of the
+    aligned old sheet and of the new sheet for a box in new-sheet points."""
+    removed = [r for r in regions if r.kind == "removed" and not r.in_title_block]
+    added = [r for r in regions if r.kind == "added" and not r.in_title_block]
+    used: set[str] = set()
+    for a in added:
+        best, best_score = None, MOVE_MIN_CORRELATION
+        aw, ah = a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]
+        for r in removed:
+            if r.id in used:
+                continue
+            rw, rh = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+            if not (0.8 < (aw + 1) / (rw + 1) < 1.25 and 0.8 < (ah + 1) / (rh + 1) < 1.25):
+                continue
+            if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
+                continue
+            score = _ink_correlation(old_crop(r.bbox), new_crop(a.bbox))
+            if score > best_score:
+                best, best_score = r, score
+        if best is not None:
+            used.add(best.id)
+            a.kind = "moved"
+            a.from_bbox = best.bbox
+            a.removed_pt2 = best.removed_pt2
+            a.area_pt2 = a.added_pt2
+    return [r for r in regions if r.id not in used]
+
+
+def _ink_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    b = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    fa = 255.0 - a.astype(np.float32)
+    fb = 255.0 - b.astype(np.float32)
+    fa -= fa.mean()
+    fb -= fb.mean()
+    den = float(np.linalg.norm(fa) * np.linalg.norm(fb))
+    return float((fa * fb).sum() / den) if den > 0 else 0.0

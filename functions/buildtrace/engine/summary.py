@@ -1,0 +1,94 @@
+"""Deterministic summaries, written for a project manager, from the structured changes.
+
+Locations use a sheet grid of cells about :data:`GRID_CELL_IN` inches square: columns
+numbered from 1 at the left, rows lettered from A at the top (``C-4`` is the third row, the
+fourth column). The LLM summaries of a later issue build on these facts.
+"""
+
+from __future__ import annotations
+
+import string
+
+GRID_CELL_IN = 4.25
+_KIND_WORDS = {"added": "added", "removed": "removed", "modified": "changed", "moved": "moved"}
+
+
+def grid_cell(bbox, page_pt: tuple[float, float]) -> str:
+    """Grid reference (e.g. ``B-3``) of a box's centre; box in points, origin top-left."""
+    w_pt, h_pt = page_pt
+    cols = max(1, round(w_pt / 72 / GRID_CELL_IN))
+    rows = max(1, min(26, round(h_pt / 72 / GRID_CELL_IN)))
+    cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    col = min(cols, int(cx / w_pt * cols) + 1)
+    row = min(rows, int(cy / h_pt * rows) + 1)
+    return f"{string.ascii_uppercase[row - 1]}-{col}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
+                  page_pt: tuple[float, float]) -> str:
+    """One paragraph: how many changes of which kind, where, and the exact text changes."""
+    name = ident.number or f"page {ident.page + 1}"
+    if not changes:
+        text = f"{name}: no design changes found."
+    else:
+        counts: dict[str, int] = {}
+        for c in changes:
+            counts[c["kind"]] = counts.get(c["kind"], 0) + 1
+        parts = [f"{n} {_KIND_WORDS.get(k, k)}" for k, n in sorted(counts.items())]
+        cells = sorted({grid_cell(c["bbox"], page_pt) for c in changes})
+        text = (f"{name}: {_plural(len(changes), 'change')} ({', '.join(parts)}) "
+                f"in grid {', '.join(cells[:8])}{' and more' if len(cells) > 8 else ''}.")
+        texts = []
+        for c in changes:
+            for t in c.get("text_changes", []):
+                where = grid_cell(t["bbox"], page_pt)
+                if t["text_before"] and t["text_after"]:
+                    texts.append(f"\"{t['text_before']}\" became \"{t['text_after']}\" ({where})")
+                elif t["text_before"]:
+                    texts.append(f"\"{t['text_before']}\" removed ({where})")
+                else:
+                    texts.append(f"\"{t['text_after']}\" added ({where})")
+        if texts:
+            text += " Text: " + "; ".join(texts[:10]) + ("; ..." if len(texts) > 10 else "") + "."
+    if title_block_changes:
+        text += f" Title block: {_plural(len(title_block_changes), 'change')} (dates, " \
+                "revision marks; not design changes)."
+    return text
+
+
+def set_summary(report: dict) -> str:
+    """The set's paragraph: sheets compared, added, removed, renumbered, most changed."""
+    pairs = report["pairs"]
+    new_sheets = {s["page"]: s for s in report["new"]["sheets"]}
+    old_sheets = {s["page"]: s for s in report["old"]["sheets"]}
+
+    def label(sheet, page):
+        return sheet.get("number") or f"page {page + 1}"
+
+    changed = [p for p in pairs if p.get("changes")]
+    lines = [f"{_plural(len(pairs), 'sheet')} compared; {len(changed)} with design changes, "
+             f"{len(pairs) - len(changed)} unchanged."]
+    if report["added_pages"]:
+        lines.append("Added: " + ", ".join(label(new_sheets[p], p) for p in report["added_pages"])
+                     + ".")
+    if report["removed_pages"]:
+        lines.append("Removed: " + ", ".join(label(old_sheets[p], p)
+                                             for p in report["removed_pages"]) + ".")
+    ren = [p for p in pairs if p.get("renumbered")]
+    if ren:
+        lines.append("Renumbered: " + ", ".join(f"{p['old_number']} → {p['new_number']}"
+                                                for p in ren) + ".")
+    failed = [p for p in pairs if p.get("status") == "not_aligned"]
+    if failed:
+        lines.append("Could not be aligned (check by hand): "
+                     + ", ".join(p["number"] or f"page {p['new_page'] + 1}" for p in failed) + ".")
+    most = sorted(changed, key=lambda p: -sum(c.get("area_pt2", 0) for c in p["changes"]))[:5]
+    if most:
+        lines.append("Most changed: " + ", ".join(
+            f"{p['number'] or 'page ' + str(p['new_page'] + 1)} ({_plural(len(p['changes']), 'change')})"
+            for p in most) + ".")
+    return " ".join(lines)

@@ -1,0 +1,60 @@
+"""Locating the title block of a sheet, so that its churn (dates, revision marks, stamps) is
+reported apart from design changes.
+
+The title block is the ruled box that holds the sheet number. From a low-resolution raster
+we find long ruled lines; the title block's inner edge is the long vertical rule left of the
+number (a title column or right strip) or, failing that, the long horizontal rule above it
+(a bottom band). Without a number or lines, the bottom-right zone used for
+identification stands in.
+
+Boxes are (x0, y0, x1, y1) in PDF points of the sheet, origin top-left, y down.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Resolution of the line search.
+LINE_DPI = 36.0
+#: A ruled line must be at least this long (points) to bound a title block (4 in).
+MIN_LINE_PT = 288.0
+
+
+def _lines(ink: np.ndarray, horizontal: bool, min_px: int) -> list[tuple[int, int, int, int]]:
+    size = (min_px, 1) if horizontal else (1, min_px)
+    mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _a in stats[1:n]]
+
+
+def find_title_block(raster: np.ndarray, dpi: float, page_pt: tuple[float, float],
+                     number_bbox: tuple[float, float, float, float] | None
+                     ) -> tuple[float, float, float, float]:
+    """The title block's box in points. ``raster`` is the sheet at ``dpi`` (any; it is
+    reduced to :data:`LINE_DPI`); ``number_bbox`` is the sheet number's box in points."""
+    w_pt, h_pt = page_pt
+    fallback = (0.5 * w_pt, 0.72 * h_pt, w_pt, h_pt)
+    if number_bbox is None:
+        return fallback
+    f = LINE_DPI / dpi
+    small = cv2.resize(raster, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    ink = (small < 170).astype(np.uint8)
+    s = LINE_DPI / 72.0  # px per point
+    min_px = max(8, int(MIN_LINE_PT * s))
+    cx = (number_bbox[0] + number_bbox[2]) / 2 * s
+    cy = (number_bbox[1] + number_bbox[3]) / 2 * s
+    # A right-hand column: the nearest long vertical rule left of the number that runs past
+    # it (the title column's edge). Else a bottom band: the highest long horizontal rule
+    # above the number within the bottom third.
+    verticals = [(x0, y0, x1, y1) for x0, y0, x1, y1 in _lines(ink, False, min_px)
+                 if y0 <= cy <= y1 and x1 < cx - 2 and x0 > 0.3 * small.shape[1]]
+    if verticals:
+        x0, y0, _x1, y1 = max(verticals, key=lambda b: b[2])
+        return (x0 / s, y0 / s, w_pt, max(y1 / s, number_bbox[3]))
+    horizontals = [(x0, y0, x1, y1) for x0, y0, x1, y1 in _lines(ink, True, min_px)
+                   if x0 <= cx <= x1 and y1 < cy - 2 and y0 > 0.66 * small.shape[0]]
+    if horizontals:
+        x0, y0, _x1, _y1 = min(horizontals, key=lambda b: b[1])
+        return (x0 / s, y0 / s, w_pt, h_pt)
+    return fallback
