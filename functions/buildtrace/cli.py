@@ -36,6 +36,7 @@ EXIT_CODES = {
     EmptySetError.exit_code: "PDF with no pages",
     PageTooLargeError.exit_code: "a page beyond the pixel budget (other pages still reported)",
     PairingError.exit_code: "an explicit --pair that cannot be applied",
+    10: "compare: some sheet pairs could not be compared (see report.json)",
 }
 
 
@@ -142,6 +143,52 @@ def cmd_pair(args) -> int:
     return _report_page_errors([*old_errors, *new_errors])
 
 
+def _parse_box(v: str) -> tuple[float, float, float, float]:
+    try:
+        box = tuple(float(x) for x in v.split(","))
+        if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
+            raise ValueError
+        return box
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{v!r}: expected X0,Y0,X1,Y1 in points of the new sheet (top-left origin, y down)"
+        ) from None
+
+
+def cmd_compare(args) -> int:
+    import os
+
+    from .engine.compare_sets import compare_sets
+    from .engine.report import write_report
+
+    explicit = _parse_pairs(args.pair)
+    bars = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet or not sys.stderr.isatty():
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[stage] = _progress(total, stage, True)
+        bar.n = done
+        bar.refresh()
+
+    report = compare_sets(args.old, args.new, args.out, dpi=args.dpi, jobs=args.jobs,
+                          explicit=explicit, ignore=args.ignore or (), ocr=args.ocr,
+                          tiles=not args.no_tiles, progress=progress)
+    for bar in bars.values():
+        bar.close()
+    paths = write_report(report, args.out)
+    print(report["summary"])
+    print(f"\nreport: {os.path.abspath(paths['html'])}")
+    print(f"        {os.path.abspath(paths['pdf'])}")
+    print(f"        {os.path.abspath(paths['json'])}")
+    failed = [p for p in report["pairs"] if p.get("status") == "failed"]
+    return 10 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="buildtrace", description="Compare revisions of construction drawing sets.",
@@ -167,6 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", choices=("auto", "off", "only"), default="auto", help=ocr_help)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_pair)
+
+    p = sub.add_parser("compare", help="compare two revisions: overlays, changes, report")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--out", required=True, help="folder for report.json, index.html, "
+                                                "report.pdf and the images")
+    p.add_argument("--dpi", type=float, default=150.0,
+                   help="overlay resolution (default 150; 300 for print detail)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="sheets compared in parallel (about 400 MB each at 300 DPI)")
+    p.add_argument("--pair", action="append", metavar="OLD_PAGE:NEW_PAGE",
+                   help="force a pair (0-based pages); repeatable")
+    p.add_argument("--ignore", action="append", type=_parse_box, metavar="X0,Y0,X1,Y1",
+                   help="a region to ignore, in points of the new sheet (top-left origin, "
+                        "y down); repeatable")
+    p.add_argument("--ocr", choices=("auto", "off", "only"), default="auto", help=ocr_help)
+    p.add_argument("--no-tiles", action="store_true", help="skip the Deep Zoom tiles")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

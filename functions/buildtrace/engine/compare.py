@@ -159,6 +159,13 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     preview = np.concatenate(preview_rows)
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
     cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
+    # the old (aligned) and new sheets at the preview's size, for the page's toggles
+    whole = (0.0, 0.0, new_page.width_pt, new_page.height_pt)
+    p_dpi = dpi * preview_f
+    cv2.imwrite(os.path.join(out_dir, f"{name}-new.png"),
+                _fit(new_page.render(dpi=p_dpi), preview.shape[:2]))
+    cv2.imwrite(os.path.join(out_dir, f"{name}-old.png"),
+                old_region_in_new_frame(old_page, m, whole, p_dpi, preview.shape[:2]))
 
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
@@ -189,6 +196,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                   overlay={"png": os.path.basename(overlay_png),
                            "dzi": os.path.basename(dzi) if tiles is not None else None,
                            "preview": os.path.basename(preview_path),
+                           "old": f"{name}-old.png", "new": f"{name}-new.png",
                            "dpi": dpi, "width_px": w_px, "height_px": h_px})
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
     return result
@@ -211,7 +219,7 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
-                                in_title_block=box_inside(tc.bbox, title_block))
+                                in_title_block=bool(box_inside(tc.bbox, title_block)))
             extra.append(host)
         host.text_changes.append(tc.to_dict())
     for r in [*regions, *extra]:

@@ -103,7 +103,7 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
         else:
             kind = "modified"
         tb = title_block is not None and box_inside(bbox, title_block)
-        regions.append(ChangeRegion("", kind, bbox, rem + add, rem, add, in_title_block=tb))
+        regions.append(ChangeRegion("", kind, bbox, rem + add, rem, add, in_title_block=bool(tb)))
     regions.sort(key=lambda r: (round(r.bbox[1] / 36), r.bbox[0]))
     c = t = 0
     for r in regions:

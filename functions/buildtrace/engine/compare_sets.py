@@ -1,0 +1,116 @@
+"""Comparing two drawing sets end to end: identify, pair, compare every pair, summarise.
+
+This is the one core the CLI, the cloud functions and the Cloud Run job call. Pairs are
+compared in worker processes (``jobs``); each worker opens the sets itself and holds one
+pair's strips at a time (about 400 MB at 300 DPI for a 48×36 in pair, see ``make bench``).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Sequence
+
+from .compare import PairOptions, compare_pair
+from .drawing_set import open_set
+from .errors import BuildTraceError
+from .identify import identify_set
+from .ocr import default_recognizer
+from .pairing import page_fingerprint, pair_sheets
+from .summary import set_summary
+
+SCHEMA = "buildtrace.report/1"
+
+
+def _sheet_row(s) -> dict:
+    return {"page": s.page, "number": s.number, "title": s.title, "source": s.source,
+            "confidence": round(s.confidence, 3)}
+
+
+def _pair_name(pair) -> str:
+    return f"p{pair.new_page:03d}"
+
+
+def _compare_task(old_path, new_path, pair, old_ident, new_ident, out_dir, options) -> dict:
+    """Worker: compare one pair, never raising for a bad sheet (the sheet fails, not the set)."""
+    try:
+        with open_set(old_path) as so, open_set(new_path) as sn:
+            return compare_pair(so.page(pair.old_page), sn.page(pair.new_page), old_ident,
+                                new_ident, out_dir, _pair_name(pair), options)
+    except BuildTraceError as exc:
+        return {"status": "failed", "error": str(exc), "changes": [], "title_block_changes": [],
+                "overlay": None, "alignment": None, "summary": f"Not compared: {exc.message}"}
+
+
+def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150.0,
+                 jobs: int = 1, explicit: Sequence[tuple[int, int]] = (), ignore=(),
+                 ocr: str = "auto", tiles: bool = True,
+                 progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Compare two sets; writes images under ``out_dir`` and returns the report dict
+    (``buildtrace.report/1``; see the README). ``progress(stage, done, total)``."""
+    os.makedirs(out_dir, exist_ok=True)
+    recognizer = None if ocr == "off" else default_recognizer()
+    idents, errors = {}, []
+    for side, path in (("old", old_path), ("new", new_path)):
+        with open_set(path) as s:
+            total = len(s)
+            done = [0]
+
+            def tick(_ident, side=side, total=total, done=done):
+                done[0] += 1
+                if progress:
+                    progress(f"reading {side} set", done[0], total)
+
+            idents[side], errs = identify_set(s, recognizer=recognizer,
+                                              use_text_layer=(ocr != "only"), on_page=tick)
+            errors.extend(errs)
+    with open_set(old_path) as so, open_set(new_path) as sn:
+        sets = {"old": so, "new": sn}
+        pairing = pair_sheets(idents["old"], idents["new"], explicit=explicit,
+                              thumbnails=lambda side, p: page_fingerprint(sets[side].page(p)))
+    old_by = {s.page: s for s in idents["old"]}
+    new_by = {s.page: s for s in idents["new"]}
+    options = PairOptions(dpi=dpi, ignore=tuple(tuple(b) for b in ignore), tiles=tiles)
+    results: dict[int, dict] = {}
+    total = len(pairing.pairs)
+    if progress:
+        progress("comparing sheets", 0, total)
+    args = [(old_path, new_path, p, old_by[p.old_page], new_by[p.new_page], out_dir, options)
+            for p in pairing.pairs]
+    if jobs <= 1 or total <= 1:
+        for i, a in enumerate(args):
+            results[i] = _compare_task(*a)
+            if progress:
+                progress("comparing sheets", i + 1, total)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_compare_task, *a): i for i, a in enumerate(args)}
+            for n, fut in enumerate(as_completed(futures), 1):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress("comparing sheets", n, total)
+    pairs = []
+    for i, p in enumerate(pairing.pairs):
+        r = results[i]
+        entry = {"old_page": p.old_page, "new_page": p.new_page,
+                 "number": p.new_number or p.old_number,
+                 "old_number": p.old_number, "new_number": p.new_number,
+                 "renumbered": p.renumbered,
+                 "match": {"method": p.method, "confidence": round(p.confidence, 3)},
+                 "title": new_by[p.new_page].title}
+        entry.update(r)
+        pairs.append(entry)
+    report = {
+        "schema": SCHEMA,
+        "old": {"file": os.path.abspath(old_path), "sheets": [_sheet_row(s) for s in idents["old"]]},
+        "new": {"file": os.path.abspath(new_path), "sheets": [_sheet_row(s) for s in idents["new"]]},
+        "options": {"dpi": dpi, "tolerance_pt": options.tolerance_pt,
+                    "ignore": [list(b) for b in options.ignore]},
+        "pairs": pairs,
+        "added_pages": pairing.added,
+        "removed_pages": pairing.removed,
+        "renumbered": pairing.to_dict()["renumbered"],
+        "notes": pairing.notes + [str(e) for e in errors],
+    }
+    report["summary"] = set_summary(report)
+    return report

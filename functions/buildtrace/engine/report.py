@@ -1,0 +1,176 @@
+"""Writing a comparison's report: ``report.json``, ``index.html`` and ``report.pdf``.
+
+``index.html`` opens from disk in any browser (no server, no network): the sheet list, per
+sheet the overlay with old/new/overlay toggles and the change list, and the set summary.
+``report.pdf`` is the package a project manager forwards: a cover page with the set summary,
+then per changed sheet the overlay with clouds and the change list.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+
+#: report.pdf pages: ARCH-style landscape letter at this DPI.
+PDF_PAGE_PX = (1650, 1275)
+CLOUD_RGB = (230, 0, 120)
+
+
+def write_report(report: dict, out_dir: str) -> dict[str, str]:
+    """Write the three report files; returns their paths."""
+    paths = {"json": os.path.join(out_dir, "report.json"),
+             "html": os.path.join(out_dir, "index.html"),
+             "pdf": os.path.join(out_dir, "report.pdf")}
+    with open(paths["json"], "w", encoding="utf-8") as fh:
+        json.dump(report, fh, ensure_ascii=False, indent=1)
+    with open(paths["html"], "w", encoding="utf-8") as fh:
+        fh.write(render_html(report))
+    write_pdf(report, out_dir, paths["pdf"])
+    return paths
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _change_rows(p: dict) -> str:
+    rows = []
+    for c in p.get("changes", []):
+        text = ""
+        if "text_before" in c:
+            text = f"{_e(c.get('text_before') or '')} → {_e(c.get('text_after') or '')}"
+        box = ", ".join(f"{v:.0f}" for v in c["bbox"])
+        rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'><td>{_e(c['id'])}</td>"
+                    f"<td>{_e(c['kind'])}</td><td>{box}</td><td>{text}</td></tr>")
+    return "\n".join(rows) or "<tr><td colspan=4>no design changes</td></tr>"
+
+
+def render_html(report: dict) -> str:
+    items, sheets = [], []
+    for i, p in enumerate(report["pairs"]):
+        n = len(p.get("changes", []))
+        label = p.get("number") or f"page {p['new_page'] + 1}"
+        items.append(f"<li><a href='#s{i}'>{_e(label)}</a> <small>{n} change"
+                     f"{'' if n == 1 else 's'}{' · renumbered' if p.get('renumbered') else ''}"
+                     f"</small></li>")
+        ov = p.get("overlay")
+        if ov:
+            w, h = ov["width_px"], ov["height_px"]
+            view = (f"<div class=toggles><button data-img='{_e(ov['preview'])}'>overlay</button>"
+                    f"<button data-img='{_e(ov['old'])}'>old</button>"
+                    f"<button data-img='{_e(ov['new'])}'>new</button> "
+                    f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
+                    f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
+                    f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
+        else:
+            view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
+        sheets.append(
+            f"<section id='s{i}'><h2>{_e(label)} <small>{_e(p.get('title'))}</small></h2>"
+            f"<p>{_e(p.get('summary'))}</p>"
+            f"<p class=meta>old page {p['old_page']} ({_e(p.get('old_number'))}) → new page "
+            f"{p['new_page']} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
+            f"; alignment {_e((p.get('alignment') or {}).get('method'))}</p>{view}"
+            f"<table><tr><th>id</th><th>kind</th><th>box (pt)</th><th>text</th></tr>"
+            f"{_change_rows(p)}</table></section>")
+    return f"""<!doctype html><html lang=en><meta charset=utf-8>
+<title>BuildTrace comparison</title>
+<style>
+body{{font:14px system-ui,sans-serif;margin:0;display:flex}}
+nav{{width:240px;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f4f4;padding:8px}}
+main{{flex:1;padding:12px;min-width:0}} .view{{position:relative;border:1px solid #ccc}}
+.view img{{width:100%;display:block}} .cloud{{position:absolute;border:2px solid #e00078;border-radius:6px}}
+table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padding:2px 6px}}
+.meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
+.legend span{{padding:0 6px;margin-right:6px}}
+</style>
+<nav><h1>BuildTrace</h1><p class=legend><span style='color:#dc1e1e'>■ removed</span>
+<span style='color:#14a028'>■ added</span><span style='color:#969696'>■ unchanged</span></p>
+<ul>{''.join(items)}</ul></nav>
+<main><h1>Comparison</h1><p id=summary>{_e(report.get('summary'))}</p>
+<p class=meta>old: {_e(report['old']['file'])}<br>new: {_e(report['new']['file'])}</p>
+{''.join(sheets)}</main>
+<script>
+for (const sec of document.querySelectorAll('section')) {{
+  const view = sec.querySelector('.view'); if (!view) continue;
+  const img = view.querySelector('img');
+  for (const b of sec.querySelectorAll('.toggles button')) b.onclick = () => img.src = b.dataset.img;
+  const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
+  for (const tr of sec.querySelectorAll('tr[data-box]')) {{
+    const [x0, y0, x1, y1] = JSON.parse(tr.dataset.box).map(v => v * dpi / 72);
+    const c = document.createElement('div'); c.className = 'cloud';
+    Object.assign(c.style, {{left: 100 * x0 / w + '%', top: 100 * y0 / h + '%',
+      width: 100 * (x1 - x0) / w + '%', height: 100 * (y1 - y0) / h + '%'}});
+    view.appendChild(c);
+  }}
+}}
+</script></html>
+"""
+
+
+def write_pdf(report: dict, out_dir: str, path: str) -> None:
+    """Cover page with the set summary, then one page per changed sheet."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    W, H = PDF_PAGE_PX
+    font = ImageFont.load_default(size=22)
+    small = ImageFont.load_default(size=16)
+    big = ImageFont.load_default(size=40)
+
+    def wrap(draw, text, fnt, width):
+        lines, cur = [], ""
+        for word in str(text).split():
+            trial = f"{cur} {word}".strip()
+            if draw.textlength(trial, font=fnt) > width and cur:
+                lines.append(cur)
+                cur = word
+            else:
+                cur = trial
+        return lines + ([cur] if cur else [])
+
+    pages = []
+    cover = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(cover)
+    d.text((80, 80), "BuildTrace — drawing set comparison", fill="black", font=big)
+    y = 170
+    for label in ("old", "new"):
+        d.text((80, y), f"{label}: {os.path.basename(report[label]['file'])} "
+               f"({len(report[label]['sheets'])} sheets)", fill="black", font=font)
+        y += 34
+    y += 20
+    for line in wrap(d, report.get("summary", ""), font, W - 160):
+        d.text((80, y), line, fill="black", font=font)
+        y += 32
+    pages.append(cover)
+    for p in report["pairs"]:
+        if not p.get("changes") or not p.get("overlay"):
+            continue
+        page = Image.new("RGB", (W, H), "white")
+        d = ImageDraw.Draw(page)
+        label = p.get("number") or f"page {p['new_page'] + 1}"
+        d.text((40, 24), f"{label}  {p.get('title') or ''}", fill="black", font=font)
+        ov = p["overlay"]
+        im = Image.open(os.path.join(out_dir, ov["preview"])).convert("RGB")
+        page_w_pt = ov["width_px"] * 72.0 / ov["dpi"]
+        box_w, box_h = W - 80, int(H * 0.62)
+        f = min(box_w / im.width, box_h / im.height)
+        k = f * im.width / page_w_pt  # PDF-page pixels per sheet point
+        im = im.resize((int(im.width * f), int(im.height * f)), Image.LANCZOS)
+        page.paste(im, (40, 70))
+        for c in p["changes"]:
+            x0, y0, x1, y1 = (v * k for v in c["bbox"])
+            d.rounded_rectangle((40 + x0 - 4, 70 + y0 - 4, 40 + x1 + 4, 70 + y1 + 4), radius=6,
+                                outline=CLOUD_RGB, width=3)
+            d.text((40 + x1 + 6, 70 + y0 - 6), c["id"], fill=CLOUD_RGB, font=small)
+        y = 70 + im.height + 14
+        for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:
+            d.text((40, y), line, fill="black", font=small)
+            y += 22
+        for c in p["changes"][:12]:
+            text = f"{c['id']}  {c['kind']}"
+            if "text_before" in c:
+                text += f"  \"{c.get('text_before') or ''}\" → \"{c.get('text_after') or ''}\""
+            d.text((40, y), text[:160], fill="black", font=small)
+            y += 20
+        pages.append(page)
+    pages[0].save(path, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
