@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -20,10 +21,10 @@ import numpy as np
 
 from .align import align_rasters
 from .drawing_set import Page
-from .geometry import homogeneous, points_to_pixels
+from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
-from .image_writers import DeepZoomWriter, PngStreamWriter
-from .overlay import DEFAULT_TOLERANCE_PT, compare_ink, render_overlay
+from .image_writers import DeepZoomWriter, PngStreamWriter, palette_to_rgb
+from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, compare_ink, overlay_index
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
 from .summary import sheet_summary
@@ -50,26 +51,60 @@ class PairOptions:
     tiles: bool = True
 
 
-def old_region_in_new_frame(old_page: Page, matrix: np.ndarray, region_new: tuple,
+#: A page whose raster at the overlay DPI fits this (pixels) is rendered once and kept: a
+#: scan's image is decoded once instead of once per strip. 160 Mpx holds a 48×36 in sheet at
+#: 300 DPI (156 Mpx); larger pages are rendered strip by strip.
+FULL_RASTER_MAX_PX = 160_000_000
+
+
+class PageImage:
+    """A page as a raster source at ``dpi``: kept whole when it fits
+    :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand."""
+
+    def __init__(self, page: Page, dpi: float):
+        self.page, self.dpi = page, dpi
+        px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
+        self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
+
+    def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
+        """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
+        if self.full is None:
+            return _fit(self.page.render(dpi=dpi, region=region), shape)
+        fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
+        c, r = round(fx), round(fy)
+        if abs(dpi - self.dpi) < 1e-9 and abs(fx - c) < 1e-6 and abs(fy - r) < 1e-6:
+            return _fit(self.full[r:r + shape[0], c:c + shape[1]], shape)  # exact: a slice
+        m = np.array([[self.dpi / dpi, 0, fx], [0, self.dpi / dpi, fy]])
+        return cv2.warpAffine(self.full, m, (shape[1], shape[0]),
+                              flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tuple,
                             dpi: float, shape: tuple[int, int]) -> np.ndarray:
     """The old sheet, aligned, over ``region_new`` (new-sheet points) at ``dpi``: a raster
     of ``shape`` (rows, cols) whose pixel (0, 0) is the region's top-left corner."""
     x0, y0, x1, y1 = region_new
+    to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
+                         [0, 0, 1]])
+    if old.full is not None:
+        m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
+        return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     inv = np.linalg.inv(homogeneous(matrix))[:2]
     corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ inv.T
     pad = 4.0
+    page = old.page
     ox0 = max(0.0, corners[:, 0].min() - pad)
     oy0 = max(0.0, corners[:, 1].min() - pad)
-    ox1 = min(old_page.width_pt, corners[:, 0].max() + pad)
-    oy1 = min(old_page.height_pt, corners[:, 1].max() + pad)
+    ox1 = min(page.width_pt, corners[:, 0].max() + pad)
+    oy1 = min(page.height_pt, corners[:, 1].max() + pad)
     if ox1 - ox0 < 1 or oy1 - oy0 < 1:
         return np.full(shape, 255, np.uint8)
-    src = old_page.render(dpi=dpi, region=(ox0, oy0, ox1, oy1))
+    src = page.render(dpi=dpi, region=(ox0, oy0, ox1, oy1))
     # old-region px -> old pt -> new pt -> strip px
     src_dpi_x = src.shape[1] / ((ox1 - ox0) / 72.0)
     to_old_pt = np.array([[72.0 / src_dpi_x, 0, ox0], [0, 72.0 / src_dpi_x, oy0], [0, 0, 1]])
-    to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
-                         [0, 0, 1]])
     m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]
     return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
@@ -83,16 +118,17 @@ def _fit(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _bincount_map(mask: np.ndarray, row0: int, dpi: float, map_shape) -> np.ndarray:
-    """Counts of mask pixels per change-map cell; ``row0`` is the mask's first row."""
+def _add_to_map(change_map: np.ndarray, mask: np.ndarray, row0: int, dpi: float) -> None:
+    """Add the counts of mask pixels per change-map cell; ``row0`` is the mask's first row."""
+    if not np.count_nonzero(mask):
+        return  # the common case, and far cheaper than nonzero()
+    map_shape = change_map.shape
     ys, xs = np.nonzero(mask)
-    if ys.size == 0:
-        return np.zeros(map_shape, np.float32)
     f = MAP_DPI / dpi
     my = np.minimum(((ys + row0) * f).astype(np.int64), map_shape[0] - 1)
     mx = np.minimum((xs * f).astype(np.int64), map_shape[1] - 1)
     flat = np.bincount(my * map_shape[1] + mx, minlength=map_shape[0] * map_shape[1])
-    return flat.reshape(map_shape).astype(np.float32)
+    change_map += flat.reshape(map_shape).astype(np.float32)
 
 
 def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
@@ -104,10 +140,12 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
     alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
-    a_new = new_page.render(dpi=ALIGN_DPI)
+    dpi = options.dpi
+    new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+    a_new = _align_raster(new_img)
     title_block = find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
     if matrix is None:
-        alignment = align_rasters(old_page.render(dpi=ALIGN_DPI), ALIGN_DPI, a_new, ALIGN_DPI)
+        alignment = align_rasters(_align_raster(old_img), ALIGN_DPI, a_new, ALIGN_DPI)
     else:
         from .align import Alignment
 
@@ -122,50 +160,59 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                       "by hand (two or three point pairs) to compare.")
         return result
     m = alignment.matrix
-    dpi = options.dpi
     w_px = int(math.ceil(new_page.width_pt / 72 * dpi))
     h_px = int(math.ceil(new_page.height_pt / 72 * dpi))
     map_shape = (int(math.ceil(new_page.height_pt)), int(math.ceil(new_page.width_pt)))
     removed_map = np.zeros(map_shape, np.float32)
     added_map = np.zeros(map_shape, np.float32)
     overlay_png = os.path.join(out_dir, f"{name}-overlay.png")
-    png = PngStreamWriter(overlay_png, w_px, h_px)
+    png = PngStreamWriter(overlay_png, w_px, h_px, PALETTE)
     dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
-    tiles = DeepZoomWriter(dzi, w_px, h_px) if options.tiles else None
+    tiles = DeepZoomWriter(dzi, w_px, h_px, palette=PALETTE) if options.tiles else None
     preview_f = min(1.0, PREVIEW_PX / w_px)
-    preview_rows = []
+    preview_rows = []  # only without tiles
     margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
+    writer = ThreadPoolExecutor(max_workers=1)
+    pending = None
     for y0 in range(0, h_px, STRIP_ROWS):
         y1 = min(h_px, y0 + STRIP_ROWS)
         ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
         region = (0.0, ys0 * 72 / dpi, new_page.width_pt, min(new_page.height_pt, ys1 * 72 / dpi))
         shape = (ys1 - ys0, w_px)
-        new_strip = _fit(new_page.render(dpi=dpi, region=region), shape)
-        old_strip = old_region_in_new_frame(old_page, m, region, dpi, shape)
+        new_strip = new_img.region(region, dpi, shape)
+        old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape)
         masks = compare_ink(old_strip, new_strip, dpi, options.tolerance_pt)
         keep = slice(y0 - ys0, y1 - ys0)
-        removed_map += _bincount_map(masks.removed[keep], y0, dpi, map_shape)
-        added_map += _bincount_map(masks.added[keep], y0, dpi, map_shape)
-        rgb = render_overlay(masks)[keep]
-        png.add(rgb)
-        if tiles is not None:
-            tiles.add(rgb)
-        preview_rows.append(cv2.resize(rgb, (max(1, int(w_px * preview_f)),
-                                             max(1, int(rgb.shape[0] * preview_f))),
-                                       interpolation=cv2.INTER_AREA))
+        _add_to_map(removed_map, masks.removed[keep], y0, dpi)
+        _add_to_map(added_map, masks.added[keep], y0, dpi)
+        idx = overlay_index(masks)[keep]
+        # Encoding runs on a writer thread (zlib and OpenCV release the GIL) while the next
+        # strip is compared; one strip in flight bounds the memory.
+        if pending is not None:
+            pending.result()
+        pending = writer.submit(_write_strip, png, tiles, idx)
+        if tiles is None:
+            preview_rows.append(cv2.resize(palette_to_rgb(idx, PALETTE), (max(1, int(w_px * preview_f)),
+                                                          max(1, int(idx.shape[0] * preview_f))),
+                                           interpolation=cv2.INTER_AREA))
+    if pending is not None:
+        pending.result()
+    writer.shutdown()
     png.close()
     if tiles is not None:
         tiles.close()
-    preview = np.concatenate(preview_rows)
+        preview = tiles.level_image(PREVIEW_PX)  # a pyramid level is the preview
+    else:
+        preview = np.concatenate(preview_rows)
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
     cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
     # the old (aligned) and new sheets at the preview's size, for the page's toggles
     whole = (0.0, 0.0, new_page.width_pt, new_page.height_pt)
-    p_dpi = dpi * preview_f
+    p_dpi = dpi * preview.shape[1] / w_px
     cv2.imwrite(os.path.join(out_dir, f"{name}-new.png"),
-                _fit(new_page.render(dpi=p_dpi), preview.shape[:2]))
+                new_img.region(whole, p_dpi, preview.shape[:2]))
     cv2.imwrite(os.path.join(out_dir, f"{name}-old.png"),
-                old_region_in_new_frame(old_page, m, whole, p_dpi, preview.shape[:2]))
+                old_region_in_new_frame(old_img, m, whole, p_dpi, preview.shape[:2]))
 
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
@@ -173,24 +220,23 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     def crop_old(box):
         b = _pad(box, new_page)
         shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
-        return old_region_in_new_frame(old_page, m, b, CROP_DPI, shape)
+        return old_region_in_new_frame(old_img, m, b, CROP_DPI, shape)
 
     def crop_new(box):
         b = _pad(box, new_page)
         shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
-        return _fit(new_page.render(dpi=CROP_DPI, region=b), shape)
+        return new_img.region(b, CROP_DPI, shape)
 
-    regions = detect_moves(regions, lambda b: crop_old(b), lambda b: crop_new(b))
+    regions = detect_moves(regions, crop_old, crop_new)
     text_changes = diff_words(map_words(old_page.words(), m), new_page.words())
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     changes, tb_changes = [], []
     for r in regions:
         d = r.to_dict()
         src = r.from_bbox if r.kind == "moved" else r.bbox
-        old_img, new_img = crop_old(src), crop_new(r.bbox)
         d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), old_img)
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), new_img)
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(src))
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(r.bbox))
         (tb_changes if r.in_title_block else changes).append(d)
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
                   overlay={"png": os.path.basename(overlay_png),
@@ -200,6 +246,22 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                            "dpi": dpi, "width_px": w_px, "height_px": h_px})
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
     return result
+
+
+def _write_strip(png: PngStreamWriter, tiles: DeepZoomWriter | None, idx: np.ndarray) -> None:
+    png.add(idx)
+    if tiles is not None:
+        tiles.add(idx)
+
+
+def _align_raster(img: PageImage) -> np.ndarray:
+    """The page at ALIGN_DPI, reduced from the kept raster when there is one."""
+    if img.full is None:
+        return img.page.render(dpi=ALIGN_DPI)
+    f = ALIGN_DPI / img.dpi
+    if f >= 1:
+        return img.full
+    return cv2.resize(img.full, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
 def _pad(box, page: Page):

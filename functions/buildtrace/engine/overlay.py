@@ -28,6 +28,8 @@ FAINT_INK_THRESHOLD = 225
 REMOVED_RGB = (220, 30, 30)
 ADDED_RGB = (20, 160, 40)
 UNCHANGED_RGB = (150, 150, 150)
+#: Overlay images are palette images: index 0 paper, 1 unchanged, 2 removed, 3 added.
+PALETTE = np.array([(255, 255, 255), UNCHANGED_RGB, REMOVED_RGB, ADDED_RGB], np.uint8)
 
 
 @dataclass
@@ -73,11 +75,15 @@ def compare_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
     return OverlayMasks(removed, added, unchanged, dpi)
 
 
+def overlay_index(masks: OverlayMasks) -> np.ndarray:
+    """The overlay as palette indices (H×W uint8, see :data:`PALETTE`); the three masks are
+    disjoint, so the sum is exact."""
+    return (masks.unchanged.view(np.uint8) + 2 * masks.removed.view(np.uint8)
+            + 3 * masks.added.view(np.uint8))
+
+
 def render_overlay(masks: OverlayMasks) -> np.ndarray:
     """An RGB image (H×W×3, uint8) on white: removed red, added green, unchanged grey."""
-    h, w = masks.removed.shape
-    rgb = np.full((h, w, 3), 255, np.uint8)
-    rgb[masks.unchanged] = UNCHANGED_RGB
-    rgb[masks.removed] = REMOVED_RGB
-    rgb[masks.added] = ADDED_RGB
-    return rgb
+    from .image_writers import palette_to_rgb
+
+    return palette_to_rgb(overlay_index(masks), PALETTE)
