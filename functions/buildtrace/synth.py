@@ -86,3 +86,316 @@ def renumber(src: str | os.PathLike, page_index: int, number_box, new_number: st
     pdf.save(os.fspath(out))
     pdf.close()
     return os.fspath(out)
+
+
+# -- revisions with known edits ------------------------------------------------------------
+#: Resolution of the rasters the revision generator works on (a typical scan).
+SYNTH_DPI = 200.0
+
+
+def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int = 92) -> str:
+    """A one-page PDF like a scanner with OCR makes: the raster as a JPEG image filling the
+    page and ``words`` (``Word``s, points, top-left origin) as invisible text on top."""
+    import tempfile
+
+    import cv2
+
+    w_pt, h_pt = page_pt
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(w_pt, h_pt)
+    with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as tmp:
+        cv2.imwrite(tmp.name, raster, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        image = pdfium.PdfImage.new(pdf)
+        image.load_jpeg(tmp.name, inline=True)
+    os.unlink(tmp.name)
+    image.set_matrix(pdfium.PdfMatrix().scale(w_pt, h_pt))
+    page.insert_obj(image)
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        size = max(1.0, (y1 - y0) * 0.9)
+        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
+        buf = ctypes.create_string_buffer((w.text + "\0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        # stretch the run to the word's width, like OCR text layers do
+        left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+        pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+        natural = max(0.1, right.value - left.value)
+        sx = max(0.05, (x1 - x0) / natural)
+        pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    page.gen_content()
+    page.close()
+    pdf.save(os.fspath(out))
+    pdf.close()
+    return os.fspath(out)
+
+
+def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
+                  kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
+                  rescan: bool = True) -> dict:
+    """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
+
+    Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
+    bottom-right title-block zone): ``erase`` whites out a box of drawing; ``add`` draws a
+    new detail (a tagged box with leaders); ``move`` shifts a detail by 1-3 in; ``text``
+    rewrites a word of the text layer (printed and in the text layer); ``note`` adds a new
+    one-line note. ``rescan`` applies a
+    global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
+
+    Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
+    moves, ``text_before``/``text_after`` for text) and ``matrix`` (old points → new points).
+    """
+    import cv2
+    import numpy as np
+
+    from .engine.drawing_set import Word, open_set
+
+    rng = np.random.default_rng(seed)
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    with open_set(src) as s:
+        page = s.page(0)
+        w_pt, h_pt = page.size_pt
+        raster = page.render(dpi=SYNTH_DPI)
+        words = page.words()
+    k = SYNTH_DPI / 72.0
+    old_raster = raster.copy()
+    new = raster.copy()
+    new_words = list(words)
+    busy: list[tuple[float, float, float, float]] = []
+    edits = []
+
+    def free(box):
+        x0, y0, x1, y1 = box
+        if x0 < 36 or y0 < 36 or x1 > w_pt - 36 or y1 > h_pt - 36:
+            return False
+        if x1 > 0.5 * w_pt and y1 > 0.7 * h_pt:  # title-block zone
+            return False
+        return not any(x0 < b[2] + 18 and b[0] < x1 + 18 and y0 < b[3] + 18 and b[1] < y1 + 18
+                       for b in busy)
+
+    def px(box):
+        return tuple(int(round(v * k)) for v in box)
+
+    def ink(box):
+        x0, y0, x1, y1 = px(box)
+        return float((new[y0:y1, x0:x1] < 128).mean()) if x1 > x0 and y1 > y0 else 0.0
+
+    def random_box(wmin, wmax, need_ink, tries=400):
+        for _ in range(tries):
+            bw, bh = rng.uniform(wmin, wmax), rng.uniform(wmin, wmax)
+            x0, y0 = rng.uniform(36, w_pt - 36 - bw), rng.uniform(36, h_pt - 36 - bh)
+            box = (x0, y0, x0 + bw, y0 + bh)
+            if not free(box):
+                continue
+            d = ink(box)
+            if (need_ink and d > 0.02) or (not need_ink and d < 0.002):
+                return box
+        return None
+
+    def tight(box):
+        """The ink's own box inside ``box`` (what a comparison can see)."""
+        x0, y0, x1, y1 = px(box)
+        ys, xs = np.nonzero(old_raster[y0:y1, x0:x1] < 128)
+        if ys.size == 0:
+            return box
+        return ((x0 + xs.min()) / k, (y0 + ys.min()) / k, (x0 + xs.max() + 1) / k,
+                (y0 + ys.max() + 1) / k)
+
+    import re
+
+    text_cands = [w for w in words if re.fullmatch(r"[A-Za-z0-9'\"./-]{3,}", w.text)
+                  and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5]
+    rng.shuffle(text_cands)
+    plan = [kinds[i % len(kinds)] for i in range(n_edits)]
+    for kind in plan:
+        if kind == "erase":
+            box = random_box(36, 100, True)
+            if box is None:
+                continue
+            truth = tight(box)
+            x0, y0, x1, y1 = px(box)
+            new[y0:y1, x0:x1] = 255
+            new_words = [w for w in new_words if not _box_inside(w.bbox, box)]
+            busy.append(box)
+            edits.append({"kind": "removed", "bbox": truth})
+        elif kind == "add":
+            box = random_box(50, 110, False)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = px(box)
+            t = max(2, int(0.8 * k))
+            cv2.rectangle(new, (x0 + 4 * t, y0 + 4 * t), (x1 - 4 * t, y1 - 4 * t), 0, t)
+            cv2.line(new, (x0 + 4 * t, y1 - 4 * t), (x1 - 4 * t, y0 + 4 * t), 0, t)
+            cv2.circle(new, ((x0 + x1) // 2, (y0 + y1) // 2), max(3, (x1 - x0) // 6), 0, t)
+            busy.append(box)
+            edits.append({"kind": "added", "bbox": box})
+        elif kind == "move":
+            box = random_box(40, 90, True)
+            if box is None:
+                continue
+            for _ in range(200):
+                dx, dy = rng.uniform(-216, 216), rng.uniform(-216, 216)
+                if abs(dx) < 72 and abs(dy) < 72:
+                    continue
+                dest = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+                if free(dest) and ink(dest) < 0.002:
+                    break
+            else:
+                continue
+            sx0, sy0, sx1, sy1 = px(box)
+            patch = new[sy0:sy1, sx0:sx1].copy()
+            new[sy0:sy1, sx0:sx1] = 255
+            dx0, dy0 = px(dest)[:2]
+            region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
+            np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
+            busy.extend([box, dest])
+            t = tight(box)
+            edits.append({"kind": "moved", "from_bbox": t,
+                          "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)})
+        elif kind == "text":
+            while text_cands and not free(text_cands[-1].bbox):
+                text_cands.pop()
+            if not text_cands:
+                continue
+            w = text_cands.pop()
+            after = _rewrite(w.text, rng)
+            x0, y0, x1, y1 = px((w.bbox[0] - 1, w.bbox[1] - 1, w.bbox[2] + 1, w.bbox[3] + 1))
+            new[y0:y1, x0:x1] = 255
+            hpx = max(6, y1 - y0 - 2)
+            scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, int(hpx * 0.8), 1)
+            (tw, th), _ = cv2.getTextSize(after, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+            cv2.putText(new, after, (x0 + 1, y1 - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 0,
+                        max(1, int(hpx / 10)), cv2.LINE_AA)
+            nb = (w.bbox[0], w.bbox[1], w.bbox[0] + (tw + 2) / k, w.bbox[3])
+            new_words = [nw for nw in new_words if nw is not w]
+            new_words.append(Word(after, nb))
+            busy.append((w.bbox[0], w.bbox[1], max(w.bbox[2], nb[2]), w.bbox[3]))
+            edits.append({"kind": "text", "bbox": (min(w.bbox[0], nb[0]), w.bbox[1],
+                                                   max(w.bbox[2], nb[2]), w.bbox[3]),
+                          "text_before": w.text, "text_after": after})
+        elif kind == "note":
+            note = f"NOTE {int(rng.integers(2, 40))}: VERIFY IN FIELD"
+            box = random_box(150, 170, False)
+            if box is None:
+                continue
+            size_pt = 9.0
+            x0, y0 = box[0], box[1] + size_pt
+            scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, int(size_pt * k * 0.8), 1)
+            (tw, _th), _ = cv2.getTextSize(note, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+            cv2.putText(new, note, (int(x0 * k), int(y0 * k)), cv2.FONT_HERSHEY_SIMPLEX, scale, 0,
+                        max(1, int(size_pt * k / 10)), cv2.LINE_AA)
+            nb = (x0, y0 - size_pt, x0 + tw / k, y0 + 1)
+            # the text layer holds the note word by word, as OCR would
+            parts, cx = note.split(), x0
+            per = (nb[2] - nb[0]) / len(note)
+            for part in parts:
+                start = note.index(part, int(round((cx - x0) / per)) if per else 0)
+                new_words.append(Word(part, (x0 + start * per, nb[1], x0 + (start + len(part)) * per,
+                                             nb[3])))
+                cx = x0 + (start + len(part)) * per
+            busy.append(nb)
+            edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
+    matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if rescan:
+        deg = rng.uniform(-1, 1)
+        scale = 1 + rng.uniform(-0.015, 0.015)
+        shift = rng.uniform(-20, 20, 2)
+        matrix = cv2.getRotationMatrix2D((w_pt / 2, h_pt / 2), deg, scale)
+        matrix[:, 2] += shift
+        m_px = (np.diag([k, k, 1]) @ np.vstack([matrix, [0, 0, 1]]) @ np.diag([1 / k, 1 / k, 1]))[:2]
+        new = cv2.warpAffine(new, m_px, (new.shape[1], new.shape[0]), flags=cv2.INTER_AREA,
+                             borderValue=255)
+        noise = rng.normal(0, 10, new.shape)
+        new = np.clip(new.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        new_words = [_map_word(w, matrix) for w in new_words]
+        for e in edits:
+            for key in ("bbox", "from_bbox"):
+                if key in e:
+                    e[key] = _map_box(e[key], matrix)
+    old_pdf = raster_pdf(old_raster, words, (w_pt, h_pt), os.path.join(out_dir, "old.pdf"))
+    new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"))
+    return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),
+            "seed": seed, "source": os.fspath(src)}
+
+
+def _box_inside(a, b) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _map_box(box, m):
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    p = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ np.asarray(m).T
+    return (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()), float(p[:, 1].max()))
+
+
+def _map_word(w, m):
+    from .engine.drawing_set import Word
+
+    return Word(w.text, _map_box(w.bbox, m), w.confidence)
+
+
+def _rewrite(text: str, rng) -> str:
+    """A plausible revision of a word: digits changed (a dimension, a tag), else letters."""
+    chars = list(text)
+    digits = [i for i, c in enumerate(chars) if c.isdigit()]
+    if digits:
+        for i in rng.choice(digits, size=min(2, len(digits)), replace=False):
+            chars[i] = str((int(chars[i]) + int(rng.integers(1, 9))) % 10)
+    else:
+        letters = [i for i, c in enumerate(chars) if c.isalpha()]
+        for i in rng.choice(letters, size=min(2, len(letters)), replace=False):
+            chars[i] = "XQZ"[int(rng.integers(0, 3))] if chars[i] not in "XQZ" else "K"
+    out = "".join(chars)
+    return out if out != text else out + "1"
+
+
+def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> dict:
+    """How a compared pair (an entry of report.json) did against :func:`make_revision`'s
+    truth: ``recall`` (share of edits with a reported change on them; a move counts when
+    both places are covered or it is reported as moved), ``precision`` (share of reported
+    changed-ink area lying on an edit), ``alignment_error_pt`` (largest error over the sheet),
+    ``text_recall`` (share of text edits reported with their exact before and after)."""
+    import numpy as np
+
+    def grow(b):
+        return (b[0] - pad_pt, b[1] - pad_pt, b[2] + pad_pt, b[3] + pad_pt)
+
+    def hit(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    changes = result.get("changes", [])
+    truth_boxes = []
+    found = 0
+    for e in truth["edits"]:
+        places = [e["bbox"]] + ([e["from_bbox"]] if "from_bbox" in e else [])
+        truth_boxes += [grow(b) for b in places]
+        if e["kind"] == "moved":
+            ok = any(c["kind"] == "moved" and hit(c["bbox"], grow(e["bbox"])) for c in changes) \
+                or all(any(hit(c["bbox"], grow(b)) for c in changes) for b in places)
+        else:
+            ok = any(hit(c["bbox"], grow(e["bbox"])) for c in changes)
+        found += ok
+    total_area = sum(c["area_pt2"] for c in changes)
+    on_edits = sum(c["area_pt2"] for c in changes
+                   if any(hit(c["bbox"], t) for t in truth_boxes)
+                   or (c.get("from_bbox") and any(hit(c["from_bbox"], t) for t in truth_boxes)))
+    text_edits = [e for e in truth["edits"] if e["kind"] == "text"]
+    reported = {(t.get("text_before"), t.get("text_after"))
+                for c in changes for t in c.get("text_changes", [])}
+    text_found = sum((e["text_before"], e["text_after"]) in reported for e in text_edits)
+    m_est = np.asarray(result["alignment"]["matrix"]) if result.get("alignment") else None
+    err = None
+    if m_est is not None:
+        w, h = page_pt
+        grid = np.array([[x, y, 1] for x in np.linspace(0, w, 9) for y in np.linspace(0, h, 9)])
+        err = float(np.abs(grid @ m_est.T - grid @ np.asarray(truth["matrix"]).T).max())
+    n = len(truth["edits"])
+    return {"edits": n, "found": found, "recall": found / n if n else 1.0,
+            "precision": on_edits / total_area if total_area else 1.0,
+            "alignment_error_pt": err, "text_edits": len(text_edits), "text_found": text_found,
+            "text_recall": text_found / len(text_edits) if text_edits else 1.0,
+            "reported": len(changes)}

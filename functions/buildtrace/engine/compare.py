@@ -227,9 +227,17 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
         return new_img.region(b, CROP_DPI, shape)
 
-    regions = detect_moves(regions, crop_old, crop_new)
+    def tight_shape(box):
+        return (max(1, int((box[3] - box[1]) / 72 * CROP_DPI)),
+                max(1, int((box[2] - box[0]) / 72 * CROP_DPI)))
+
+    # moves compare the changed ink itself, without the crops' context margin
+    regions = detect_moves(
+        regions, lambda b: old_region_in_new_frame(old_img, m, b, CROP_DPI, tight_shape(b)),
+        lambda b: new_img.region(b, CROP_DPI, tight_shape(b)))
     text_changes = diff_words(map_words(old_page.words(), m), new_page.words())
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
+    _number(regions)
     changes, tb_changes = [], []
     for r in regions:
         d = r.to_dict()
@@ -269,6 +277,13 @@ def _pad(box, page: Page):
             min(page.width_pt, box[2] + CROP_PAD_PT), min(page.height_pt, box[3] + CROP_PAD_PT))
 
 
+def _same_letters(a: str | None, b: str | None) -> bool:
+    """Equal once spaces and punctuation are dropped ("POWER" / "-POWER", "----" / "--")."""
+    import re
+
+    return re.sub(r"[\W_]", "", a or "") == re.sub(r"[\W_]", "", b or "")
+
+
 def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
                  ) -> list[ChangeRegion]:
     """Give each region the text changes inside it; text changes outside every region
@@ -278,6 +293,8 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
         if any(box_inside(tc.bbox, box) for box in ignore):
             continue
         host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
+        if host is None and _same_letters(tc.text_before, tc.text_after):
+            continue  # the text layer split or joined words differently; nothing printed changed
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
@@ -290,14 +307,15 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
             afters = [t["text_after"] for t in r.text_changes if t["text_after"]]
             r.text_before = " | ".join(befores) if befores else None
             r.text_after = " | ".join(afters) if afters else None
-    if extra:
-        n_c = sum(1 for r in regions if not r.in_title_block)
-        n_t = sum(1 for r in regions if r.in_title_block)
-        for r in extra:
-            if r.in_title_block:
-                n_t += 1
-                r.id = f"t{n_t}"
-            else:
-                n_c += 1
-                r.id = f"c{n_c}"
     return [*regions, *extra]
+
+
+def _number(regions: list[ChangeRegion]) -> None:
+    """Ids in reading order (top to bottom, left to right): c1, c2... and t1... for the
+    title block."""
+    regions.sort(key=lambda r: (round(r.bbox[1] / 36), r.bbox[0]))
+    counts = {"c": 0, "t": 0}
+    for r in regions:
+        prefix = "t" if r.in_title_block else "c"
+        counts[prefix] += 1
+        r.id = f"{prefix}{counts[prefix]}"

@@ -192,13 +192,14 @@ def _zone_of(bbox, width_pt: float, height_pt: float) -> str | None:
     return None
 
 
-def _phrases(words: Sequence[Word]) -> list[_Phrase]:
-    """Group words into phrases: same line, gaps under about one character height."""
+def group_phrases(words: Sequence[Word], gap_heights: float = 1.2) -> list[list[Word]]:
+    """Group words into phrases: words on one line (vertical overlap with the line's first
+    word of half the smaller height; comparing with the first word, not the last, stops
+    rows chaining together) with gaps under ``gap_heights`` character heights, left to
+    right. Boxes in points, top-left origin."""
     ws = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
     lines: list[list[Word]] = []
     for w in ws:
-        # Same line: overlaps the line's first word vertically by half the smaller height
-        # (comparing with the first word, not the last, stops rows chaining together).
         for line in lines:
             ref = line[0]
             overlap = min(ref.bbox[3], w.bbox[3]) - max(ref.bbox[1], w.bbox[1])
@@ -214,13 +215,17 @@ def _phrases(words: Sequence[Word]) -> list[_Phrase]:
         for w in line[1:]:
             gap = w.bbox[0] - cur[-1].bbox[2]
             h = max(cur[-1].height, w.height, 1.0)
-            if gap <= 1.2 * h and 0.5 < w.height / max(cur[-1].height, 0.1) < 2.0:
+            if gap <= gap_heights * h and 0.5 < w.height / max(cur[-1].height, 0.1) < 2.0:
                 cur.append(w)
             else:
-                phrases.append(_Phrase(cur))
+                phrases.append(cur)
                 cur = [w]
-        phrases.append(_Phrase(cur))
+        phrases.append(cur)
     return phrases
+
+
+def _phrases(words: Sequence[Word]) -> list[_Phrase]:
+    return [_Phrase(p) for p in group_phrases(words)]
 
 
 def _find(phrases: Sequence[_Phrase], pattern: re.Pattern) -> list[tuple[float, ...]]:

@@ -74,8 +74,7 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
 
     ``removed_map``/``added_map``: float32 counts of changed pixels per cell of a grid at
     ``map_dpi`` over the new sheet. ``pixel_pt2``: the area of one counted pixel in pt².
-    ``title_block`` and ``ignore`` boxes are in points. Regions are sorted top to bottom,
-    left to right, with ids ``c1``, ``c2``... (title-block ones ``t1``...)."""
+    ``title_block`` and ``ignore`` boxes are in points. Ids are provisional (``r1``...)."""
     scale = 72.0 / map_dpi
     changed = ((removed_map + added_map) > 0).astype(np.uint8)
     gap_px = max(1, int(round(CLUSTER_GAP_PT / scale)))
@@ -104,15 +103,8 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
             kind = "modified"
         tb = title_block is not None and box_inside(bbox, title_block)
         regions.append(ChangeRegion("", kind, bbox, rem + add, rem, add, in_title_block=bool(tb)))
-    regions.sort(key=lambda r: (round(r.bbox[1] / 36), r.bbox[0]))
-    c = t = 0
-    for r in regions:
-        if r.in_title_block:
-            t += 1
-            r.id = f"t{t}"
-        else:
-            c += 1
-            r.id = f"c{c}"
+    for i, r in enumerate(regions):  # provisional ids; the caller numbers the final list
+        r.id = f"r{i + 1}"
     return regions
 
 

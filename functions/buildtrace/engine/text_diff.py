@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .drawing_set import Word
+from .identify import group_phrases
 
 #: A word that moved less than this (points) is the same word.
 MATCH_TOL_PT = 3.0
@@ -81,22 +82,6 @@ def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]
     return left_old, left_new
 
 
-def _phrases(words: list[Word]) -> list[list[Word]]:
-    words = sorted(words, key=lambda w: (round(_centre(w)[1]), w.bbox[0]))
-    groups: list[list[Word]] = []
-    for w in words:
-        h = max(w.bbox[3] - w.bbox[1], 1.0)
-        for g in groups:
-            last = g[-1]
-            same_line = abs(_centre(last)[1] - _centre(w)[1]) <= 0.5 * h
-            if same_line and -h <= w.bbox[0] - last.bbox[2] <= PHRASE_GAP_HEIGHTS * h:
-                g.append(w)
-                break
-        else:
-            groups.append([w])
-    return groups
-
-
 def _box(ws: list[Word]) -> tuple[float, float, float, float]:
     return (min(w.bbox[0] for w in ws), min(w.bbox[1] for w in ws),
             max(w.bbox[2] for w in ws), max(w.bbox[3] for w in ws))
@@ -109,8 +94,8 @@ def _touch(a, b, pad: float) -> bool:
 def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> list[TextChange]:
     """Text changes between old words (already mapped to the new frame) and new words."""
     left_old, left_new = _unmatched(old_words_in_new_frame, new_words)
-    old_ph = [(_box(g), g) for g in _phrases(left_old)]
-    new_ph = [(_box(g), g) for g in _phrases(left_new)]
+    old_ph = [(_box(g), g) for g in group_phrases(left_old, PHRASE_GAP_HEIGHTS)]
+    new_ph = [(_box(g), g) for g in group_phrases(left_new, PHRASE_GAP_HEIGHTS)]
     changes: list[TextChange] = []
     used_new: set[int] = set()
     for ob, og in old_ph:

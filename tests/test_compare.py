@@ -1,0 +1,177 @@
+"""The comparison engine on revisions of the real drawings with known edits (synth.py)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from buildtrace.engine.compare import PairOptions, compare_pair
+from buildtrace.engine.compare_sets import compare_sets
+from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.errors import EmptySetError
+from buildtrace.engine.identify import identify_page
+from buildtrace.synth import make_revision, merge_pdfs, score_pair
+from conftest import JP_HOUSE, TRANSATOMIC
+
+CASES = [
+    (TRANSATOMIC / "M101.pdf", 101, ("erase", "add", "move", "text")),
+    (TRANSATOMIC / "M250.pdf", 250, ("erase", "add", "move", "text")),
+    (TRANSATOMIC / "one-line-diagram.pdf", 2,
+     ("note", "move", "erase")),
+    (JP_HOUSE / "floor-plans.pdf", 4, ("add", "text", "erase", "note")),
+]
+
+
+def _compare(truth, out, **kw):
+    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(out), "p",
+                              PairOptions(dpi=150, **kw))
+        return result, pn.size_pt
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    rows = []
+    for src, seed, kinds in CASES:
+        d = tmp_path_factory.mktemp(f"rev{seed}")
+        truth = make_revision(src, d, seed, kinds=kinds)
+        result, size = _compare(truth, d / "out")
+        rows.append((src.name, truth, result, score_pair(result, truth, size)))
+    return rows
+
+
+def test_edits_are_found(scored):
+    found = sum(s["found"] for *_, s in scored)
+    edits = sum(s["edits"] for *_, s in scored)
+    assert edits >= 20
+    assert found / edits >= 0.95, [(n, s) for n, _, _, s in scored]
+
+
+def test_reported_change_area_lies_on_real_edits(scored):
+    for name, _truth, result, s in scored:
+        assert s["precision"] >= 0.90, (name, s, result["changes"])
+
+
+def test_alignment_error_under_a_point_across_the_sheet(scored):
+    for name, _truth, result, s in scored:
+        assert result["alignment"]["ok"], name
+        assert s["alignment_error_pt"] <= 1.0, (name, s)
+
+
+def test_text_changes_reported_with_before_and_after(scored):
+    found = sum(s["text_found"] for *_, s in scored)
+    total = sum(s["text_edits"] for *_, s in scored)
+    assert total >= 4 and found / total >= 0.95, [(n, s) for n, _, _, s in scored]
+
+
+def test_a_moved_detail_is_reported_as_moved(scored):
+    moved = [c for _, _, r, _ in scored for c in r["changes"] if c["kind"] == "moved"]
+    assert moved and all("from_bbox" in c for c in moved)
+
+
+def test_ignored_regions_are_not_reported(tmp_path):
+    truth = make_revision(TRANSATOMIC / "M101.pdf", tmp_path, 7, kinds=("add",), n_edits=2)
+    first = truth["edits"][0]["bbox"]
+    box = (first[0] - 10, first[1] - 10, first[2] + 10, first[3] + 10)
+    result, _ = _compare(truth, tmp_path / "out", ignore=(box,))
+    assert not any(c["bbox"][0] >= box[0] and c["bbox"][2] <= box[2]
+                   and c["bbox"][1] >= box[1] and c["bbox"][3] <= box[3]
+                   for c in result["changes"])
+    assert len(result["changes"]) >= 1  # the other addition is still there
+
+
+def test_title_block_changes_are_reported_apart(tmp_path):
+    from buildtrace.synth import renumber
+
+    with open_set(TRANSATOMIC / "M205.pdf") as s:
+        box = identify_page(s.page(0)).number_bbox
+    new = renumber(TRANSATOMIC / "M205.pdf", 0, box, "M206", tmp_path / "new.pdf")
+    with open_set(TRANSATOMIC / "M205.pdf") as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p")
+    texts = [(t["text_before"], t["text_after"]) for c in r["title_block_changes"]
+             for t in c.get("text_changes", [])]
+    assert ("M205", "M206") in texts
+    assert not any(t for c in r["changes"] for t in c.get("text_changes", [])
+                   if t["text_after"] == "M206")
+
+
+def test_same_drawing_on_a_larger_sheet_aligns_by_scale(tmp_path):
+    """Pages of different sizes: the same sheet re-plotted 25 % larger on larger paper."""
+    import cv2
+
+    from buildtrace.synth import raster_pdf
+
+    with open_set(TRANSATOMIC / "M108.pdf") as s:
+        page = s.page(0)
+        w, h = page.size_pt
+        raster = page.render(dpi=100)
+    big = cv2.resize(raster, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
+    old = raster_pdf(raster, [], (w, h), tmp_path / "old.pdf")
+    new = raster_pdf(big, [], (w * 1.25, h * 1.25), tmp_path / "new.pdf")
+    with open_set(old) as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p")
+    m = np.array(r["alignment"]["matrix"])
+    assert r["status"] == "compared"
+    assert m[0, 0] == pytest.approx(1.25, abs=0.003) and m[1, 1] == pytest.approx(1.25, abs=0.003)
+    assert sum(c["area_pt2"] for c in r["changes"]) < 50
+
+
+def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
+    blank = pdfium.PdfDocument.new()
+    blank.new_page(34 * 72, 22 * 72).close()
+    blank.save(str(tmp_path / "blank.pdf"))
+    with open_set(TRANSATOMIC / "M101.pdf") as so, open_set(tmp_path / "blank.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p")
+    assert r["status"] == "not_aligned" and r["overlay"] is None and r["changes"] == []
+    assert "could not be aligned" in r["summary"]
+
+
+def test_an_empty_set_is_refused(tmp_path):
+    empty = pdfium.PdfDocument.new()
+    empty.save(str(tmp_path / "empty.pdf"))
+    with pytest.raises(EmptySetError):
+        compare_sets(str(TRANSATOMIC / "M101.pdf"), str(tmp_path / "empty.pdf"),
+                     str(tmp_path / "out"))
+
+
+def test_cli_compare_writes_the_report_package(tmp_path, cli_env):
+    a = make_revision(TRANSATOMIC / "M105.pdf", tmp_path / "a", 5, n_edits=3)
+    b = make_revision(TRANSATOMIC / "M106.pdf", tmp_path / "b", 6, n_edits=0, rescan=False)
+    old = merge_pdfs([a["old"], b["old"], TRANSATOMIC / "M251.pdf"], tmp_path / "old.pdf")
+    new = merge_pdfs([b["new"], a["new"], TRANSATOMIC / "M112.pdf"], tmp_path / "new.pdf")
+    out = tmp_path / "report"
+    r = subprocess.run([sys.executable, "-m", "buildtrace.cli", "compare", str(old), str(new),
+                        "--out", str(out), "--jobs", "2"], capture_output=True, text=True,
+                       env=cli_env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "index.html" in r.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["schema"] == "buildtrace.report/1"
+    for side in ("old", "new"):
+        assert set(report[side]) >= {"file", "sheets"}
+        assert all(set(s) >= {"page", "number", "title", "source", "confidence"}
+                   for s in report[side]["sheets"])
+    pairs = {(p["old_page"], p["new_page"]): p for p in report["pairs"]}
+    assert set(pairs) == {(0, 1), (1, 0)}
+    assert report["added_pages"] == [2] and report["removed_pages"] == [2]
+    for p in report["pairs"]:
+        assert set(p) >= {"old_page", "new_page", "number", "match", "alignment", "changes",
+                          "overlay", "summary"}
+        assert len(p["alignment"]["matrix"]) == 2 and len(p["alignment"]["matrix"][0]) == 3
+        assert (out / p["overlay"]["png"]).exists() and (out / p["overlay"]["dzi"]).exists()
+        for c in p["changes"]:
+            assert set(c) >= {"id", "kind", "bbox"} and len(c["bbox"]) == 4
+    changed = pairs[(0, 1)]
+    assert len(changed["changes"]) >= 3 and pairs[(1, 0)]["changes"] == []
+    assert "M112" in report["summary"] and "M251" in report["summary"]
+    html = (out / "index.html").read_text()
+    assert changed["overlay"]["preview"] in html and "overlay" in html
+    pdf = pdfium.PdfDocument(str(out / "report.pdf"))
+    assert len(pdf) == 2  # cover + the one changed sheet
