@@ -26,6 +26,8 @@ test: setup
 
 bench: setup
 	@$(PY) -m benchmarks.run
+	@echo
+	@$(PY) -m benchmarks.compare
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -133,7 +133,7 @@ def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int =
 
 def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
-                  rescan: bool = True) -> dict:
+                  rescan: bool = True, renumber_to: str | None = None) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -142,6 +142,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     rewrites a word of the text layer (printed and in the text layer); ``note`` adds a new
     one-line note. ``rescan`` applies a
     global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
+    ``renumber_to`` reprints the sheet number (found by sheet identification) as that.
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
     moves, ``text_before``/``text_after`` for text) and ``matrix`` (old points → new points).
@@ -159,6 +160,11 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         w_pt, h_pt = page.size_pt
         raster = page.render(dpi=SYNTH_DPI)
         words = page.words()
+        number_box = None
+        if renumber_to:
+            from .engine.identify import identify_page
+
+            number_box = identify_page(page).number_bbox
     k = SYNTH_DPI / 72.0
     old_raster = raster.copy()
     new = raster.copy()
@@ -205,6 +211,17 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
 
     import re
 
+    if number_box is not None:
+        x0, y0, x1, y1 = px((number_box[0] - 2, number_box[1] - 2, number_box[2] + 2,
+                             number_box[3] + 2))
+        new[y0:y1, x0:x1] = 255
+        hpx = int((number_box[3] - number_box[1]) * k)
+        scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, int(hpx * 0.8), 2)
+        cv2.putText(new, renumber_to, (int(number_box[0] * k), int(number_box[3] * k) - 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, scale, 0, max(2, hpx // 10), cv2.LINE_AA)
+        new_words = [w for w in new_words if not _box_inside(w.bbox, (x0 / k, y0 / k, x1 / k,
+                                                                      y1 / k))]
+        new_words.append(Word(renumber_to, tuple(number_box)))
     text_cands = [w for w in words if re.fullmatch(r"[A-Za-z0-9'\"./-]{3,}", w.text)
                   and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5]
     rng.shuffle(text_cands)
@@ -399,3 +416,54 @@ def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> di
             "alignment_error_pt": err, "text_edits": len(text_edits), "text_found": text_found,
             "text_recall": text_found / len(text_edits) if text_edits else 1.0,
             "reported": len(changes)}
+
+
+def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
+                         size_in: tuple[float, float] = (48.0, 36.0)) -> str:
+    """Place page 0 of a vector PDF, scaled to fit, on a larger sheet (default ARCH E,
+    48×36 in), keeping it vector (a form XObject): a large CAD sheet for benchmarks."""
+    src_pdf = pdfium.PdfDocument(os.fspath(src))
+    w, h = src_pdf[0].get_size()
+    dest = pdfium.PdfDocument.new()
+    W, H = size_in[0] * 72, size_in[1] * 72
+    page = dest.new_page(W, H)
+    xobj = src_pdf.page_as_xobject(0, dest)
+    obj = xobj.as_pageobject()
+    s = min(W / w, H / h)
+    obj.set_matrix(pdfium.PdfMatrix().scale(s, s).translate((W - w * s) / 2, (H - h * s) / 2))
+    page.insert_obj(obj)
+    page.gen_content()
+    page.close()
+    dest.save(os.fspath(out))
+    dest.close()
+    src_pdf.close()
+    return os.fspath(out)
+
+
+def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
+                     n: int = 4) -> list[tuple[float, float, float, float]]:
+    """Copy ``src`` with ``n`` new vector details (stroked boxes with a label) at random
+    places; returns their boxes (points, top-left origin)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(os.fspath(src))
+    page = pdf[0]
+    w, h = page.get_size()
+    boxes = []
+    for i in range(n):
+        bw, bh = rng.uniform(40, 120), rng.uniform(40, 120)
+        x0, y0 = rng.uniform(72, w * 0.5), rng.uniform(72, h * 0.6)
+        rect = pdfium_c.FPDFPageObj_CreateNewRect(x0, h - y0 - bh, bw, bh)
+        pdfium_c.FPDFPageObj_SetStrokeColor(rect, 0, 0, 0, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(1.5))
+        pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
+        pdfium_c.FPDFPage_InsertObject(page.raw, rect)
+        boxes.append((x0, y0, x0 + bw, y0 + bh))
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        write_text(pdf, 0, f"D-{i + 1}", (x0 + 4, y0 + 16), 12)
+    pdf.save(os.fspath(out))
+    pdf.close()
+    return boxes

@@ -159,8 +159,8 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         page.paste(im, (40, 70))
         for c in p["changes"]:
             x0, y0, x1, y1 = (v * k for v in c["bbox"])
-            d.rounded_rectangle((40 + x0 - 4, 70 + y0 - 4, 40 + x1 + 4, 70 + y1 + 4), radius=6,
-                                outline=CLOUD_RGB, width=3)
+            d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
+                         70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=3)
             d.text((40 + x1 + 6, 70 + y0 - 6), c["id"], fill=CLOUD_RGB, font=small)
         y = 70 + im.height + 14
         for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:

@@ -1,0 +1,161 @@
+"""Comparison benchmark (part of `make bench`), every measurement in a fresh child process.
+
+Pairs: a 34×22 in scan (Transatomic M101) against a re-scan of it rotated, scaled, shifted,
+with noise and edits; and a 48×36 in vector sheet (the jp-house plans placed on ARCH E)
+against a copy with vector additions. For each at 150 and 300 DPI: wall time and peak RSS of
+``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
+time to rasterise both pages at that DPI, alone), the ratio to the floor, and the earlier
+system's approach as a baseline: full-resolution SIFT + RANSAC affine at 150 DPI.
+
+Then accuracy on revisions made with fresh random seeds (printed, so a run can be
+reproduced with BUILDTRACE_BENCH_SEEDS=1,2,3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DRAWINGS = ROOT / "examples" / "drawings"
+
+
+def _peak_mb() -> float:
+    """Peak RSS of this process (VmHWM: unlike ru_maxrss it does not carry the parent's
+    peak across exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase(kind: str, old: str, new: str, dpi: float, out: str) -> dict:
+    from buildtrace.engine.drawing_set import open_set
+
+    with open_set(old) as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        if kind == "floor":
+            t = time.perf_counter()
+            po.render(dpi=dpi)
+            pn.render(dpi=dpi)
+            return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+        if kind == "sift":
+            import cv2
+
+            a, b = po.render(dpi=dpi), pn.render(dpi=dpi)
+            t = time.perf_counter()
+            sift = cv2.SIFT_create()
+            ka, da = sift.detectAndCompute(a, None)
+            kb, db = sift.detectAndCompute(b, None)
+            matches = cv2.BFMatcher().knnMatch(da, db, k=2)
+            good = [m for m, n in (x for x in matches if len(x) == 2) if m.distance < 0.75 * n.distance]
+            import numpy as np
+
+            src = np.float32([ka[m.queryIdx].pt for m in good])
+            dst = np.float32([kb[m.trainIdx].pt for m in good])
+            cv2.estimateAffine2D(src, dst, method=cv2.RANSAC)
+            return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+        from buildtrace.engine.compare import PairOptions, compare_pair
+        from buildtrace.engine.identify import identify_page
+
+        io, inew = identify_page(po), identify_page(pn)
+        t = time.perf_counter()
+        r = compare_pair(po, pn, io, inew, out, "bench", PairOptions(dpi=dpi))
+        return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(),
+                "changes": len(r["changes"]), "aligned": r["alignment"]["ok"]}
+
+
+def _child(kind, old, new, dpi, out) -> dict:
+    r = subprocess.run([sys.executable, "-m", "benchmarks.compare", "--phase", kind, old, new,
+                        str(dpi), out], capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def accuracy(seeds: list[int], tmp: str) -> dict:
+    from buildtrace.engine.compare import PairOptions, compare_pair
+    from buildtrace.engine.drawing_set import open_set
+    from buildtrace.engine.identify import identify_page
+    from buildtrace.synth import make_revision, score_pair
+
+    sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
+    sheets.append(DRAWINGS / "jp-house" / "site-plan.pdf")
+    kinds = [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
+    tot = {"edits": 0, "found": 0, "text_edits": 0, "text_found": 0, "area": 0.0,
+           "area_on": 0.0, "max_align_pt": 0.0, "revisions": 0}
+    for i, seed in enumerate(seeds):
+        src = sheets[i % len(sheets)]
+        d = os.path.join(tmp, f"acc{seed}")
+        truth = make_revision(src, d, seed, kinds=kinds[i % 2], n_edits=7)
+        with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+            po, pn = so.page(0), sn.page(0)
+            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
+                             PairOptions(dpi=150, tiles=False))
+            s = score_pair(r, truth, pn.size_pt)
+        area = sum(c["area_pt2"] for c in r["changes"])
+        tot["edits"] += s["edits"]
+        tot["found"] += s["found"]
+        tot["text_edits"] += s["text_edits"]
+        tot["text_found"] += s["text_found"]
+        tot["area"] += area
+        tot["area_on"] += s["precision"] * area
+        tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
+        tot["revisions"] += 1
+    return tot
+
+
+def main() -> None:
+    from buildtrace.synth import add_vector_edits, enlarge_vector_sheet, make_revision
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scan = make_revision(DRAWINGS / "transatomic" / "M101.pdf", os.path.join(tmp, "scan"),
+                             seed=2026, n_edits=6)
+        big_old = enlarge_vector_sheet(DRAWINGS / "jp-house" / "floor-plans.pdf",
+                                       os.path.join(tmp, "big-old.pdf"))
+        big_new = os.path.join(tmp, "big-new.pdf")
+        add_vector_edits(big_old, big_new, seed=7)
+        pairs = [("34x22 in scan, re-scanned", scan["old"], scan["new"]),
+                 ("48x36 in vector", big_old, big_new)]
+        print(f"{'pair':<27} {'DPI':>4} {'time s':>7} {'peak MB':>8} {'floor s':>8} "
+              f"{'x floor':>8}  notes")
+        for name, old, new in pairs:
+            for dpi in (150, 300):
+                out = os.path.join(tmp, f"out-{dpi}")
+                floor = _child("floor", old, new, dpi, out)
+                run = _child("compare", old, new, dpi, out)
+                ratio = run["seconds"] / floor["seconds"]
+                print(f"{name:<27} {dpi:>4} {run['seconds']:>7.2f} {run['peak_mb']:>8.0f} "
+                      f"{floor['seconds']:>8.2f} {ratio:>8.1f}  {run['changes']} changes, "
+                      f"aligned={run['aligned']}", flush=True)
+            base = _child("sift", old, new, 150, tmp)
+            print(f"{'  baseline SIFT+RANSAC':<27} {150:>4} {base['seconds']:>7.2f} "
+                  f"{base['peak_mb']:>8.0f} {'':>8} {'':>8}  alignment only, full resolution",
+                  flush=True)
+        env_seeds = os.environ.get("BUILDTRACE_BENCH_SEEDS")
+        seeds = ([int(s) for s in env_seeds.split(",")] if env_seeds
+                 else [int.from_bytes(os.urandom(3), "big") for _ in range(8)])
+        t = time.perf_counter()
+        acc = accuracy(seeds, tmp)
+        print(f"\naccuracy on {acc['revisions']} fresh revisions (seeds {','.join(map(str, seeds))}), "
+              f"150 DPI, {time.perf_counter() - t:.0f} s:")
+        print(f"  edits found        {acc['found']}/{acc['edits']} "
+              f"({100 * acc['found'] / max(1, acc['edits']):.1f} %)   target >= 95 %")
+        print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %"
+              f"   target >= 90 %")
+        print(f"  alignment error    max {acc['max_align_pt']:.2f} pt   target <= 1 pt")
+        print(f"  text changes       {acc['text_found']}/{acc['text_edits']} with exact "
+              f"before/after   target >= 95 %")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--phase":
+        kind, old, new, dpi, out = sys.argv[2:7]
+        print(json.dumps(phase(kind, old, new, float(dpi), out)))
+    else:
+        main()
