@@ -175,3 +175,21 @@ def test_cli_compare_writes_the_report_package(tmp_path, cli_env):
     assert changed["overlay"]["preview"] in html and "overlay" in html
     pdf = pdfium.PdfDocument(str(out / "report.pdf"))
     assert len(pdf) == 2  # cover + the one changed sheet
+
+
+@pytest.mark.ocr
+def test_scans_without_a_text_layer_get_text_changes_by_ocr(tmp_path):
+    truth = make_revision(TRANSATOMIC / "M109.pdf", tmp_path, 8, kinds=("note", "add"),
+                          n_edits=3, text_layer=False)
+    result, _ = _compare(truth, tmp_path / "out")
+    notes = [e for e in truth["edits"] if e["kind"] == "text"]
+    afters = [c.get("text_after") or "" for c in result["changes"]]
+    for note in notes:
+        number = note["text_after"].split()[1].rstrip(":")
+        assert any("VERIFY" in a and number in a for a in afters), (note, afters)
+    # the drawn addition has no text: no invented text change for it
+    added = [e for e in truth["edits"] if e["kind"] == "added"]
+    assert all(not (c.get("text_before") or c.get("text_after"))
+               for c in result["changes"] for e in added
+               if c["bbox"][0] < e["bbox"][2] and e["bbox"][0] < c["bbox"][2]
+               and c["bbox"][1] < e["bbox"][3] and e["bbox"][1] < c["bbox"][3])

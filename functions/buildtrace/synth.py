@@ -133,7 +133,8 @@ def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int =
 
 def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
-                  rescan: bool = True, renumber_to: str | None = None) -> dict:
+                  rescan: bool = True, renumber_to: str | None = None,
+                  text_layer: bool = True) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -143,6 +144,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     one-line note. ``rescan`` applies a
     global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
     ``renumber_to`` reprints the sheet number (found by sheet identification) as that.
+    ``text_layer=False`` writes both PDFs without text, like a scan without OCR.
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
     moves, ``text_before``/``text_after`` for text) and ``matrix`` (old points → new points).
@@ -331,6 +333,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
             for key in ("bbox", "from_bbox"):
                 if key in e:
                     e[key] = _map_box(e[key], matrix)
+    if not text_layer:
+        words, new_words = [], []
     old_pdf = raster_pdf(old_raster, words, (w_pt, h_pt), os.path.join(out_dir, "old.pdf"))
     new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"))
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),

@@ -22,7 +22,7 @@ import numpy as np
 from .align import align_rasters
 from .drawing_set import Page
 from .geometry import homogeneous, scaling
-from .identify import SheetIdentity
+from .identify import SheetIdentity, group_phrases
 from .image_writers import DeepZoomWriter, PngStreamWriter, palette_to_rgb
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, compare_ink, overlay_index
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
@@ -43,12 +43,18 @@ CROP_PAD_PT = 18.0
 PREVIEW_PX = 2000
 
 
+#: Sheets without a text layer: change regions OCR'd at this DPI, at most this many a sheet.
+OCR_TEXT_DPI = 200.0
+OCR_MAX_REGIONS = 40
+
+
 @dataclass
 class PairOptions:
     dpi: float = 150.0
     tolerance_pt: float = DEFAULT_TOLERANCE_PT
     ignore: tuple = ()  # boxes in new-sheet points
     tiles: bool = True
+    ocr: bool = True  # read the text of change regions by OCR when a sheet has no text layer
 
 
 #: A page whose raster at the overlay DPI fits this (pixels) is rendered once and kept: a
@@ -235,7 +241,11 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = detect_moves(
         regions, lambda b: old_region_in_new_frame(old_img, m, b, CROP_DPI, tight_shape(b)),
         lambda b: new_img.region(b, CROP_DPI, tight_shape(b)))
-    text_changes = diff_words(map_words(old_page.words(), m), new_page.words())
+    old_words, new_words = old_page.words(), new_page.words()
+    if options.ocr and (not old_words or not new_words):
+        text_changes = _ocr_text_changes(regions, old_img, new_img, m)
+    else:
+        text_changes = diff_words(map_words(old_words, m), new_words)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     _number(regions)
     changes, tb_changes = [], []
@@ -272,9 +282,38 @@ def _align_raster(img: PageImage) -> np.ndarray:
     return cv2.resize(img.full, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
-def _pad(box, page: Page):
-    return (max(0.0, box[0] - CROP_PAD_PT), max(0.0, box[1] - CROP_PAD_PT),
-            min(page.width_pt, box[2] + CROP_PAD_PT), min(page.height_pt, box[3] + CROP_PAD_PT))
+def _pad(box, page: Page, pad: float = CROP_PAD_PT):
+    return (max(0.0, box[0] - pad), max(0.0, box[1] - pad),
+            min(page.width_pt, box[2] + pad), min(page.height_pt, box[3] + pad))
+
+
+def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
+                      m: np.ndarray) -> list:
+    """Text changes of a sheet without a text layer: OCR each change region on the aligned
+    old sheet and on the new one; where the readings differ, that is the change."""
+    import re
+
+    from .ocr import default_recognizer
+    from .text_diff import TextChange
+
+    rec = default_recognizer()
+    out = []
+    for r in [r for r in regions if r.kind != "moved"][:OCR_MAX_REGIONS]:
+        b = _pad(r.bbox, new_img.page, 4.0)
+        shape = (max(1, int((b[3] - b[1]) / 72 * OCR_TEXT_DPI)),
+                 max(1, int((b[2] - b[0]) / 72 * OCR_TEXT_DPI)))
+        texts = []
+        for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape),
+                       new_img.region(b, OCR_TEXT_DPI, shape)):
+            words = [w for w in rec.recognize(raster) if w.confidence >= 0.5]
+            texts.append(" ".join(w.text for line in group_phrases(words) for w in line) or None)
+        before, after = texts
+        key = [re.sub(r"\W", "", t or "") for t in texts]
+        if key[0] == key[1]:
+            continue
+        kind = "changed" if before and after else ("removed" if before else "added")
+        out.append(TextChange(kind, r.bbox, before, after))
+    return out
 
 
 def _same_letters(a: str | None, b: str | None) -> bool:
