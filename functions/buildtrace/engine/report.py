@@ -60,7 +60,9 @@ def render_html(report: dict) -> str:
             view = (f"<div class=toggles><button data-img='{_e(ov['preview'])}'>overlay</button>"
                     f"<button data-img='{_e(ov['old'])}'>old</button>"
                     f"<button data-img='{_e(ov['new'])}'>new</button> "
-                    f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
+                    + (f"<button class=zoom data-dzi='{_e(ov['dzi'])}' data-w='{w}' "
+                       f"data-h='{h}'>zoom</button> " if ov.get("dzi") else "")
+                    + f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
                     f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
                     f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
         else:
@@ -83,28 +85,18 @@ main{{flex:1;padding:12px;min-width:0}} .view{{position:relative;border:1px soli
 table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padding:2px 6px}}
 .meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
 .legend span{{padding:0 6px;margin-right:6px}}
+#zoomer{{position:fixed;inset:0;background:#fff;display:none;z-index:9}}
+#zoomer canvas{{width:100%;height:100%;cursor:grab}}
+#zoomer button{{position:absolute;top:8px;right:8px}}
 </style>
+<div id=zoomer><canvas></canvas><button>close</button></div>
 <nav><h1>BuildTrace</h1><p class=legend><span style='color:#dc1e1e'>■ removed</span>
 <span style='color:#14a028'>■ added</span><span style='color:#969696'>■ unchanged</span></p>
 <ul>{''.join(items)}</ul></nav>
 <main><h1>Comparison</h1><p id=summary>{_e(report.get('summary'))}</p>
 <p class=meta>old: {_e(report['old']['file'])}<br>new: {_e(report['new']['file'])}</p>
 {''.join(sheets)}</main>
-<script>
-for (const sec of document.querySelectorAll('section')) {{
-  const view = sec.querySelector('.view'); if (!view) continue;
-  const img = view.querySelector('img');
-  for (const b of sec.querySelectorAll('.toggles button')) b.onclick = () => img.src = b.dataset.img;
-  const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
-  for (const tr of sec.querySelectorAll('tr[data-box]')) {{
-    const [x0, y0, x1, y1] = JSON.parse(tr.dataset.box).map(v => v * dpi / 72);
-    const c = document.createElement('div'); c.className = 'cloud';
-    Object.assign(c.style, {{left: 100 * x0 / w + '%', top: 100 * y0 / h + '%',
-      width: 100 * (x1 - x0) / w + '%', height: 100 * (y1 - y0) / h + '%'}});
-    view.appendChild(c);
-  }}
-}}
-</script></html>
+{_SCRIPT}</html>
 """
 
 
@@ -174,3 +166,56 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             y += 20
         pages.append(page)
     pages[0].save(path, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
+
+
+_SCRIPT = r"""<script>
+for (const sec of document.querySelectorAll('section')) {
+  const view = sec.querySelector('.view'); if (!view) continue;
+  const img = view.querySelector('img');
+  for (const b of sec.querySelectorAll('.toggles button[data-img]')) b.onclick = () => img.src = b.dataset.img;
+  const z = sec.querySelector('button.zoom');
+  if (z) z.onclick = () => openZoom(z.dataset.dzi, +z.dataset.w, +z.dataset.h);
+  const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
+  for (const tr of sec.querySelectorAll('tr[data-box]')) {
+    const [x0, y0, x1, y1] = JSON.parse(tr.dataset.box).map(v => v * dpi / 72);
+    const c = document.createElement('div'); c.className = 'cloud';
+    Object.assign(c.style, {left: 100 * x0 / w + '%', top: 100 * y0 / h + '%',
+      width: 100 * (x1 - x0) / w + '%', height: 100 * (y1 - y0) / h + '%'});
+    view.appendChild(c);
+  }
+}
+// Deep Zoom viewer: wheel to zoom, drag to pan; loads only the tiles in view.
+function openZoom(dzi, W, H) {
+  const box = document.getElementById('zoomer'), cv = box.querySelector('canvas');
+  const ctx = cv.getContext('2d'), base = dzi.replace(/\.dzi$/, '_files/'), T = 512;
+  const maxL = Math.ceil(Math.log2(Math.max(W, H))), cache = new Map();
+  box.style.display = 'block';
+  cv.width = cv.clientWidth; cv.height = cv.clientHeight;
+  let s = Math.min(cv.width / W, cv.height / H), ox = 0, oy = 0;
+  function tile(l, c, r) {
+    const k = l + '/' + c + '_' + r;
+    if (!cache.has(k)) { const im = new Image(); im.onload = draw; im.src = base + k + '.png'; cache.set(k, im); }
+    return cache.get(k);
+  }
+  function draw() {
+    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, cv.width, cv.height);
+    const l = Math.max(0, Math.min(maxL, maxL + Math.ceil(Math.log2(s))));
+    const f = Math.pow(2, maxL - l), lw = Math.ceil(W / f), lh = Math.ceil(H / f);
+    const c0 = Math.max(0, Math.floor(-ox / (s * f * T))), r0 = Math.max(0, Math.floor(-oy / (s * f * T)));
+    const c1 = Math.min(Math.ceil(lw / T), Math.ceil((cv.width - ox) / (s * f * T)));
+    const r1 = Math.min(Math.ceil(lh / T), Math.ceil((cv.height - oy) / (s * f * T)));
+    for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) {
+      const im = tile(l, c, r);
+      if (im.complete && im.naturalWidth) ctx.drawImage(im, ox + c * T * f * s, oy + r * T * f * s, im.naturalWidth * f * s, im.naturalHeight * f * s);
+    }
+  }
+  cv.onwheel = e => { e.preventDefault(); const k = e.deltaY < 0 ? 1.25 : 0.8;
+    ox = e.offsetX - (e.offsetX - ox) * k; oy = e.offsetY - (e.offsetY - oy) * k; s *= k; draw(); };
+  let drag = null;
+  cv.onmousedown = e => drag = [e.clientX - ox, e.clientY - oy];
+  window.onmouseup = () => drag = null;
+  cv.onmousemove = e => { if (drag) { ox = e.clientX - drag[0]; oy = e.clientY - drag[1]; draw(); } };
+  box.querySelector('button').onclick = () => box.style.display = 'none';
+  draw();
+}
+</script>"""
