@@ -95,6 +95,11 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
                          [0, 0, 1]])
     if old.full is not None:
         m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
+        if np.allclose(m[:, :2], np.eye(2), atol=1e-6) and np.allclose(m[:, 2], np.round(m[:, 2]),
+                                                                          atol=0.02):
+            # a whole-pixel shift (CAD re-plots usually): a slice, no resampling
+            c, r = -int(round(m[0, 2])), -int(round(m[1, 2]))
+            return _shifted_slice(old.full, r, c, shape)
         return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     inv = np.linalg.inv(homogeneous(matrix))[:2]
@@ -114,6 +119,17 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]
     return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def _shifted_slice(img: np.ndarray, r: int, c: int, shape: tuple[int, int]) -> np.ndarray:
+    """``img[r:r+h, c:c+w]`` with white where that window leaves the image."""
+    out = np.full(shape, 255, np.uint8)
+    h, w = shape
+    r0, c0 = max(r, 0), max(c, 0)
+    r1, c1 = min(r + h, img.shape[0]), min(c + w, img.shape[1])
+    if r1 > r0 and c1 > c0:
+        out[r0 - r:r1 - r, c0 - c:c1 - c] = img[r0:r1, c0:c1]
+    return out
 
 
 def _fit(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -178,8 +194,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     preview_f = min(1.0, PREVIEW_PX / w_px)
     preview_rows = []  # only without tiles
     margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
-    writer = ThreadPoolExecutor(max_workers=1)
-    pending = None
+    writers = [ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)]
+    pending: list = []
     for y0 in range(0, h_px, STRIP_ROWS):
         y1 = min(h_px, y0 + STRIP_ROWS)
         ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
@@ -192,18 +208,21 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         _add_to_map(removed_map, masks.removed[keep], y0, dpi)
         _add_to_map(added_map, masks.added[keep], y0, dpi)
         idx = overlay_index(masks)[keep]
-        # Encoding runs on a writer thread (zlib and OpenCV release the GIL) while the next
-        # strip is compared; one strip in flight bounds the memory.
-        if pending is not None:
-            pending.result()
-        pending = writer.submit(_write_strip, png, tiles, idx)
+        # The PNG and the pyramid are encoded on two writer threads (zlib and OpenCV release
+        # the GIL) while the next strip is compared; one strip in flight bounds the memory.
+        for f in pending:
+            f.result()
+        pending = [writers[0].submit(png.add, idx)]
+        if tiles is not None:
+            pending.append(writers[1].submit(tiles.add, idx))
         if tiles is None:
             preview_rows.append(cv2.resize(palette_to_rgb(idx, PALETTE), (max(1, int(w_px * preview_f)),
                                                           max(1, int(idx.shape[0] * preview_f))),
                                            interpolation=cv2.INTER_AREA))
-    if pending is not None:
-        pending.result()
-    writer.shutdown()
+    for f in pending:
+        f.result()
+    for w in writers:
+        w.shutdown()
     png.close()
     if tiles is not None:
         tiles.close()
@@ -264,12 +283,6 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                            "dpi": dpi, "width_px": w_px, "height_px": h_px})
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
     return result
-
-
-def _write_strip(png: PngStreamWriter, tiles: DeepZoomWriter | None, idx: np.ndarray) -> None:
-    png.add(idx)
-    if tiles is not None:
-        tiles.add(idx)
 
 
 def _align_raster(img: PageImage) -> np.ndarray:

@@ -99,6 +99,7 @@ class DeepZoomWriter:
                  palette: np.ndarray | None = None):
         self.dzi_path, self.width, self.height, self.tile = dzi_path, width, height, tile
         self.palette = palette  # with a palette, add() takes index rows
+        self._blank: dict = {}
         self.files = dzi_path[:-len(".dzi")] + "_files"
         self.max_level = int(math.ceil(math.log2(max(width, height, 1))))
         self._levels = {}
@@ -139,11 +140,23 @@ class DeepZoomWriter:
             tile = rows[:, x:x + self.tile]
             path = os.path.join(self.files, str(level), f"{c}_{r}.png")
             with open(path, "wb") as fh:
-                if tile.ndim == 2:
-                    fh.write(encode_png(tile, self.palette))
-                else:  # averaged RGB levels: 12x the bytes of a palette tile; compress fast
-                    fh.write(encode_png(tile, None, level=1))
+                fh.write(self._encode(tile))
         st["row"] += 1
+
+    def _encode(self, tile: np.ndarray) -> bytes:
+        """PNG bytes of a tile; blank paper tiles (most of a drawing) are encoded once."""
+        blank = (tile.ndim == 2 and not tile.any()) or (tile.ndim == 3 and tile.min() == 255)
+        if blank:
+            key = (tile.shape, tile.ndim)
+            if key not in self._blank:
+                self._blank[key] = self._encode_any(tile)
+            return self._blank[key]
+        return self._encode_any(tile)
+
+    def _encode_any(self, tile: np.ndarray) -> bytes:
+        if tile.ndim == 2:
+            return encode_png(tile, self.palette)
+        return encode_png(tile, None, level=1)  # averaged RGB levels: compress fast
 
     def level_image(self, max_width: int) -> np.ndarray:
         """After :meth:`close`: the largest level no wider than ``max_width``, stitched from

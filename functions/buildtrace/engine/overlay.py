@@ -63,23 +63,26 @@ def compare_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
     """Classify ink of two rasters in the same frame (the new sheet's, at ``dpi``)."""
     if old_aligned.shape != new.shape:
         raise ValueError(f"rasters differ in shape: {old_aligned.shape} vs {new.shape}")
-    old_b = old_aligned < INK_THRESHOLD
-    new_b = new < INK_THRESHOLD
+    # OpenCV's thresholds and bitwise operations (0/1 uint8 masks) are several times faster
+    # than NumPy's boolean ones on the 10-15 Mpx strips this runs on.
+    def below(img, level):
+        return cv2.threshold(img, level - 1, 1, cv2.THRESH_BINARY_INV)[1]
+
+    old_b, new_b = below(old_aligned, INK_THRESHOLD), below(new, INK_THRESHOLD)
     kernel = _disk(tolerance_pt / 72.0 * dpi)
-    near_new = cv2.dilate((new < FAINT_INK_THRESHOLD).astype(np.uint8), kernel).astype(bool)
-    near_old = cv2.dilate((old_aligned < FAINT_INK_THRESHOLD).astype(np.uint8), kernel
-                          ).astype(bool)
-    removed = old_b & ~near_new
-    added = new_b & ~near_old
-    unchanged = (old_b | new_b) & ~removed & ~added
-    return OverlayMasks(removed, added, unchanged, dpi)
+    near_new = cv2.dilate(below(new, FAINT_INK_THRESHOLD), kernel)
+    near_old = cv2.dilate(below(old_aligned, FAINT_INK_THRESHOLD), kernel)
+    removed = cv2.subtract(old_b, near_new)  # 1 only where old ink has no new ink near
+    added = cv2.subtract(new_b, near_old)
+    unchanged = cv2.subtract(cv2.subtract(cv2.bitwise_or(old_b, new_b), removed), added)
+    return OverlayMasks(removed.view(bool), added.view(bool), unchanged.view(bool), dpi)
 
 
 def overlay_index(masks: OverlayMasks) -> np.ndarray:
     """The overlay as palette indices (H×W uint8, see :data:`PALETTE`); the three masks are
     disjoint, so the sum is exact."""
-    return (masks.unchanged.view(np.uint8) + 2 * masks.removed.view(np.uint8)
-            + 3 * masks.added.view(np.uint8))
+    u, r, a = (m.view(np.uint8) for m in (masks.unchanged, masks.removed, masks.added))
+    return cv2.add(cv2.add(u, cv2.add(r, r)), cv2.add(a, cv2.add(a, a)))
 
 
 def render_overlay(masks: OverlayMasks) -> np.ndarray:
