@@ -193,3 +193,16 @@ def test_scans_without_a_text_layer_get_text_changes_by_ocr(tmp_path):
                for c in result["changes"] for e in added
                if c["bbox"][0] < e["bbox"][2] and e["bbox"][0] < c["bbox"][2]
                and c["bbox"][1] < e["bbox"][3] and e["bbox"][1] < c["bbox"][3])
+
+
+def test_cli_compare_checks_its_options(tmp_path, cli_env):
+    r = subprocess.run([sys.executable, "-m", "buildtrace.cli", "compare",
+                        str(TRANSATOMIC / "M101.pdf"), str(TRANSATOMIC / "M101.pdf"),
+                        "--out", str(tmp_path), "--tolerance", "0"],
+                       capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 2 and "--tolerance" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "buildtrace.cli", "compare",
+                        str(TRANSATOMIC / "M101.pdf"), str(TRANSATOMIC / "M101.pdf"),
+                        "--out", str(tmp_path), "--ignore", "10,10,5,5"],
+                       capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 2 and "X0,Y0,X1,Y1" in r.stderr

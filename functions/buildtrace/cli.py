@@ -175,7 +175,11 @@ def cmd_compare(args) -> int:
         bar.n = done
         bar.refresh()
 
+    if args.tolerance is not None and not 0 < args.tolerance <= 36:
+        print("buildtrace: error: --tolerance must be between 0 and 36 points", file=sys.stderr)
+        return 2
     report = compare_sets(args.old, args.new, args.out, dpi=args.dpi, jobs=args.jobs,
+                          tolerance_pt=args.tolerance,
                           explicit=explicit, ignore=args.ignore or (), ocr=args.ocr,
                           tiles=not args.no_tiles, progress=progress)
     for bar in bars.values():
@@ -222,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "report.pdf and the images")
     p.add_argument("--dpi", type=float, default=150.0,
                    help="overlay resolution (default 150; 300 for print detail)")
+    p.add_argument("--tolerance", type=float, default=None, metavar="PT",
+                   help="ink within this distance (points) of ink on the other sheet is "
+                        "unchanged (default 0.75 pt = 0.26 mm)")
     p.add_argument("--jobs", type=int, default=1,
                    help="sheets compared in parallel (about 400 MB each at 300 DPI)")
     p.add_argument("--pair", action="append", metavar="OLD_PAGE:NEW_PAGE",

@@ -44,7 +44,7 @@ def _compare_task(old_path, new_path, pair, old_ident, new_ident, out_dir, optio
 
 def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150.0,
                  jobs: int = 1, explicit: Sequence[tuple[int, int]] = (), ignore=(),
-                 ocr: str = "auto", tiles: bool = True,
+                 ocr: str = "auto", tiles: bool = True, tolerance_pt: float | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Compare two sets; writes images under ``out_dir`` and returns the report dict
     (``buildtrace.report/1``; see the README). ``progress(stage, done, total)``."""
@@ -70,7 +70,10 @@ def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150
                               thumbnails=lambda side, p: page_fingerprint(sets[side].page(p)))
     old_by = {s.page: s for s in idents["old"]}
     new_by = {s.page: s for s in idents["new"]}
-    options = PairOptions(dpi=dpi, ignore=tuple(tuple(b) for b in ignore), tiles=tiles)
+    options = PairOptions(dpi=dpi, ignore=tuple(tuple(b) for b in ignore), tiles=tiles,
+                          ocr=(ocr != "off"))
+    if tolerance_pt is not None:
+        options.tolerance_pt = tolerance_pt
     results: dict[int, dict] = {}
     total = len(pairing.pairs)
     if progress:

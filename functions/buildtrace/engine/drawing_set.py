@@ -371,18 +371,22 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
                                round(float(x1), 2), round(float(y1), 2))))
         cur_text, cur_box = [], None
 
+    prev = None  # the previous character's box: comparing with it (not the word's box)
+    # follows a baseline that slopes, as the text layer of a slightly rotated scan does
     for c in chars:
         if c is None:
             flush()
+            prev = None
             continue
         ch, left, bottom, right, top = c
-        if cur_box is not None:
-            hgt = max(cur_box[3] - cur_box[1], top - bottom, 1.0)
-            cy_prev = (cur_box[1] + cur_box[3]) / 2
+        if cur_box is not None and prev is not None:
+            hgt = max(prev[3] - prev[1], top - bottom, 1.0)
+            cy_prev = (prev[1] + prev[3]) / 2
             cy = (bottom + top) / 2
-            gap = left - cur_box[2]
+            gap = left - prev[2]
             if abs(cy - cy_prev) > 0.6 * hgt or gap > 0.6 * hgt or gap < -2.0 * hgt:
                 flush()
+        prev = (left, bottom, right, top)
         cur_text.append(ch)
         if cur_box is None:
             cur_box = [left, bottom, right, top]
