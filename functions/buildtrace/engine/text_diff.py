@@ -87,33 +87,81 @@ def _box(ws: list[Word]) -> tuple[float, float, float, float]:
             max(w.bbox[2] for w in ws), max(w.bbox[3] for w in ws))
 
 
-def _touch(a, b, pad: float) -> bool:
-    return (a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3])
+def _reading_order(ws: list[Word]) -> list[Word]:
+    """Line by line (lines found by vertical overlap), left to right."""
+    return [w for line in group_phrases(ws, gap_heights=1e9) for w in line]
+
+
+def _overlap(a: Word, b: Word) -> bool:
+    """Do two words sit in the same place: overlapping across, and vertically by half the
+    smaller height?"""
+    dy = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
+    dx = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
+    return dx > 0 and dy >= 0.5 * min(a.height, b.height)
 
 
 def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> list[TextChange]:
-    """Text changes between old words (already mapped to the new frame) and new words."""
+    """Text changes between old words (already mapped to the new frame) and new words.
+
+    Words left unmatched are paired where an old and a new word sit in the same place;
+    neighbouring pairs join into one change only when they are neighbours on *both* sheets
+    (so ``31'-6 7/8"`` → ``8'-8 1/8"`` is one change, while a rewritten word beside an
+    unrelated one is not merged with it); words without a partner join the change of their
+    neighbour on the same line, or form an added or removed text of their own."""
     left_old, left_new = _unmatched(old_words_in_new_frame, new_words)
-    old_ph = [(_box(g), g) for g in group_phrases(left_old, PHRASE_GAP_HEIGHTS)]
-    new_ph = [(_box(g), g) for g in group_phrases(left_new, PHRASE_GAP_HEIGHTS)]
-    changes: list[TextChange] = []
-    used_new: set[int] = set()
-    for ob, og in old_ph:
-        h = max(w.bbox[3] - w.bbox[1] for w in og)
-        partners = [j for j, (nb, _) in enumerate(new_ph)
-                    if j not in used_new and _touch(ob, nb, 0.5 * h)]
-        before = " ".join(w.text for w in og)
-        if partners:
-            used_new.update(partners)
-            nws = [w for j in partners for w in new_ph[j][1]]
-            nws.sort(key=lambda w: (round(_centre(w)[1]), w.bbox[0]))
-            after = " ".join(w.text for w in nws)
-            box = _box([*og, *nws])
-            changes.append(TextChange("changed", box, before, after))
-        else:
-            changes.append(TextChange("removed", ob, before, None))
-    for j, (nb, ng) in enumerate(new_ph):
-        if j not in used_new:
-            changes.append(TextChange("added", nb, None, " ".join(w.text for w in ng)))
+    words = [("o", w) for w in left_old] + [("n", w) for w in left_new]
+    parent = list(range(len(words)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    n_old = len(left_old)
+    # phrase neighbours on each side: index of the word after each word, if any
+    nxt: dict[int, int] = {}
+    for side, offset, ws in (("o", 0, left_old), ("n", n_old, left_new)):
+        pos = {id(w): offset + k for k, w in enumerate(ws)}
+        for phrase in group_phrases(ws, PHRASE_GAP_HEIGHTS):
+            for a, b in zip(phrase, phrase[1:]):
+                nxt[pos[id(a)]] = pos[id(b)]
+    partner: dict[int, int] = {}
+    for i, o in enumerate(left_old):
+        best = None
+        for j, n in enumerate(left_new):
+            if n_old + j in partner or not _overlap(o, n):
+                continue
+            area = ((min(o.bbox[2], n.bbox[2]) - max(o.bbox[0], n.bbox[0]))
+                    * (min(o.bbox[3], n.bbox[3]) - max(o.bbox[1], n.bbox[1])))
+            if best is None or area > best[0]:
+                best = (area, n_old + j)
+        if best is not None:
+            partner[i], partner[best[1]] = best[1], i
+            union(i, best[1])
+    for a, b in nxt.items():
+        pa, pb = partner.get(a), partner.get(b)
+        if pa is not None and pb is not None:
+            if nxt.get(pa) == pb or nxt.get(pb) == pa:
+                union(a, b)  # neighbours on both sheets: one phrase changed
+        elif pa is None and pb is None:
+            union(a, b)  # unpaired neighbours: one added/removed phrase
+    for a, b in nxt.items():  # an unpaired word joins its paired neighbour's change
+        if (a in partner) != (b in partner):
+            union(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(words)):
+        groups.setdefault(find(i), []).append(i)
+    changes = []
+    for members in groups.values():
+        olds = _reading_order([words[i][1] for i in members if i < n_old])
+        news = _reading_order([words[i][1] for i in members if i >= n_old])
+        before = " ".join(w.text for w in olds) or None
+        after = " ".join(w.text for w in news) or None
+        kind = "changed" if before and after else ("removed" if before else "added")
+        changes.append(TextChange(kind, _box(olds + news), before, after))
     changes.sort(key=lambda c: (round(c.bbox[1]), c.bbox[0]))
     return changes

@@ -1,0 +1,42 @@
+"""Word-level text changes (boxes in points of the new sheet)."""
+
+import numpy as np
+
+from buildtrace.engine.drawing_set import Word
+from buildtrace.engine.text_diff import diff_words, map_words
+
+
+def W(text, x, y, w=None, h=10.0):
+    return Word(text, (x, y, x + (w or 6.0 * len(text)), y + h))
+
+
+def test_a_changed_dimension_is_one_change_with_before_and_after():
+    old = [W("GRID", 100, 100), W("31'-6", 200, 300), W('7/8"', 236, 300), W("NOTE", 400, 500)]
+    new = [W("GRID", 100, 100), W("8'-8", 200, 300), W('1/8"', 230, 300), W("NOTE", 400, 500)]
+    changes = diff_words(old, new)
+    assert [(c.kind, c.text_before, c.text_after) for c in changes] == [
+        ("changed", "31'-6 7/8\"", "8'-8 1/8\"")]
+
+
+def test_added_and_removed_notes_and_a_shortened_phrase():
+    old = [W("KEEP", 10, 10), W("OLD", 10, 200), W("NOTE", 34, 200),
+           W("12'-0", 300, 300), W('1/2"', 336, 300)]
+    new = [W("KEEP", 10, 10), W("NEW", 500, 40), W("NOTE", 524, 40), W("14'-0", 300, 300)]
+    got = {(c.kind, c.text_before, c.text_after) for c in diff_words(old, new)}
+    assert got == {("removed", "OLD NOTE", None), ("added", None, "NEW NOTE"),
+                   ("changed", "12'-0 1/2\"", "14'-0")}
+
+
+def test_a_rewritten_word_is_not_merged_with_an_unrelated_neighbour():
+    # the neighbour changed too, but it is only adjacent on the new sheet
+    old = [W("xx__yy", 100, 50, w=60), W("MAIN", 200, 50)]
+    new = [W("x__yy", 100, 50, w=95), W("MAZQ", 200, 50)]
+    got = {(c.text_before, c.text_after) for c in diff_words(old, new)}
+    assert ("MAIN", "MAZQ") in got
+
+
+def test_words_are_matched_after_alignment_within_tolerance():
+    m = np.array([[1.0, 0.0, 20.0], [0.0, 1.0, -5.0]])
+    old = [W("A-101", 100, 100), W("DOOR", 200, 200)]
+    new = [W("A-101", 121, 94.5), W("DOOR", 220.5, 195)]
+    assert diff_words(map_words(old, m), new) == []
