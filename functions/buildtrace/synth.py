@@ -138,7 +138,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
-    bottom-right title-block zone): ``erase`` whites out a box of drawing; ``add`` draws a
+    title-block zones: the bottom-right corner, the bottom band, the right strip): ``erase`` whites out a box of drawing; ``add`` draws a
     new detail (a tagged box with leaders); ``move`` shifts a detail by 1-3 in; ``text``
     rewrites a word of the text layer (printed and in the text layer); ``note`` adds a new
     one-line note. ``rescan`` applies a
@@ -178,8 +178,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         x0, y0, x1, y1 = box
         if x0 < 36 or y0 < 36 or x1 > w_pt - 36 or y1 > h_pt - 36:
             return False
-        if x1 > 0.5 * w_pt and y1 > 0.7 * h_pt:  # title-block zone
-            return False
+        if (x1 > 0.5 * w_pt and y1 > 0.7 * h_pt) or y1 > 0.82 * h_pt or x1 > 0.88 * w_pt:
+            return False  # title blocks: the corner, a bottom band (revision table), a strip
         return not any(x0 < b[2] + 18 and b[0] < x1 + 18 and y0 < b[3] + 18 and b[1] < y1 + 18
                        for b in busy)
 
