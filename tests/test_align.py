@@ -73,3 +73,19 @@ def test_unrelated_content_cannot_be_aligned():
         old = s.page(0).render(dpi=50)
     a = align_rasters(old, 50, noise, 50)
     assert not a.ok
+
+
+def test_partial_overlap_aligns():
+    """The new sheet shows only the middle 60 % of the old one, moved to the left edge."""
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        old = s.page(0).render(dpi=100)
+    h, w = old.shape
+    new = np.full_like(old, 255)
+    new[:, :int(w * 0.6)] = old[:, int(w * 0.2):int(w * 0.8)]
+    a = align_rasters(old, 100, new, 100)
+    assert a.ok
+    m_true = np.array([[1.0, 0, -int(w * 0.2) * 72 / 100], [0, 1.0, 0]])
+    # error measured over the part both sheets show
+    grid = np.array([[x, y, 1] for x in np.linspace(0.25 * 34 * 72, 0.75 * 34 * 72, 5)
+                     for y in np.linspace(0, 22 * 72, 5)])
+    assert np.abs(grid @ a.matrix.T - grid @ m_true.T).max() <= 1.0
