@@ -182,9 +182,49 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                       "by hand (two or three point pairs) to compare.")
         return result
     m = alignment.matrix
-    w_px = int(math.ceil(new_page.width_pt / 72 * dpi))
-    h_px = int(math.ceil(new_page.height_pt / 72 * dpi))
-    map_shape = (int(math.ceil(new_page.height_pt)), int(math.ceil(new_page.width_pt)))
+    removed_map, added_map, overlay = _make_overlay(old_img, new_img, m, options, out_dir, name)
+
+    regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,
+                           title_block=title_block, ignore=options.ignore)
+
+    def crop_old(box):
+        return old_region_in_new_frame(old_img, m, box, CROP_DPI, _shape(box, CROP_DPI))
+
+    def crop_new(box):
+        return new_img.region(box, CROP_DPI, _shape(box, CROP_DPI))
+
+    # moves compare the changed ink itself; the saved crops add a margin of context
+    regions = detect_moves(regions, crop_old, crop_new)
+    old_words, new_words = old_page.words(), new_page.words()
+    if options.ocr and (not old_words or not new_words):
+        text_changes = _ocr_text_changes(regions, old_img, new_img, m)
+    else:
+        text_changes = diff_words(map_words(old_words, m), new_words)
+    regions = _attach_text(regions, text_changes, title_block, options.ignore)
+    _number(regions)
+    changes, tb_changes = [], []
+    for r in regions:
+        d = r.to_dict()
+        src = r.from_bbox if r.kind == "moved" else r.bbox
+        d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(_pad(src, new_page)))
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(_pad(r.bbox, new_page)))
+        (tb_changes if r.in_title_block else changes).append(d)
+    result.update(status="compared", changes=changes, title_block_changes=tb_changes,
+                  overlay=overlay)
+    result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
+    return result
+
+
+def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
+                  out_dir: str, name: str) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
+    old/new views; return the removed and added change maps (one cell per point of the new
+    sheet) and the report's ``overlay`` entry."""
+    dpi = options.dpi
+    w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
+    h_px = int(math.ceil(new_img.page.height_pt / 72 * dpi))
+    map_shape = (int(math.ceil(new_img.page.height_pt)), int(math.ceil(new_img.page.width_pt)))
     removed_map = np.zeros(map_shape, np.float32)
     added_map = np.zeros(map_shape, np.float32)
     overlay_png = os.path.join(out_dir, f"{name}-overlay.png")
@@ -199,7 +239,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     for y0 in range(0, h_px, STRIP_ROWS):
         y1 = min(h_px, y0 + STRIP_ROWS)
         ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
-        region = (0.0, ys0 * 72 / dpi, new_page.width_pt, min(new_page.height_pt, ys1 * 72 / dpi))
+        region = (0.0, ys0 * 72 / dpi, new_img.page.width_pt, min(new_img.page.height_pt, ys1 * 72 / dpi))
         shape = (ys1 - ys0, w_px)
         new_strip = new_img.region(region, dpi, shape)
         old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape)
@@ -232,57 +272,23 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
     cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
     # the old (aligned) and new sheets at the preview's size, for the page's toggles
-    whole = (0.0, 0.0, new_page.width_pt, new_page.height_pt)
+    whole = (0.0, 0.0, new_img.page.width_pt, new_img.page.height_pt)
     p_dpi = dpi * preview.shape[1] / w_px
     cv2.imwrite(os.path.join(out_dir, f"{name}-new.png"),
                 new_img.region(whole, p_dpi, preview.shape[:2]))
     cv2.imwrite(os.path.join(out_dir, f"{name}-old.png"),
                 old_region_in_new_frame(old_img, m, whole, p_dpi, preview.shape[:2]))
 
-    regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / dpi) ** 2,
-                           title_block=title_block, ignore=options.ignore)
+    return removed_map, added_map, {
+        "png": os.path.basename(overlay_png),
+        "dzi": os.path.basename(dzi) if tiles is not None else None,
+        "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
+        "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px}
 
-    def crop_old(box):
-        b = _pad(box, new_page)
-        shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
-        return old_region_in_new_frame(old_img, m, b, CROP_DPI, shape)
 
-    def crop_new(box):
-        b = _pad(box, new_page)
-        shape = (max(1, int((b[3] - b[1]) / 72 * CROP_DPI)), max(1, int((b[2] - b[0]) / 72 * CROP_DPI)))
-        return new_img.region(b, CROP_DPI, shape)
-
-    def tight_shape(box):
-        return (max(1, int((box[3] - box[1]) / 72 * CROP_DPI)),
-                max(1, int((box[2] - box[0]) / 72 * CROP_DPI)))
-
-    # moves compare the changed ink itself, without the crops' context margin
-    regions = detect_moves(
-        regions, lambda b: old_region_in_new_frame(old_img, m, b, CROP_DPI, tight_shape(b)),
-        lambda b: new_img.region(b, CROP_DPI, tight_shape(b)))
-    old_words, new_words = old_page.words(), new_page.words()
-    if options.ocr and (not old_words or not new_words):
-        text_changes = _ocr_text_changes(regions, old_img, new_img, m)
-    else:
-        text_changes = diff_words(map_words(old_words, m), new_words)
-    regions = _attach_text(regions, text_changes, title_block, options.ignore)
-    _number(regions)
-    changes, tb_changes = [], []
-    for r in regions:
-        d = r.to_dict()
-        src = r.from_bbox if r.kind == "moved" else r.bbox
-        d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(src))
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(r.bbox))
-        (tb_changes if r.in_title_block else changes).append(d)
-    result.update(status="compared", changes=changes, title_block_changes=tb_changes,
-                  overlay={"png": os.path.basename(overlay_png),
-                           "dzi": os.path.basename(dzi) if tiles is not None else None,
-                           "preview": os.path.basename(preview_path),
-                           "old": f"{name}-old.png", "new": f"{name}-new.png",
-                           "dpi": dpi, "width_px": w_px, "height_px": h_px})
-    result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
-    return result
+def _shape(box, dpi: float) -> tuple[int, int]:
+    """Raster shape (rows, cols) of a box in points at ``dpi``."""
+    return (max(1, int((box[3] - box[1]) / 72 * dpi)), max(1, int((box[2] - box[0]) / 72 * dpi)))
 
 
 def _align_raster(img: PageImage) -> np.ndarray:
@@ -313,8 +319,7 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
     out = []
     for r in [r for r in regions if r.kind != "moved"][:OCR_MAX_REGIONS]:
         b = _pad(r.bbox, new_img.page, 4.0)
-        shape = (max(1, int((b[3] - b[1]) / 72 * OCR_TEXT_DPI)),
-                 max(1, int((b[2] - b[0]) / 72 * OCR_TEXT_DPI)))
+        shape = _shape(b, OCR_TEXT_DPI)
         texts = []
         for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape),
                        new_img.region(b, OCR_TEXT_DPI, shape)):
