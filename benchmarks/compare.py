@@ -16,24 +16,15 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchmarks.measure import peak_mb
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DRAWINGS = ROOT / "examples" / "drawings"
-
-
-def _peak_mb() -> float:
-    """Peak RSS of this process (VmHWM: unlike ru_maxrss it does not carry the parent's
-    peak across exec)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def phase(kind: str, old: str, new: str, dpi: float, out: str) -> dict:
@@ -45,7 +36,7 @@ def phase(kind: str, old: str, new: str, dpi: float, out: str) -> dict:
             t = time.perf_counter()
             po.render(dpi=dpi)
             pn.render(dpi=dpi)
-            return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+            return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb()}
         if kind == "sift":
             import cv2
 
@@ -61,14 +52,14 @@ def phase(kind: str, old: str, new: str, dpi: float, out: str) -> dict:
             src = np.float32([ka[m.queryIdx].pt for m in good])
             dst = np.float32([kb[m.trainIdx].pt for m in good])
             cv2.estimateAffine2D(src, dst, method=cv2.RANSAC)
-            return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+            return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb()}
         from buildtrace.engine.compare import PairOptions, compare_pair
         from buildtrace.engine.identify import identify_page
 
         io, inew = identify_page(po), identify_page(pn)
         t = time.perf_counter()
         r = compare_pair(po, pn, io, inew, out, "bench", PairOptions(dpi=dpi))
-        return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(),
+        return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(),
                 "changes": len(r["changes"]), "aligned": r["alignment"]["ok"]}
 
 

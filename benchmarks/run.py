@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import pathlib
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchmarks.measure import peak_mb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHEETS = sorted((ROOT / "examples" / "drawings" / "transatomic").glob("*.pdf"))
@@ -20,16 +21,6 @@ SHEETS = sorted((ROOT / "examples" / "drawings" / "transatomic").glob("*.pdf"))
 
 def _truth(path: pathlib.Path) -> str:
     return "E0002" if path.stem == "one-line-diagram" else path.stem
-
-
-def _peak_mb() -> float:
-    """Peak RSS of this process (VmHWM: unlike ru_maxrss it does not carry the parent's
-    peak across exec)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def phase(name: str, set_path: str) -> dict:
@@ -63,7 +54,7 @@ def phase(name: str, set_path: str) -> dict:
     dt = time.perf_counter() - t0
     out.update(pages=n, seconds=round(dt, 3), pages_per_s=round(n / dt, 2),
                ms_per_page=round(1000 * dt / n, 1),
-               peak_rss_mb=round(_peak_mb(), 1))
+               peak_rss_mb=round(peak_mb(), 1))
     return out
 
 
