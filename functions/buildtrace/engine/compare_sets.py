@@ -27,19 +27,53 @@ def _sheet_row(s) -> dict:
             "confidence": round(s.confidence, 3)}
 
 
-def _pair_name(pair) -> str:
+def pair_name(pair) -> str:
+    """The file-name prefix of a pair's images (the new page, 0-based, three digits)."""
     return f"p{pair.new_page:03d}"
 
 
-def _compare_task(old_path, new_path, pair, old_ident, new_ident, out_dir, options) -> dict:
-    """Worker: compare one pair, never raising for a bad sheet (the sheet fails, not the set)."""
+def compare_one(old_path, new_path, pair, old_ident, new_ident, out_dir, options) -> dict:
+    """Compare one pair of an identified pairing, never raising for a bad sheet (the sheet
+    fails with its reason, not the set). Returns the pair's result (see :func:`pair_entry`)."""
     try:
         with open_set(old_path) as so, open_set(new_path) as sn:
             return compare_pair(so.page(pair.old_page), sn.page(pair.new_page), old_ident,
-                                new_ident, out_dir, _pair_name(pair), options)
+                                new_ident, out_dir, pair_name(pair), options)
     except BuildTraceError as exc:
         return {"status": "failed", "error": str(exc), "changes": [], "title_block_changes": [],
                 "overlay": None, "alignment": None, "summary": f"Not compared: {exc.message}"}
+
+
+def pair_entry(pair, result: dict, new_ident) -> dict:
+    """A pair's entry of ``report.json``: the pairing fields, then ``compare_one``'s result."""
+    entry = {"old_page": pair.old_page, "new_page": pair.new_page,
+             "number": pair.new_number or pair.old_number,
+             "old_number": pair.old_number, "new_number": pair.new_number,
+             "renumbered": pair.renumbered,
+             "match": {"method": pair.method, "confidence": round(pair.confidence, 3)},
+             "title": new_ident.title}
+    entry.update(result)
+    return entry
+
+
+def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairing,
+                    entries: list[dict], options, notes=()) -> dict:
+    """The ``buildtrace.report/1`` dict from its parts (the CLI and the cloud's finalize
+    step both build it here, so the contract has one author)."""
+    report = {
+        "schema": SCHEMA,
+        "old": {"file": old_file, "sheets": [_sheet_row(s) for s in old_idents]},
+        "new": {"file": new_file, "sheets": [_sheet_row(s) for s in new_idents]},
+        "options": {"dpi": options.dpi, "tolerance_pt": options.tolerance_pt,
+                    "ignore": [list(b) for b in options.ignore]},
+        "pairs": entries,
+        "added_pages": pairing.added,
+        "removed_pages": pairing.removed,
+        "renumbered": pairing.to_dict()["renumbered"],
+        "notes": pairing.notes + list(notes),
+    }
+    report["summary"] = set_summary(report)
+    return report
 
 
 def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150.0,
@@ -82,38 +116,16 @@ def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150
             for p in pairing.pairs]
     if jobs <= 1 or total <= 1:
         for i, a in enumerate(args):
-            results[i] = _compare_task(*a)
+            results[i] = compare_one(*a)
             if progress:
                 progress("comparing sheets", i + 1, total)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_compare_task, *a): i for i, a in enumerate(args)}
+            futures = {pool.submit(compare_one, *a): i for i, a in enumerate(args)}
             for n, fut in enumerate(as_completed(futures), 1):
                 results[futures[fut]] = fut.result()
                 if progress:
                     progress("comparing sheets", n, total)
-    pairs = []
-    for i, p in enumerate(pairing.pairs):
-        r = results[i]
-        entry = {"old_page": p.old_page, "new_page": p.new_page,
-                 "number": p.new_number or p.old_number,
-                 "old_number": p.old_number, "new_number": p.new_number,
-                 "renumbered": p.renumbered,
-                 "match": {"method": p.method, "confidence": round(p.confidence, 3)},
-                 "title": new_by[p.new_page].title}
-        entry.update(r)
-        pairs.append(entry)
-    report = {
-        "schema": SCHEMA,
-        "old": {"file": os.path.abspath(old_path), "sheets": [_sheet_row(s) for s in idents["old"]]},
-        "new": {"file": os.path.abspath(new_path), "sheets": [_sheet_row(s) for s in idents["new"]]},
-        "options": {"dpi": dpi, "tolerance_pt": options.tolerance_pt,
-                    "ignore": [list(b) for b in options.ignore]},
-        "pairs": pairs,
-        "added_pages": pairing.added,
-        "removed_pages": pairing.removed,
-        "renumbered": pairing.to_dict()["renumbered"],
-        "notes": pairing.notes + [str(e) for e in errors],
-    }
-    report["summary"] = set_summary(report)
-    return report
+    entries = [pair_entry(p, results[i], new_by[p.new_page]) for i, p in enumerate(pairing.pairs)]
+    return assemble_report(os.path.abspath(old_path), os.path.abspath(new_path), idents["old"],
+                           idents["new"], pairing, entries, options, [str(e) for e in errors])

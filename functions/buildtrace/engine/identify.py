@@ -80,6 +80,14 @@ class SheetIdentity:
         d["confidence"] = round(self.confidence, 3)
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SheetIdentity":
+        """The inverse of :meth:`to_dict` (a JSON or Firestore round trip gives lists)."""
+        box, of = d.get("number_bbox"), d.get("sheet_of")
+        return cls(d["page"], d.get("number"), d.get("key"), d.get("title"), d["source"],
+                   float(d["confidence"]), tuple(box) if box else None,
+                   tuple(of) if of else None, list(d.get("notes") or []))
+
 
 @dataclass
 class _Phrase:

@@ -54,6 +54,11 @@ class SheetPair:
         d["confidence"] = round(self.confidence, 3)
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SheetPair":
+        return cls(d["old_page"], d["new_page"], d.get("old_number"), d.get("new_number"),
+                   d["method"], float(d["confidence"]), bool(d.get("renumbered")))
+
 
 def _pair(o: SheetIdentity, n: SheetIdentity, method: str, confidence: float) -> SheetPair:
     """A pair; renumbered when both numbers were read with some confidence and differ (a
@@ -81,6 +86,12 @@ class Pairing:
                                 "old_number": p.old_number, "new_number": p.new_number}
                                for p in self.renumbered],
                 "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Pairing":
+        """The inverse of :meth:`to_dict`."""
+        return cls([SheetPair.from_dict(p) for p in d["pairs"]], list(d["removed_pages"]),
+                   list(d["added_pages"]), list(d.get("notes") or []))
 
 
 def _norm_title(title: str | None) -> str:
