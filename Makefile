@@ -5,17 +5,21 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: setup demo test bench bench-ocr clean
+.PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
 setup: $(STAMP)
 	@:
 
 # Re-installs only when a requirements or project file changed; silent otherwise.
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# Python packages go to .venv; firebase-tools (the Auth emulator of the local stack) to
+# node_modules from package-lock.json. The Firestore and Pub/Sub emulators come with the
+# machine's Google Cloud CLI (Debian packages google-cloud-cli-*-emulator, Java 17).
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "setup: installing dependencies into $(VENV)"
+	@echo "setup: installing dependencies into $(VENV) and node_modules"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.txt -r requirements-dev.txt
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 demo: setup
@@ -29,8 +33,20 @@ bench: setup
 	@echo
 	@$(PY) -m benchmarks.compare
 
+# The pipeline on one machine: emulators, local GCS, Auth emulator, functions, workflow
+# runner. Writes .stack/env (source it); `make stack-down` stops exactly what it started.
+stack: setup
+	@$(PY) -m buildtrace.localstack up
+
+stack-down:
+	@test -x $(PY) && $(PY) -m buildtrace.localstack down || true
+
+# Throughput of the local stack (sheets per minute), Transatomic example pair.
+bench-stack: setup
+	@$(PY) -m benchmarks.pipeline
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache node_modules .stack
 
 # Compare OCR engines on the Transatomic title blocks (tesseract needs Debian's tesseract-ocr).
 bench-ocr: setup

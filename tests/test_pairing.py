@@ -112,3 +112,32 @@ def test_title_similarity_tolerates_ocr_spacing():
                             "PROCESSFLOWDIAGRAM STEAMSYSTEM") > 0.95
     assert title_similarity("PROCESS FLOW DIAGRAM STEAM SYSTEM",
                             "GENERAL ARRANGEMENT PLOT PLAN") < 0.5
+
+
+def test_an_unreadable_page_keeps_its_place_and_is_not_added_or_removed():
+    """A damaged page (identity refused) pairs by position with the unpaired page at the
+    same index, so its comparison fails with the reason; no look is asked of it."""
+    from buildtrace.engine.identify import SheetIdentity
+    from buildtrace.engine.pairing import pair_sheets
+
+    old = [SheetIdentity(0, "A101", "A101", "PLAN", "text", 0.9),
+           SheetIdentity(1, "A102", "A102", "ELEVATIONS", "text", 0.9),
+           SheetIdentity(2, "A103", "A103", "SECTIONS", "text", 0.9)]
+    new = [SheetIdentity(0, "A101", "A101", "PLAN", "text", 0.9),
+           SheetIdentity(1, None, None, None, "none", 0.0,
+                         notes=["refused: the page cannot be read"]),
+           SheetIdentity(2, "A103", "A103", "SECTIONS", "text", 0.9)]
+
+    def look(side, page):
+        assert not (side == "new" and page == 1), "an unreadable page has no look"
+        import numpy as np
+        return np.zeros((64, 96), np.float32)
+
+    p = pair_sheets(old, new, thumbnails=look)
+    by_new = {x.new_page: x for x in p.pairs}
+    assert by_new[1].old_page == 1 and by_new[1].method == "position"
+    assert p.added == [] and p.removed == []
+    # a readable unpaired page is not paired by position
+    new[1] = SheetIdentity(1, "A104", "A104", "DETAILS", "text", 0.9)
+    p = pair_sheets(old, new)
+    assert p.added == [1] and p.removed == [1]

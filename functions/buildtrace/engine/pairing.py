@@ -45,7 +45,7 @@ class SheetPair:
     new_page: int
     old_number: str | None
     new_number: str | None
-    method: str  # user | number | title | visual
+    method: str  # user | number | title | visual | position
     confidence: float
     renumbered: bool = False
 
@@ -168,10 +168,10 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                   TITLE_MATCH_MIN, 0.03):
         accept(o, n, "title", min(0.9, sim * 0.9))
 
-    # 4. By look, for what is still left.
+    # 4. By look, for what is still left (pages that could not be read have no look).
     if thumbnails is not None:
-        rest_old = [s for s in old if s.page not in used_old]
-        rest_new = [s for s in new if s.page not in used_new]
+        rest_old = [s for s in old if s.page not in used_old and not unreadable(s)]
+        rest_new = [s for s in new if s.page not in used_new and not unreadable(s)]
         if rest_old and rest_new:
             fo = {s.page: thumbnails("old", s.page) for s in rest_old}
             fn = {s.page: thumbnails("new", s.page) for s in rest_new}
@@ -181,10 +181,29 @@ def pair_sheets(old: Sequence[SheetIdentity], new: Sequence[SheetIdentity], *,
                                           VISUAL_MATCH_MIN, VISUAL_MARGIN):
                 accept(o, n, "visual", min(0.85, sim))
 
+    # 5. A page that could not be read keeps its place: paired with the page at the same
+    #    index on the other side when that one is unpaired too, so the comparison of that
+    #    sheet fails with the reason instead of showing a sheet removed and one added.
+    for side, s in [*(("old", x) for x in old), *(("new", x) for x in new)]:
+        if not unreadable(s):
+            continue
+        o = s if side == "old" else old_by_page.get(s.page)
+        n = s if side == "new" else new_by_page.get(s.page)
+        if o is not None and n is not None and o.page not in used_old \
+                and n.page not in used_new:
+            accept(o, n, "position", 0.2)
+            notes.append(f"old page {o.page + 1} and new page {n.page + 1} paired by position "
+                         "(a page could not be read)")
+
     pairs.sort(key=lambda p: p.new_page)
     removed = sorted(s.page for s in old if s.page not in used_old)
     added = sorted(s.page for s in new if s.page not in used_new)
     return Pairing(pairs, removed, added, notes)
+
+
+def unreadable(ident: SheetIdentity) -> bool:
+    """True for the identity of a page that could not be read (refused or damaged)."""
+    return ident.source == "none" and any(n.startswith("refused") for n in ident.notes)
 
 
 def _greedy(a, b, score):
