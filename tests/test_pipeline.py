@@ -40,6 +40,7 @@ def stack(tmp_path_factory):
         yield env
     finally:
         st.down(d, quiet=True)
+        _assert_ports_closed(st.ports(BASE_PORT))
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -47,6 +48,16 @@ def stack(tmp_path_factory):
                 os.environ[k] = v
         storage.client.cache_clear()
         store.db.cache_clear()
+
+
+def _assert_ports_closed(ports: dict) -> None:
+    """`down` stopped everything `up` started: no port of the stack still answers."""
+    import socket
+
+    for name, port in ports.items():
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listens on {port}"
 
 
 @pytest.fixture(scope="module")
