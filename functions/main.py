@@ -6,6 +6,8 @@
 Cloud Run job ``python -m buildtrace.cloud.diff_job``.
 """
 
+import functools
+
 import functions_framework
 
 from buildtrace.cloud import handlers
@@ -54,3 +56,16 @@ def finalize(request):
 @functions_framework.http
 def fail_job(request):
     return handlers.step("fail_job", request)
+
+
+@functools.lru_cache(maxsize=1)
+def _api():
+    from buildtrace.api.app import handle
+
+    return handle
+
+
+@functions_framework.http
+def api(request):
+    """The HTTP API, /api/v1/... (Firebase Auth; see buildtrace.api)."""
+    return _api()(request)

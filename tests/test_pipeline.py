@@ -2,9 +2,10 @@
 a real GCS server emitting finalize events, the functions under gunicorn, and
 workflows/compare.yaml run by the workflow runner (see buildtrace.localstack).
 
-The stack starts once for this module on its own ports (base 28000), so a developer's
-`make stack` (base 18000) is left alone. Jobs with more than 10 pairs run their diffs on
-the Cloud Run job path (tasks as local processes), smaller ones on the function path.
+The stack (conftest.py) starts once per test session on its own ports (base 28000), so a
+developer's `make stack` (base 18000) is left alone. Jobs with more than 10 pairs run
+their diffs on the Cloud Run job path (tasks as local processes), smaller ones on the
+function path.
 """
 
 from __future__ import annotations
@@ -19,79 +20,7 @@ import pytest
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BASE_PORT = 28000
 TERMINAL = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    from buildtrace.localstack import stack as st
-
-    d = tmp_path_factory.mktemp("stack")
-    env = st.up(d, BASE_PORT, extra_env={"BUILDTRACE_JOB_THRESHOLD": "10",
-                                         "BUILDTRACE_PAIRS_PER_TASK": "5"}, quiet=True)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    from buildtrace.cloud import storage, store
-
-    storage.client.cache_clear()
-    store.db.cache_clear()
-    try:
-        yield env
-    finally:
-        st.down(d, quiet=True)
-        _assert_ports_closed(st.ports(BASE_PORT))
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        storage.client.cache_clear()
-        store.db.cache_clear()
-
-
-def _assert_ports_closed(ports: dict) -> None:
-    """`down` stopped everything `up` started: no port of the stack still answers."""
-    import socket
-
-    for name, port in ports.items():
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listens on {port}"
-
-
-@pytest.fixture(scope="module")
-def demo_sets(tmp_path_factory):
-    """The example pair: 18 Transatomic sheets, and a revision with a sheet added, one
-    withdrawn, one renumbered and three edited (examples/make_revision.py)."""
-    import importlib.util
-
-    out = tmp_path_factory.mktemp("demo")
-    spec = importlib.util.spec_from_file_location("make_revision",
-                                                  ROOT / "examples" / "make_revision.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.main(str(out))
-    return out / "rev-A.pdf", out / "rev-B.pdf"
-
-
-@pytest.fixture(scope="module")
-def small_sets(tmp_path_factory):
-    """Three sheets, and a revision whose second page is damaged (its page object is not a
-    page: PDFium cannot load it) and whose third sheet has edits."""
-    import pikepdf
-
-    from buildtrace.synth import make_revision, merge_pdfs
-
-    d = tmp_path_factory.mktemp("small")
-    t = ROOT / "examples" / "drawings" / "transatomic"
-    old = merge_pdfs([t / "M105.pdf", t / "M106.pdf", t / "M107.pdf"], d / "old.pdf")
-    rev = make_revision(t / "M107.pdf", d / "rev", seed=5, n_edits=3)
-    new = merge_pdfs([t / "M105.pdf", t / "M106.pdf", rev["new"]], d / "new-ok.pdf")
-    with pikepdf.open(new) as pdf:
-        pdf.Root.Pages.Kids[1] = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font))
-        pdf.save(d / "new.pdf")
-    return pathlib.Path(old), d / "new.pdf"
 
 
 def _bucket(name: str):

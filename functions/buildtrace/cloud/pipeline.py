@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 import tempfile
 
@@ -303,6 +304,100 @@ def diff_pair(body: dict) -> dict:
     return {"key": key, "status": entry.get("status")}
 
 
+def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
+                       points: dict | None = None) -> dict:
+    """Compare one pair again with a user's alignment (2×3, old-sheet points to new-sheet
+    points). The result goes beside the automatic one: images under
+    ``results/{jobId}/sheets/{key}/manual/`` and the field ``manual`` of the sheet document
+    (the automatic ``alignment``, ``changes`` and ``overlay`` stay as they were)."""
+    job = store.get_job(job_id)
+    pairing = Pairing.from_dict(job["pairing"])
+    pair = pairing.pairs[job["pairing"]["keys"].index(key)]
+    project = job["projectId"]
+    files, idents = {}, {}
+    for side, page in (("old", pair.old_page), ("new", pair.new_page)):
+        version = store.get_version(project, job[f"{side}Version"])
+        files[side] = storage.fetch(version["file"], version["contentHash"])
+        idents[side] = SheetIdentity.from_dict(
+            store.page_doc(project, job[f"{side}Version"], page)["identity"])
+    options = PairOptions(dpi=float((job.get("options") or {}).get("dpi", settings().dpi)))
+    prefix = f"{sheet_prefix(job_id, key)}/manual"
+    work = tempfile.mkdtemp(prefix="bt-rediff-")
+    try:
+        result = compare_one(files["old"], files["new"], pair, idents["old"], idents["new"],
+                             work, options, matrix=np.asarray(matrix, float))
+        storage.put_tree(work, prefix)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    entry = _with_object_names(pair_entry(pair, result, idents["new"]), prefix)
+    manual = to_firestore({k: entry.get(k) for k in ("status", "error", "alignment", "changes",
+                                                     "title_block_changes", "overlay",
+                                                     "summary")})
+    # picked points as {x, y} maps (Firestore holds no array inside an array)
+    manual.update(by=by, at=store.now(), points={
+        side: [{"x": float(x), "y": float(y)} for x, y in pts]
+        for side, pts in (points or {}).items()} or None)
+    store.sheet_ref(job_id, key).update({"manual": manual, "updatedAt": store.now()})
+    return from_firestore(manual)
+
+
+def add_manual_pair(job_id: str, old_page: int, new_page: int) -> str:
+    """Pair two pages the engine left unpaired (old in ``removed_pages``, new in
+    ``added_pages``); returns the new pair's key. The caller compares it."""
+    fs = store._fs()
+
+    @fs.transactional
+    def run(tx):
+        ref = store.job_ref(job_id)
+        job = ref.get(transaction=tx).to_dict()
+        p = dict(job["pairing"])
+        if old_page not in p["removed_pages"]:
+            raise StepFailed(f"old page {old_page} is not unpaired in this job")
+        if new_page not in p["added_pages"]:
+            raise StepFailed(f"new page {new_page} is not unpaired in this job")
+        pair = {"old_page": old_page, "new_page": new_page, "old_number": None,
+                "new_number": None, "method": "user", "confidence": 1.0, "renumbered": False}
+        key = pair_name(Pairing.from_dict({"pairs": [pair], "removed_pages": [],
+                                           "added_pages": []}).pairs[0])
+        p["pairs"] = p["pairs"] + [pair]
+        p["keys"] = p["keys"] + [key]
+        p["removed_pages"] = [x for x in p["removed_pages"] if x != old_page]
+        p["added_pages"] = [x for x in p["added_pages"] if x != new_page]
+        tx.update(ref, {"pairing": p, "stages.diff.total": len(p["keys"]),
+                        "updatedAt": store.now()})
+        return key
+
+    return run(store.db().transaction())
+
+
+def remove_pair(job_id: str, key: str) -> None:
+    """Unpair a pair: its pages become unpaired (removed / added) and its sheet document
+    goes."""
+    fs = store._fs()
+
+    @fs.transactional
+    def run(tx):
+        ref = store.job_ref(job_id)
+        sref = store.sheet_ref(job_id, key)
+        job = ref.get(transaction=tx).to_dict()
+        sheet = sref.get(transaction=tx)
+        p = dict(job["pairing"])
+        i = p["keys"].index(key)
+        pair = p["pairs"][i]
+        p["pairs"] = p["pairs"][:i] + p["pairs"][i + 1:]
+        p["keys"] = p["keys"][:i] + p["keys"][i + 1:]
+        p["removed_pages"] = sorted(p["removed_pages"] + [pair["old_page"]])
+        p["added_pages"] = sorted(p["added_pages"] + [pair["new_page"]])
+        done = job["stages"]["diff"].get("done") or 0
+        if sheet.exists and (sheet.to_dict() or {}).get("final"):
+            done -= 1
+        tx.update(ref, {"pairing": p, "stages.diff.total": len(p["keys"]),
+                        "stages.diff.done": max(0, done), "updatedAt": store.now()})
+        tx.delete(sref)
+
+    run(store.db().transaction())
+
+
 def summarise(body: dict) -> dict:
     """The set summary and ``report.json`` (``buildtrace.report/1``) from the sheet
     documents; a pair without a document (its diff was lost) is reported failed."""
@@ -313,8 +408,9 @@ def summarise(body: dict) -> dict:
     report = build_report(job_id, job)
     name = f"{results_prefix(job_id)}/report.json"
     storage.put_bytes(json.dumps(report, indent=1).encode(), name, "application/json")
+    pdf = write_report_pdf(job_id, report)
     failed = [p["key"] for p in report["pairs"] if p.get("status") == "failed"]
-    store.update_job(job_id, {"summary": report["summary"], "report": name,
+    store.update_job(job_id, {"summary": report["summary"], "report": name, "reportPdf": pdf,
                               "counts": {"pairs": len(report["pairs"]), "failed": len(failed),
                                          "added": len(report["added_pages"]),
                                          "removed": len(report["removed_pages"]),
@@ -322,6 +418,26 @@ def summarise(body: dict) -> dict:
                                                         if p.get("changes"))}})
     store.set_stage(job_id, "summary", "done", done=1)
     return {"pairs": len(report["pairs"]), "failed": failed}
+
+
+def write_report_pdf(job_id: str, report: dict) -> str:
+    """``results/{jobId}/report.pdf``: the CLI's report (cover with the set summary, a page
+    per changed sheet with its clouds), drawn from the previews in the results bucket."""
+    from ..engine.report import write_pdf
+
+    work = tempfile.mkdtemp(prefix="bt-report-")
+    try:
+        for p in report["pairs"]:
+            ov = p.get("overlay")
+            if p.get("changes") and ov and ov.get("preview"):
+                local = os.path.join(work, ov["preview"])
+                os.makedirs(os.path.dirname(local), exist_ok=True)
+                storage.results().blob(ov["preview"]).download_to_filename(local)
+        path = os.path.join(work, "report.pdf")
+        write_pdf(report, work, path)
+        return storage.put_file(path, f"{results_prefix(job_id)}/report.pdf")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def build_report(job_id: str, job: dict) -> dict:

@@ -32,13 +32,16 @@ def pair_name(pair) -> str:
     return f"p{pair.new_page:03d}"
 
 
-def compare_one(old_path, new_path, pair, old_ident, new_ident, out_dir, options) -> dict:
+def compare_one(old_path, new_path, pair, old_ident, new_ident, out_dir, options,
+                matrix=None) -> dict:
     """Compare one pair of an identified pairing, never raising for a bad sheet (the sheet
-    fails with its reason, not the set). Returns the pair's result (see :func:`pair_entry`)."""
+    fails with its reason, not the set). ``matrix`` (2×3, old-sheet points to new-sheet
+    points) replaces the automatic alignment. Returns the pair's result (see
+    :func:`pair_entry`)."""
     try:
         with open_set(old_path) as so, open_set(new_path) as sn:
             return compare_pair(so.page(pair.old_page), sn.page(pair.new_page), old_ident,
-                                new_ident, out_dir, pair_name(pair), options)
+                                new_ident, out_dir, pair_name(pair), options, matrix=matrix)
     except BuildTraceError as exc:
         return {"status": "failed", "error": str(exc), "changes": [], "title_block_changes": [],
                 "overlay": None, "alignment": None, "summary": f"Not compared: {exc.message}"}

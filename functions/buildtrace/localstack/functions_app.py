@@ -12,7 +12,9 @@ MAIN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "main.py")
 
 HTTP_TARGETS = ("start_job", "inspect_set", "identify_pages", "pair_sheets", "diff_pair",
-                "summarise", "finalize", "fail_job")
+                "summarise", "finalize", "fail_job", "api")
+#: Targets that see the whole path (the API's routes are /api/v1/..., as behind Hosting).
+WHOLE_PATH = ("api",)
 EVENT_TARGETS = ("on_upload",)
 
 
@@ -35,8 +37,9 @@ def build():
         target = apps.get("/" + head)
         if target is None:
             return not_found(environ, start_response)
-        environ = dict(environ, SCRIPT_NAME=environ.get("SCRIPT_NAME", "") + "/" + head,
-                       PATH_INFO="/" + rest)
+        if head not in WHOLE_PATH:
+            environ = dict(environ, SCRIPT_NAME=environ.get("SCRIPT_NAME", "") + "/" + head,
+                           PATH_INFO="/" + rest)
         return target(environ, start_response)
 
     return dispatch

@@ -51,6 +51,7 @@ def env_for(base: int, extra: dict | None = None) -> dict[str, str]:
         "BUILDTRACE_WORKFLOWS_URL": f"http://127.0.0.1:{p['runner']}",
         "BUILDTRACE_WORKFLOW": f"projects/{PROJECT}/locations/local/workflows/compare",
         "BUILDTRACE_DIFF_JOB": f"projects/{PROJECT}/locations/local/jobs/buildtrace-diff",
+        "BUILDTRACE_API_URL": f"http://127.0.0.1:{p['functions']}/api/v1",
     }
     env.update(extra or {})
     return env
@@ -91,6 +92,7 @@ def up(d: str | os.PathLike = ROOT / ".stack", base: int = 18000, extra_env: dic
     (d / "logs").mkdir(parents=True, exist_ok=True)
     p = ports(base)
     cenv = env_for(base, extra_env)
+    cenv["BUILDTRACE_SIGNER_KEY_FILE"] = str(_signer_key(d))
     env = dict(os.environ, **cenv)
     env["PYTHONPATH"] = str(ROOT / "functions") + os.pathsep + env.get("PYTHONPATH", "")
     pids: dict[str, int] = {}
@@ -106,7 +108,8 @@ def up(d: str | os.PathLike = ROOT / ".stack", base: int = 18000, extra_env: dic
         procs = {}
         procs["firestore"] = _start("firestore", [
             gcloud, "emulators", "firestore", "start",
-            f"--host-port=127.0.0.1:{p['firestore']}", "--quiet"], d, env, pids)
+            f"--host-port=127.0.0.1:{p['firestore']}",
+            f"--rules={ROOT / 'infra' / 'firestore.rules'}", "--quiet"], d, env, pids)
         procs["pubsub"] = _start("pubsub", [
             gcloud, "beta", "emulators", "pubsub", "start",
             f"--host-port=127.0.0.1:{p['pubsub']}", f"--project={PROJECT}", "--quiet"],
@@ -161,6 +164,25 @@ def up(d: str | os.PathLike = ROOT / ".stack", base: int = 18000, extra_env: dic
     (d / "env").write_text("".join(f"export {k}={v}\n" for k, v in sorted(cenv.items())))
     say(f"up; environment in {d / 'env'} (source it), logs in {d / 'logs'}")
     return cenv
+
+
+def _signer_key(d: pathlib.Path) -> pathlib.Path:
+    """A throwaway service-account key that signs the stack's URLs (the local GCS server
+    does not check signatures; the cloud signs through IAM with no key at all)."""
+    path = d / "signer.json"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+        path.write_text(json.dumps({
+            "type": "service_account", "project_id": PROJECT, "private_key_id": "local",
+            "private_key": pem, "client_email": f"signer@{PROJECT}.iam.gserviceaccount.com",
+            "client_id": "0", "token_uri": "https://oauth2.googleapis.com/token"}))
+    return path
 
 
 def _pubsub_setup(env: dict) -> None:
