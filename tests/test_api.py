@@ -77,6 +77,11 @@ def alice_job(stack, alice, small_sets):
                 "contentType": "application/pdf", "size": path.stat().st_size},
                 expect=201).json()
         assert u["object"].startswith(f"uploads/{alice['uid']}/{pid}/")
+        # the URL binds the object, the content type and the size range
+        assert f"/{u['object'].split('/')[0]}/" in u["url"].split("?")[0]
+        signed = requests.utils.unquote(u["url"].split("X-Goog-SignedHeaders=")[1])
+        assert {"content-type", "x-goog-content-length-range"} <= set(
+            signed.split("&")[0].split(";"))
         r = requests.put(u["url"], data=path.read_bytes(), headers=u["headers"], timeout=60)
         assert r.status_code in (200, 201), r.text
         versions.append(u["versionId"])
@@ -249,6 +254,34 @@ def test_the_whole_flow_for_the_owner(stack, alice, alice_job):
             "summary.regenerate", "pair.delete", "pair.add"} <= actions
 
 
+def test_delete_a_version_and_cancel_a_job(stack, alice, alice_job):
+    api = Api(stack, alice["token"])
+    pid, (v1, v2) = alice_job["project"], alice_job["versions"]
+    job = api("POST", f"/projects/{pid}/jobs", {"oldVersion": v1, "newVersion": v2},
+              expect=201).json()
+    assert api("POST", f"/jobs/{job['id']}/cancel", expect=200).json()["status"] == \
+        "cancelled"
+    from buildtrace.cloud import store
+
+    t = time.time()
+    while time.time() - t < 60:
+        ex = requests.get(f"{stack['BUILDTRACE_WORKFLOWS_URL']}/v1/"
+                          f"{store.get_job(job['id'])['execution']}", timeout=10).json()
+        if ex["state"] != "ACTIVE":
+            break
+        time.sleep(0.3)
+    assert ex["state"] == "SUCCEEDED" and json.loads(ex["result"]) == {"status": "cancelled"}
+    assert api("GET", f"/jobs/{job['id']}", expect=200).json()["status"] == "cancelled"
+    # a version can be deleted; a job cannot be started on it afterwards
+    extra = api("POST", f"/projects/{pid}/uploads", {"fileName": "x.pdf", "contentType":
+                "application/pdf", "size": 10}, expect=201).json()
+    store.version_ref(pid, extra["versionId"]).set({"status": "ready", "uploadedAt": 0})
+    api("DELETE", f"/projects/{pid}/versions/{extra['versionId']}", expect=200)
+    r = api("POST", f"/projects/{pid}/jobs", {"oldVersion": v1,
+            "newVersion": extra["versionId"]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "newVersion"
+
+
 def test_another_firm_sees_nothing_of_it(stack, alice_job, bob):
     b = Api(stack, bob["token"])
     job, pid = alice_job["job"], alice_job["project"]
@@ -279,10 +312,21 @@ def test_another_firm_sees_nothing_of_it(stack, alice_job, bob):
              ("GET", f"/jobs/{job}/sheets/p002/reviews", None),
              ("PUT", f"/jobs/{job}/sheets/p002/changes/c1/status", {"status": "accepted"}),
              ("POST", f"/jobs/{job}/sheets/p002/changes/c1/comments", {"text": "x"})]
+    # a third user whose tokens were revoked, and an expired token of Bob's
+    carol = _sign_up(stack)
+    from firebase_admin import auth
+
+    from buildtrace.api.auth import _app
+
+    time.sleep(1.1)
+    auth.revoke_refresh_tokens(carol["uid"], app=_app())
+    refused = [Api(stack, None), Api(stack, _expired_token(stack, bob)),
+               Api(stack, carol["token"])]
     for method, path, body in calls:
         r = b(method, path, body)
         assert r.status_code == 404, (method, path, r.status_code, r.text[:300])
-        assert Api(stack, None)(method, path, body).status_code == 401, (method, path)
+        for api in refused:
+            assert api(method, path, body).status_code == 401, (method, path, api.token)
     assert job not in [j["id"] for j in b("GET", "/jobs", expect=200).json()["jobs"]]
     assert pid not in [p["id"] for p in b("GET", "/projects", expect=200).json()["projects"]]
     # and the job is untouched
@@ -366,3 +410,4 @@ def test_no_request_from_the_openapi_document_gets_a_500(stack, alice):
          "--max-examples", "15", "--header", f"Authorization: Bearer {alice['token']}"],
         capture_output=True, text=True, timeout=900, env=dict(os.environ))
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    print(r.stdout[-3000:])
