@@ -23,7 +23,8 @@ import tempfile
 import numpy as np
 
 from ..engine.compare import PairOptions
-from ..engine.compare_sets import assemble_report, compare_one, pair_entry, pair_name
+from ..engine.compare_sets import (assemble_report, compare_one, pair_entry, pair_name,
+                                   sheet_row)
 from ..engine.drawing_set import open_set
 from ..engine.errors import BuildTraceError
 from ..engine.identify import SheetIdentity, identify_page
@@ -247,7 +248,7 @@ def pair_job(body: dict) -> dict:
         idents[side] = [SheetIdentity.from_dict(d["identity"]) for d in docs]
         prints[side] = {d["page"]: _fingerprint(d) for d in docs}
         store.update_version(project, version_id, status="ready",
-                             sheets=[_sheet_row(i) for i in idents[side]])
+                             sheets=[sheet_row(i) for i in idents[side]])
     explicit = [tuple(p) for p in (job.get("options") or {}).get("pairs", [])]
     pairing = pair_sheets(idents["old"], idents["new"], explicit=explicit,
                           thumbnails=lambda side, p: prints[side][p])
@@ -268,29 +269,8 @@ def diff_pair(body: dict) -> dict:
     image names as object names). A sheet that cannot be compared is stored as failed."""
     job_id, key = body["jobId"], body["key"]
     job = active_job(job_id)
-    pairing = Pairing.from_dict(job["pairing"])
-    try:
-        pair = pairing.pairs[job["pairing"]["keys"].index(key)]
-    except ValueError:
-        raise StepFailed(f"job {job_id} has no pair {key!r}") from None
-    project = job["projectId"]
-    files, idents = {}, {}
-    for side, page in (("old", pair.old_page), ("new", pair.new_page)):
-        version = store.get_version(project, job[f"{side}Version"])
-        files[side] = storage.fetch(version["file"], version["contentHash"])
-        idents[side] = SheetIdentity.from_dict(
-            store.page_doc(project, job[f"{side}Version"], page)["identity"])
-    opts = job.get("options") or {}
-    options = PairOptions(dpi=float(opts.get("dpi", settings().dpi)))
     prefix = sheet_prefix(job_id, key)
-    work = tempfile.mkdtemp(prefix="bt-diff-")
-    try:
-        result = compare_one(files["old"], files["new"], pair, idents["old"], idents["new"],
-                             work, options)
-        storage.put_tree(work, prefix)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    entry = _with_object_names(pair_entry(pair, result, idents["new"]), prefix)
+    entry = _compare_stored(job, key, prefix)
     entry["key"] = key
     storage.put_bytes(json.dumps(entry).encode(), f"{prefix}.json", "application/json")
     doc = to_firestore(entry)
@@ -304,15 +284,15 @@ def diff_pair(body: dict) -> dict:
     return {"key": key, "status": entry.get("status")}
 
 
-def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
-                       points: dict | None = None) -> dict:
-    """Compare one pair again with a user's alignment (2×3, old-sheet points to new-sheet
-    points). The result goes beside the automatic one: images under
-    ``results/{jobId}/sheets/{key}/manual/`` and the field ``manual`` of the sheet document
-    (the automatic ``alignment``, ``changes`` and ``overlay`` stay as they were)."""
-    job = store.get_job(job_id)
+def _compare_stored(job: dict, key: str, prefix: str, matrix=None) -> dict:
+    """Compare pair ``key`` of ``job`` from the stored sets and identities, upload its images
+    under ``prefix``, and return its report entry with object names. A sheet that cannot
+    be compared comes back with ``status: failed`` and the reason."""
     pairing = Pairing.from_dict(job["pairing"])
-    pair = pairing.pairs[job["pairing"]["keys"].index(key)]
+    try:
+        pair = pairing.pairs[job["pairing"]["keys"].index(key)]
+    except ValueError:
+        raise StepFailed(f"the job has no pair {key!r}") from None
     project = job["projectId"]
     files, idents = {}, {}
     for side, page in (("old", pair.old_page), ("new", pair.new_page)):
@@ -321,15 +301,25 @@ def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
         idents[side] = SheetIdentity.from_dict(
             store.page_doc(project, job[f"{side}Version"], page)["identity"])
     options = PairOptions(dpi=float((job.get("options") or {}).get("dpi", settings().dpi)))
-    prefix = f"{sheet_prefix(job_id, key)}/manual"
-    work = tempfile.mkdtemp(prefix="bt-rediff-")
+    work = tempfile.mkdtemp(prefix="bt-diff-")
     try:
         result = compare_one(files["old"], files["new"], pair, idents["old"], idents["new"],
-                             work, options, matrix=np.asarray(matrix, float))
+                             work, options, matrix=matrix)
         storage.put_tree(work, prefix)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    entry = _with_object_names(pair_entry(pair, result, idents["new"]), prefix)
+    return _with_object_names(pair_entry(pair, result, idents["new"]), prefix)
+
+
+def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
+                       points: dict | None = None) -> dict:
+    """Compare one pair again with a user's alignment (2×3, old-sheet points to new-sheet
+    points). The result goes beside the automatic one: images under
+    ``results/{jobId}/sheets/{key}/manual/`` and the field ``manual`` of the sheet document
+    (the automatic ``alignment``, ``changes`` and ``overlay`` stay as they were)."""
+    job = store.get_job(job_id)
+    entry = _compare_stored(job, key, f"{sheet_prefix(job_id, key)}/manual",
+                            np.asarray(matrix, float))
     manual = to_firestore({k: entry.get(k) for k in ("status", "error", "alignment", "changes",
                                                      "title_block_changes", "overlay",
                                                      "summary")})
@@ -522,11 +512,6 @@ def _fingerprint(doc: dict) -> np.ndarray | None:
     if not raw:
         return np.zeros((64, 96), np.float32)
     return np.frombuffer(raw, np.float16).astype(np.float32).reshape(64, 96)
-
-
-def _sheet_row(i: SheetIdentity) -> dict:
-    return {"page": i.page, "number": i.number, "title": i.title, "source": i.source,
-            "confidence": round(i.confidence, 3)}
 
 
 def to_firestore(entry: dict) -> dict:

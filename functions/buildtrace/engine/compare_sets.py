@@ -22,7 +22,8 @@ from .summary import set_summary
 SCHEMA = "buildtrace.report/1"
 
 
-def _sheet_row(s) -> dict:
+def sheet_row(s) -> dict:
+    """A sheet of report.json's ``old``/``new`` lists."""
     return {"page": s.page, "number": s.number, "title": s.title, "source": s.source,
             "confidence": round(s.confidence, 3)}
 
@@ -65,8 +66,8 @@ def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairin
     step both build it here, so the contract has one author)."""
     report = {
         "schema": SCHEMA,
-        "old": {"file": old_file, "sheets": [_sheet_row(s) for s in old_idents]},
-        "new": {"file": new_file, "sheets": [_sheet_row(s) for s in new_idents]},
+        "old": {"file": old_file, "sheets": [sheet_row(s) for s in old_idents]},
+        "new": {"file": new_file, "sheets": [sheet_row(s) for s in new_idents]},
         "options": {"dpi": options.dpi, "tolerance_pt": options.tolerance_pt,
                     "ignore": [list(b) for b in options.ignore]},
         "pairs": entries,
