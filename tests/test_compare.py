@@ -206,3 +206,20 @@ def test_cli_compare_checks_its_options(tmp_path, cli_env):
                         "--out", str(tmp_path), "--ignore", "10,10,5,5"],
                        capture_output=True, text=True, env=cli_env)
     assert r.returncode == 2 and "X0,Y0,X1,Y1" in r.stderr
+
+
+def test_set_summary_orders_most_changed_by_area_and_names_failed_sheets():
+    from buildtrace.engine.summary import set_summary
+
+    def pair(n, page, areas, status="compared", error=None):
+        return {"number": n, "new_page": page, "old_page": page, "status": status,
+                "error": error, "changes": [{"area_pt2": a} for a in areas]}
+
+    report = {"old": {"sheets": []}, "new": {"sheets": []}, "added_pages": [],
+              "removed_pages": [],
+              "pairs": [pair("A1", 0, [72 * 72] * 5), pair("A2", 1, [4 * 72 * 72]),
+                        pair("A3", 2, [], "failed", "the page cannot be read")]}
+    text = set_summary(report)
+    assert "Most changed, by changed area: A1 (5 changes, 5.0 in²), A2 (1 change, 4.0 in²)" \
+        in text
+    assert "Could not be compared: A3 (the page cannot be read)" in text

@@ -86,9 +86,19 @@ def set_summary(report: dict) -> str:
     if failed:
         lines.append("Could not be aligned (check by hand): "
                      + ", ".join(p["number"] or f"page {p['new_page'] + 1}" for p in failed) + ".")
-    most = sorted(changed, key=lambda p: -sum(c.get("area_pt2", 0) for c in p["changes"]))[:5]
+    broken = [p for p in pairs if p.get("status") == "failed"]
+    if broken:
+        lines.append("Could not be compared: " + ", ".join(
+            f"{p.get('number') or 'page ' + str(p['new_page'] + 1)} ({p.get('error') or '?'})"
+            for p in broken) + ".")
+
+    def area_in2(p):
+        return sum(c.get("area_pt2", 0) for c in p["changes"]) / 72.0 ** 2
+
+    most = sorted(changed, key=lambda p: -area_in2(p))[:5]
     if most:
-        lines.append("Most changed: " + ", ".join(
-            f"{p['number'] or 'page ' + str(p['new_page'] + 1)} ({_plural(len(p['changes']), 'change')})"
+        lines.append("Most changed, by changed area: " + ", ".join(
+            f"{p['number'] or 'page ' + str(p['new_page'] + 1)} "
+            f"({_plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
             for p in most) + ".")
     return " ".join(lines)
