@@ -269,3 +269,25 @@ def test_upload_paths_and_error_descriptions():
     branch = {"message": "UnhandledBranchError", "branches": [
         {"id": "0", "error": {"payload": {"body": {"error": "bad page"}}}}]}
     assert describe_error(branch) == "bad page"
+
+
+def test_a_set_that_cannot_be_read_fails_the_job_with_the_reason(stack, small_sets, tmp_path):
+    """An encrypted set: the step answers 422 (not retried) and the workflow records why."""
+    import pikepdf
+
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(small_sets[0]) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(user="site", owner="office"))
+    project = "locked"
+    _upload(stack, project, "v1", small_sets[0])
+    _upload(stack, project, "v2", locked)
+    job = _wait_job(project, 120)
+    assert job["status"] == "failed"
+    assert "the new set (locked.pdf) cannot be read" in job["error"]["reason"]
+    assert "password-protected" in job["error"]["reason"]
+    ex = _wait_execution(stack, job["execution"], 60)
+    assert ex["state"] == "FAILED"  # the workflow re-raises after recording the reason
+    from buildtrace.cloud import store
+
+    assert store.get_version(project, "v2")["status"] == "failed"
+    assert store.get_version(project, "v1")["status"] != "failed"
