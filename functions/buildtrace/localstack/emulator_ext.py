@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 _applied = False
 
@@ -158,9 +159,12 @@ def run_cloud_run_job(args: dict, error_type) -> dict:
             task_env = dict(env, CLOUD_RUN_TASK_INDEX=str(i))
             running.append((i, subprocess.Popen([sys.executable, "-m",
                                                  "buildtrace.cloud.diff_job"], env=task_env)))
-        i, proc = running.pop(0)
-        if proc.wait() != 0:
-            failed.append(i)
+        while running and all(proc.poll() is None for _, proc in running):
+            time.sleep(0.05)  # wait for whichever task ends first
+        for item in [r for r in running if r[1].poll() is not None]:
+            running.remove(item)
+            if item[1].returncode != 0:
+                failed.append(item[0])
     name = args.get("name", "")
     if failed:
         raise error_type(message=f"Cloud Run job {name}: tasks {failed} failed",
