@@ -272,6 +272,10 @@ def test_delete_a_version_and_cancel_a_job(stack, alice, alice_job):
         time.sleep(0.3)
     assert ex["state"] == "SUCCEEDED" and json.loads(ex["result"]) == {"status": "cancelled"}
     assert api("GET", f"/jobs/{job['id']}", expect=200).json()["status"] == "cancelled"
+    # an existing version cannot be overwritten through a new upload URL
+    r = api("POST", f"/projects/{pid}/uploads", {"fileName": "x.pdf", "contentType":
+            "application/pdf", "size": 10, "versionId": v1})
+    assert r.status_code == 409
     # a version can be deleted; a job cannot be started on it afterwards
     extra = api("POST", f"/projects/{pid}/uploads", {"fileName": "x.pdf", "contentType":
                 "application/pdf", "size": 10}, expect=201).json()

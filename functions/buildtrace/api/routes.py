@@ -247,6 +247,8 @@ def get_version(ctx, projectId, versionId):
 def upload(ctx, projectId):
     _project(ctx, projectId)
     vid = ctx.body.get("versionId") or time.strftime("v%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    if store.version_ref(projectId, vid).get().exists:
+        raise ApiError(409, "that version exists: a new upload needs a new versionId")
     name = upload_path(ctx.user.uid, projectId, vid, ctx.body["fileName"])
     answer = signing.upload_url(name, ctx.body["contentType"], ctx.body["size"])
     audit(ctx, "upload.sign", name, size=ctx.body["size"])

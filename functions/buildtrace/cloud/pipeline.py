@@ -141,9 +141,9 @@ def active_job(job_id: str) -> dict:
 
 def start_job(body: dict) -> dict:
     job_id = body["jobId"]
-    job = active_job(job_id)
-    if job["status"] == store.QUEUED:
-        store.update_job(job_id, {"status": store.RUNNING, "startedAt": store.now()})
+    active_job(job_id)
+    if store.mark_running(job_id) == store.CANCELLED:
+        raise JobCancelled(job_id)
     store.set_stage(job_id, "prepare", "running")
     return {"status": store.RUNNING}
 

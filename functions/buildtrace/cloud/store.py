@@ -118,7 +118,7 @@ def record_version(up, object_name: str, generation: str, content_hash: str, siz
 
         mine = (doc["uploadedAt"], str(generation))
         usable = [(k, v) for k, v in others.items()
-                  if v.get("status") not in ("duplicate", "failed")]
+                  if v.get("status") not in ("duplicate", "failed", "deleted")]
         before = [kv for kv in usable if order(kv) < mine]
         after = [kv for kv in usable if order(kv) > mine]
         return dict(doc, _previous=max(before, key=order)[0] if before else None,
@@ -268,6 +268,23 @@ def finish_job(job_id: str, status: str, **fields) -> dict:
         tx.update(ref, update)
         job.update(update)
         return job
+
+    return run(db().transaction())
+
+
+def mark_running(job_id: str) -> str:
+    """queued → running in one transaction (a cancel arriving meanwhile is never
+    overwritten); returns the status the job ends up with."""
+    fs = _fs()
+
+    @fs.transactional
+    def run(tx):
+        ref = job_ref(job_id)
+        job = ref.get(transaction=tx).to_dict()
+        if job["status"] == QUEUED:
+            tx.update(ref, {"status": RUNNING, "startedAt": now(), "updatedAt": now()})
+            return RUNNING
+        return job["status"]
 
     return run(db().transaction())
 
