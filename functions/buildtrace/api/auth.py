@@ -41,11 +41,11 @@ def authenticate(header: str | None) -> User:
                        "is required", headers={"WWW-Authenticate": "Bearer"})
     token = header[len("Bearer "):].strip()
     try:
-        claims = auth.verify_id_token(token, app=_app())
-        if float(claims.get("exp", 0)) < time.time():
-            raise ApiError(401, "the token expired: sign in again")
         claims = auth.verify_id_token(token, app=_app(), check_revoked=True)
     except auth.RevokedIdTokenError:
+        # an old token is also "revoked" once its user signs out; say what is first wrong
+        if _claimed_exp(token) < time.time():
+            raise ApiError(401, "the token expired: sign in again") from None
         raise ApiError(401, "the token was revoked: sign in again") from None
     except auth.UserDisabledError:
         raise ApiError(401, "this account is disabled") from None
@@ -55,7 +55,22 @@ def authenticate(header: str | None) -> User:
         raise ApiError(401, "the token is not a valid Firebase ID token") from None
     except auth.UserNotFoundError:
         raise ApiError(401, "the token's user does not exist") from None
+    if float(claims.get("exp", 0)) < time.time():
+        raise ApiError(401, "the token expired: sign in again")
     return User(claims["uid"], claims.get("email"))
+
+
+def _claimed_exp(token: str) -> float:
+    """The ``exp`` a token claims, unverified: used only to choose between two refusals."""
+    import base64
+    import json
+
+    try:
+        part = token.split(".")[1]
+        return float(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+                     .get("exp", 0))
+    except (IndexError, ValueError):
+        return 0.0
 
 
 def uid_for_email(email: str) -> str | None:

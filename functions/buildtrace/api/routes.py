@@ -97,8 +97,14 @@ def audit(ctx: Ctx, action: str, target: str, **details) -> None:
                                         "details": details, "at": store.now()})
 
 
+#: uid -> default project, per instance: the users document is read once, not per request.
+_DEFAULT_PROJECTS: dict[str, str] = {}
+
+
 def ensure_default_project(user: auth.User) -> str:
     """A new user gets a project named "My drawings" on their first call."""
+    if user.uid in _DEFAULT_PROJECTS:
+        return _DEFAULT_PROJECTS[user.uid]
     fs = store._fs()
     uref = store.db().collection("users").document(user.uid)
 
@@ -114,7 +120,8 @@ def ensure_default_project(user: auth.User) -> str:
         tx.set(uref, {"email": user.email, "defaultProject": pid, "createdAt": store.now()})
         return pid
 
-    return run(store.db().transaction())
+    _DEFAULT_PROJECTS[user.uid] = run(store.db().transaction())
+    return _DEFAULT_PROJECTS[user.uid]
 
 
 def _public(doc: dict, *drop: str) -> dict:
@@ -378,13 +385,19 @@ def report(ctx, jobId):
 
 # --- overlays -----------------------------------------------------------------------------
 
+def _overlay_of(doc: dict, variant: str) -> dict | None:
+    """A sheet's overlay: the automatic one, or with ``variant=manual`` the manual one."""
+    return (doc.get("manual") or {}).get("overlay") if variant == "manual" \
+        else doc.get("overlay")
+
+
 @route("GET", "/jobs/{jobId}/sheets/{key}/overlay",
        "Signed URLs of a sheet's overlay images; tiles come through the tiles route",
        tag="overlays")
 def overlay(ctx, jobId, key):
     _job_doc, doc = _sheet(ctx, jobId, key)
     variant = ctx.query.get("variant", "auto")
-    ov = (doc.get("manual") or {}).get("overlay") if variant == "manual" else doc.get("overlay")
+    ov = _overlay_of(doc, variant)
     if not ov:
         raise not_found("this sheet has no overlay")
     urls = {k: signing.download_url(ov[k]) for k in ("png", "preview", "old", "new", "dzi")
@@ -401,8 +414,7 @@ def tile(ctx, jobId, key, level, tile):
     from flask import Response
 
     _job_doc, doc = _sheet(ctx, jobId, key)
-    ov = (doc.get("manual") or {}).get("overlay") if ctx.query.get("variant") == "manual" \
-        else doc.get("overlay")
+    ov = _overlay_of(doc, ctx.query.get("variant", "auto"))
     if not ov or not ov.get("dzi") or not re.fullmatch(r"\d{1,2}", level) \
             or not re.fullmatch(r"\d{1,4}_\d{1,4}\.png", tile):
         raise not_found("no such tile")

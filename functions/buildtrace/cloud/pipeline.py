@@ -28,7 +28,7 @@ from ..engine.compare_sets import (assemble_report, compare_one, pair_entry, pai
 from ..engine.drawing_set import open_set
 from ..engine.errors import BuildTraceError
 from ..engine.identify import SheetIdentity, identify_page
-from ..engine.pairing import Pairing, page_fingerprint, pair_sheets
+from ..engine.pairing import Pairing, SheetPair, page_fingerprint, pair_sheets
 from . import executions, storage, store
 from .config import settings
 from .log import log
@@ -347,8 +347,7 @@ def add_manual_pair(job_id: str, old_page: int, new_page: int) -> str:
             raise StepFailed(f"new page {new_page} is not unpaired in this job")
         pair = {"old_page": old_page, "new_page": new_page, "old_number": None,
                 "new_number": None, "method": "user", "confidence": 1.0, "renumbered": False}
-        key = pair_name(Pairing.from_dict({"pairs": [pair], "removed_pages": [],
-                                           "added_pages": []}).pairs[0])
+        key = pair_name(SheetPair.from_dict(pair))
         p["pairs"] = p["pairs"] + [pair]
         p["keys"] = p["keys"] + [key]
         p["removed_pages"] = [x for x in p["removed_pages"] if x != old_page]

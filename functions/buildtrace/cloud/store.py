@@ -196,6 +196,15 @@ def progress_of(stages: dict) -> float:
     return round(min(total, 1.0), 4)
 
 
+def _with_progress(job: dict, stage: str, st: dict, update: dict) -> dict:
+    """``update`` plus the job's progress once ``stage`` reads ``st`` (never going back;
+    a finished job keeps its progress)."""
+    if job["status"] not in TERMINAL:
+        stages = dict(job["stages"], **{stage: st})
+        update["progress"] = max(job.get("progress") or 0.0, progress_of(stages))
+    return update
+
+
 def set_stage(job_id: str, stage: str, status: str, **fields) -> None:
     """Move a stage to ``running`` or ``done`` (timings kept), recomputing progress."""
     fs = _fs()
@@ -216,11 +225,7 @@ def set_stage(job_id: str, stage: str, status: str, **fields) -> None:
             st["seconds"] = round(t - (st.get("startedAt") or t), 3)
         st["status"] = new
         st.update(fields)
-        stages = dict(job["stages"], **{stage: st})
-        update = {f"stages.{stage}": st, "updatedAt": t}
-        if job["status"] not in TERMINAL:
-            update["progress"] = max(job.get("progress") or 0.0, progress_of(stages))
-        tx.update(ref, update)
+        tx.update(ref, _with_progress(job, stage, st, {f"stages.{stage}": st, "updatedAt": t}))
 
     run(db().transaction())
 
@@ -241,11 +246,8 @@ def write_once_and_count(job_id: str, stage: str, ref, doc: dict) -> bool:
         if counted:
             st = dict(job["stages"][stage])
             st["done"] = (st.get("done") or 0) + 1
-            stages = dict(job["stages"], **{stage: st})
-            update = {f"stages.{stage}.done": st["done"], "updatedAt": now()}
-            if job["status"] not in TERMINAL:
-                update["progress"] = max(job.get("progress") or 0.0, progress_of(stages))
-            tx.update(jref, update)
+            tx.update(jref, _with_progress(job, stage, st, {f"stages.{stage}.done": st["done"],
+                                                            "updatedAt": now()}))
         return counted
 
     return run(db().transaction(max_attempts=30))
