@@ -8,11 +8,13 @@ import os
 import functions_framework
 from werkzeug.exceptions import NotFound
 
+from buildtrace.cloud.handlers import STEPS
+
 MAIN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "main.py")
 
-HTTP_TARGETS = ("start_job", "inspect_set", "identify_pages", "pair_sheets", "diff_pair",
-                "summarise", "finalize", "fail_job", "api")
+#: The workflow's steps (one list, in handlers) and the API.
+HTTP_TARGETS = (*STEPS, "api")
 #: Targets that see the whole path (the API's routes are /api/v1/..., as behind Hosting).
 WHOLE_PATH = ("api",)
 EVENT_TARGETS = ("on_upload",)
