@@ -223,3 +223,33 @@ def test_set_summary_orders_most_changed_by_area_and_names_failed_sheets():
     assert "Most changed, by changed area: A1 (5 changes, 5.0 in²), A2 (1 change, 4.0 in²)" \
         in text
     assert "Could not be compared: A3 (the page cannot be read)" in text
+
+
+def test_a_transform_within_a_twentieth_of_a_pixel_of_a_shift_is_applied_as_the_shift():
+    from buildtrace.engine.compare import _whole_pixel_shift
+
+    shape = (10800, 14400)  # 48x36 in at 300 DPI
+    cad = np.array([[1.0, -2e-6, 3.01], [1e-6, 1.0, -7.0]])  # a re-plot, as aligned
+    assert _whole_pixel_shift(cad, shape) == (3, -7)
+    assert _whole_pixel_shift(np.array([[1.0, 0, 3.2], [0, 1.0, 0]]), shape) is None
+    turned = np.array([[1.0, -1e-5, 0], [1e-5, 1.0, 0]])  # 0.14 px at the far corner
+    assert _whole_pixel_shift(turned, shape) is None
+    assert _whole_pixel_shift(turned, (1000, 1000)) == (0, 0)
+
+
+def test_vector_and_scan_render_paths_agree(tmp_path, monkeypatch):
+    """A vector sheet is aligned on its own small render beside the full renders; forcing
+    the scan path (render once, reduce) finds the same changes and alignment."""
+    import buildtrace.engine.compare as compare
+
+    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 11,
+                          kinds=("add", "erase", "text"))
+    fast, _ = _compare(truth, tmp_path / "fast")
+    monkeypatch.setattr(compare, "RENDER_ONCE_IMAGE_PX", -1)
+    once, _ = _compare(truth, tmp_path / "once")
+    assert fast["status"] == once["status"] == "compared"
+    assert np.abs(np.array(fast["alignment"]["matrix"])
+                  - np.array(once["alignment"]["matrix"])).max() < 0.05
+    assert ([(c["kind"], c.get("text_before"), c.get("text_after")) for c in fast["changes"]]
+            == [(c["kind"], c.get("text_before"), c.get("text_after")) for c in once["changes"]])
+    assert len(fast["changes"]) >= 3

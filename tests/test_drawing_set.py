@@ -121,3 +121,18 @@ def test_a_500_page_set_streams_in_bounded_memory(tmp_path):
         after_500 = rss_mb()
     # one 100-DPI raster is 7.5 MB; 500 held at once would be 3.7 GB
     assert after_500 - after_50 < 100
+
+
+def test_image_pixels_tell_a_scan_from_a_vector_sheet(tmp_path):
+    """The engine renders a scan once (its images are decoded on every render) and a vector
+    sheet twice (a small raster for the alignment, in milliseconds)."""
+    import cv2
+
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        scan = s.page(0).image_pixels()
+    with open_set(JP_HOUSE / "floor-plans.pdf") as s:
+        vector = s.page(0).image_pixels()
+    assert scan > 10_000_000 and vector < 100_000
+    cv2.imwrite(str(tmp_path / "sheet.png"), np.full((300, 400), 255, np.uint8))
+    with open_set(tmp_path / "sheet.png") as s:
+        assert s.page(0).image_pixels() == 300 * 400

@@ -49,3 +49,47 @@ def test_wrong_row_count_is_an_error(tmp_path):
         assert "5 rows written of 10" in str(exc)
     else:
         raise AssertionError("close() accepted a short image")
+
+
+def test_pack_indices_matches_the_png_bit_order():
+    from buildtrace.engine.image_writers import pack_indices
+
+    rng = np.random.default_rng(2)
+    for w in (1, 3, 4, 5, 513):
+        idx = rng.integers(0, 4, (7, w), dtype=np.uint8)
+        padded = np.zeros((7, (w + 3) // 4 * 4), np.uint8)
+        padded[:, :w] = idx
+        q = padded.reshape(7, -1, 4).astype(np.uint32)
+        ref = (q[..., 0] << 6) | (q[..., 1] << 4) | (q[..., 2] << 2) | q[..., 3]
+        assert (pack_indices(idx) == ref).all()
+
+
+def test_zoomed_out_levels_keep_changes_visible_then_average(tmp_path):
+    """The level below the top keeps the largest index of each 2x2 block (a one-pixel change
+    stays pure red); lower levels are the RGB average of the level above."""
+    from buildtrace.engine.image_writers import maxpool_indices
+
+    rng = np.random.default_rng(5)
+    idx = (rng.random((601, 999)) < 0.3).astype(np.uint8)  # unchanged ink on paper
+    idx[101, 333] = 2  # one removed pixel
+    dz = DeepZoomWriter(str(tmp_path / "z.dzi"), 999, 601, tile=256, palette=PALETTE)
+    for y in range(0, 601, 128):
+        dz.add(idx[y:y + 128])
+    dz.close()
+    top = math.ceil(math.log2(999))
+
+    def level(n, cols, rows):
+        return np.concatenate([np.concatenate(
+            [np.asarray(Image.open(tmp_path / f"z_files/{n}/{c}_{r}.png").convert("RGB"))
+             for c in range(cols)], axis=1) for r in range(rows)])
+
+    half = level(top - 1, 2, 2)
+    assert half.shape == (301, 500, 3)
+    assert (half == PALETTE[maxpool_indices(idx)]).all()
+    assert tuple(half[101 // 2, 333 // 2]) == tuple(PALETTE[2])
+    quarter = level(top - 2, 1, 1).astype(int)
+    assert quarter.shape == (151, 250, 3)
+    even = np.zeros((302, 500, 3), np.float64) + 255
+    even[:301] = half
+    mean = even.reshape(151, 2, 250, 2, 3).mean(axis=(1, 3))
+    assert np.abs(quarter - mean).max() <= 1

@@ -57,3 +57,60 @@ def test_aligned_rescan_overlay_is_nearly_all_unchanged():
     masks = compare_ink(warped, new, DPI)
     ink = masks.unchanged.sum()
     assert (masks.removed.sum() + masks.added.sum()) < 0.01 * ink
+
+
+def _plan(dpi: int = DPI) -> np.ndarray:
+    """A vector-like sheet: thin anti-aliased lines on paper (10 x 7 in)."""
+    rng = np.random.default_rng(3)
+    img = np.full((7 * dpi, 10 * dpi), 255, np.uint8)
+    for _ in range(400):
+        x0, y0 = rng.integers(0, 10 * dpi), rng.integers(0, 7 * dpi)
+        dx, dy = rng.integers(-200, 200, 2)
+        cv2.line(img, (int(x0), int(y0)), (int(x0 + dx), int(y0 + dy)), 0, 1, cv2.LINE_AA)
+    return img
+
+
+def _same_as_compare_ink(old, new):
+    from buildtrace.engine.overlay import classify_ink, overlay_index
+
+    ink = classify_ink(old, new, DPI)
+    masks = compare_ink(old, new, DPI)
+    assert (ink.index == overlay_index(masks)).all()
+    removed, added = np.zeros_like(masks.removed), np.zeros_like(masks.added)
+    for r, c, rem, add in ink.windows:
+        assert not (removed[r:r + rem.shape[0], c:c + rem.shape[1]] & rem).any()  # disjoint
+        removed[r:r + rem.shape[0], c:c + rem.shape[1]] |= rem
+        added[r:r + add.shape[0], c:c + add.shape[1]] |= add
+    assert (removed == masks.removed).all() and (added == masks.added).all()
+    return ink, masks
+
+
+def test_sparse_classification_is_exactly_the_whole_raster_one():
+    from buildtrace.engine.overlay import BLOCK_PX
+
+    old = _plan()
+    b = BLOCK_PX
+    cv2.rectangle(old, (2 * b - 30, 3 * b - 30), (2 * b + 30, 3 * b + 30), 0, 3)
+    new = old.copy()
+    # a line re-plotted one pixel lower, across a block edge: unchanged (within tolerance),
+    # which needs the neighbouring block's pixels
+    old[2 * b - 1, 4 * b:6 * b], new[2 * b - 1, 4 * b:6 * b] = 0, old[2 * b - 2, 4 * b:6 * b]
+    new[2 * b, 4 * b:6 * b] = 0
+    new[3 * b - 40:3 * b + 40, 2 * b - 40:2 * b + 40] = 255  # an erasure across block corners
+    cv2.line(new, (b - 1, 10), (b - 1, 5 * b), 0, 2)  # an added line along a block edge
+    cv2.line(new, (new.shape[1] - 3, 0), (new.shape[1] - 3, 90), 0, 2)  # at the raster edge
+    cv2.putText(new, "8'-8\"", (700, 900), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2, cv2.LINE_AA)
+    ink, masks = _same_as_compare_ink(old, new)
+    assert masks.removed.sum() > 500 and masks.added.sum() > 500
+    windowed = sum(w[2].size for w in ink.windows)
+    assert 0 < windowed < 0.25 * old.size  # only the blocks around the edits were compared
+
+
+def test_identical_sheets_need_no_comparison_and_noise_falls_back_to_the_whole_raster():
+    old = _plan()
+    ink, _ = _same_as_compare_ink(old, old.copy())
+    assert ink.windows == [] and (ink.index == (old < 160)).all()
+    noisy = np.clip(old.astype(np.int16)
+                    + np.random.default_rng(4).normal(0, 40, old.shape), 0, 255).astype(np.uint8)
+    ink, _ = _same_as_compare_ink(old, noisy)
+    assert len(ink.windows) == 1 and ink.windows[0][2].shape == old.shape

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .align import align_rasters
+from .align import Alignment, align_rasters
 from .drawing_set import Page
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity, group_phrases
 from .image_writers import DeepZoomWriter, PngStreamWriter, palette_to_rgb
-from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, compare_ink, overlay_index
+from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
 from .summary import sheet_summary
@@ -95,11 +95,10 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
                          [0, 0, 1]])
     if old.full is not None:
         m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
-        if np.allclose(m[:, :2], np.eye(2), atol=1e-6) and np.allclose(m[:, 2], np.round(m[:, 2]),
-                                                                          atol=0.02):
+        shift = _whole_pixel_shift(m, shape)
+        if shift is not None:
             # a whole-pixel shift (CAD re-plots usually): a slice, no resampling
-            c, r = -int(round(m[0, 2])), -int(round(m[1, 2]))
-            return _shifted_slice(old.full, r, c, shape)
+            return _shifted_slice(old.full, -shift[1], -shift[0], shape)
         return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     inv = np.linalg.inv(homogeneous(matrix))[:2]
@@ -121,36 +120,77 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
 
 
+#: A transform that moves no pixel of a raster more than this (pixels) from a whole-pixel
+#: shift is applied as that shift: resampling by 1/20 px would change nothing visible and
+#: costs a pass over the raster (a CAD re-plot aligns to within 1e-6 rotation).
+SNAP_PX = 0.05
+
+
+def _whole_pixel_shift(m: np.ndarray, shape: tuple[int, int]) -> tuple[int, int] | None:
+    """(dx, dy) if the 2×3 pixel transform ``m`` is within :data:`SNAP_PX` of that whole-pixel
+    shift everywhere on a raster of ``shape`` (rows, cols) it fills, else None."""
+    t = np.round(m[:, 2])
+    h, w = shape
+    corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], float) - t  # source pixels
+    moved = corners @ m[:, :2].T + m[:, 2]
+    if np.abs(moved - (corners + t)).max() > SNAP_PX:
+        return None
+    return int(t[0]), int(t[1])
+
+
 def _shifted_slice(img: np.ndarray, r: int, c: int, shape: tuple[int, int]) -> np.ndarray:
-    """``img[r:r+h, c:c+w]`` with white where that window leaves the image."""
-    out = np.full(shape, 255, np.uint8)
+    """``img[r:r+h, c:c+w]`` with white where that window leaves the image (a view, not a
+    copy, when the window lies inside)."""
     h, w = shape
     r0, c0 = max(r, 0), max(c, 0)
     r1, c1 = min(r + h, img.shape[0]), min(c + w, img.shape[1])
+    if (r0, c0, r1, c1) == (r, c, r + h, c + w):
+        return img[r:r + h, c:c + w]
+    out = np.full(shape, 255, np.uint8)
     if r1 > r0 and c1 > c0:
         out[r0 - r:r1 - r, c0 - c:c1 - c] = img[r0:r1, c0:c1]
     return out
 
 
 def _fit(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Crop or pad (white) a raster to ``shape``: renders may differ by a pixel of rounding."""
+    """Crop or pad (white) a raster to ``shape``: renders may differ by a pixel of rounding.
+    A raster at least as large is cropped by a view, not copied."""
+    if img.shape[0] >= shape[0] and img.shape[1] >= shape[1]:
+        return img[:shape[0], :shape[1]]
     out = np.full(shape, 255, np.uint8)
     h, w = min(shape[0], img.shape[0]), min(shape[1], img.shape[1])
     out[:h, :w] = img[:h, :w]
     return out
 
 
-def _add_to_map(change_map: np.ndarray, mask: np.ndarray, row0: int, dpi: float) -> None:
-    """Add the counts of mask pixels per change-map cell; ``row0`` is the mask's first row."""
+def _add_to_map(change_map: np.ndarray, mask: np.ndarray, row0: int, col0: int, dpi: float
+                ) -> None:
+    """Add the counts of mask pixels per change-map cell; (``row0``, ``col0``) is the mask's
+    top-left pixel in the overlay (new-sheet pixels at ``dpi``)."""
     if not np.count_nonzero(mask):
         return  # the common case, and far cheaper than nonzero()
-    map_shape = change_map.shape
     ys, xs = np.nonzero(mask)
     f = MAP_DPI / dpi
-    my = np.minimum(((ys + row0) * f).astype(np.int64), map_shape[0] - 1)
-    mx = np.minimum((xs * f).astype(np.int64), map_shape[1] - 1)
-    flat = np.bincount(my * map_shape[1] + mx, minlength=map_shape[0] * map_shape[1])
-    change_map += flat.reshape(map_shape).astype(np.float32)
+    my = np.minimum(((ys + row0) * f).astype(np.int64), change_map.shape[0] - 1)
+    mx = np.minimum(((xs + col0) * f).astype(np.int64), change_map.shape[1] - 1)
+    # count within the cells the mask covers, not over the whole map
+    y0, x0 = my.min(), mx.min()
+    rows, cols = my.max() - y0 + 1, mx.max() - x0 + 1
+    counts = np.bincount((my - y0) * cols + (mx - x0), minlength=rows * cols)
+    change_map[y0:y0 + rows, x0:x0 + cols] += counts.reshape(rows, cols).astype(np.float32)
+
+
+def _add_windows(removed_map: np.ndarray, added_map: np.ndarray, windows: list, keep: slice,
+                 strip_row0: int, dpi: float) -> None:
+    """Add the changed ink of :func:`classify_ink` windows on a strip whose first row is
+    overlay row ``strip_row0``, counting only the strip's rows in ``keep``."""
+    for r, c, removed, added in windows:
+        a, b = max(keep.start, r), min(keep.stop, r + removed.shape[0])
+        if b <= a:
+            continue
+        rows = slice(a - r, b - r)
+        _add_to_map(removed_map, removed[rows], strip_row0 + a, c, dpi)
+        _add_to_map(added_map, added[rows], strip_row0 + a, c, dpi)
 
 
 def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
@@ -162,17 +202,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
     alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
-    dpi = options.dpi
-    new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
-    a_new = _align_raster(new_img)
-    title_block = find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
-    if matrix is None:
-        alignment = align_rasters(_align_raster(old_img), ALIGN_DPI, a_new, ALIGN_DPI)
-    else:
-        from .align import Alignment
-
-        alignment = Alignment(np.asarray(matrix, float), 1.0, "user", True)
-    del a_new
+    old_img, new_img, alignment, title_block, (old_words, new_words) = _render_and_align(
+        old_page, new_page, new_ident, options.dpi, matrix)
     result = {"alignment": alignment.to_dict(),
               "title_block": [round(v, 1) for v in title_block]}
     if not alignment.ok:
@@ -195,7 +226,6 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
-    old_words, new_words = old_page.words(), new_page.words()
     if options.ocr and (not old_words or not new_words):
         text_changes = _ocr_text_changes(regions, old_img, new_img, m)
     else:
@@ -214,6 +244,43 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                   overlay=overlay)
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
     return result
+
+
+#: Pages drawing more image pixels than this (scans) are rendered once at the overlay DPI and
+#: reduced for the alignment; others are rendered again at :data:`ALIGN_DPI`, which for a
+#: vector page takes milliseconds and lets the alignment run beside the full renders.
+RENDER_ONCE_IMAGE_PX = 1_000_000
+
+
+def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, dpi: float,
+                      matrix: np.ndarray | None):
+    """Both pages as :class:`PageImage` at ``dpi``, their alignment (or the user's
+    ``matrix``), the new sheet's title block (points) and both text layers.
+
+    PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
+    (OpenCV only) runs on a second thread while the full rasters are rendered, when the
+    pages are cheap to render twice."""
+    def align(a_old, a_new):
+        title_block = find_title_block(a_new, ALIGN_DPI, new_page.size_pt,
+                                       new_ident.number_bbox)
+        if matrix is not None:
+            return Alignment(np.asarray(matrix, float), 1.0, "user", True), title_block
+        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI), title_block
+
+    if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
+        a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
+        a_new = new_page.render(dpi=ALIGN_DPI)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            aligned = pool.submit(align, a_old, a_new)
+            new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+            words = (old_page.words(), new_page.words())
+            alignment, title_block = aligned.result()
+    else:
+        new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+        alignment, title_block = align(None if matrix is not None else _align_raster(old_img),
+                                       _align_raster(new_img))
+        words = (old_page.words(), new_page.words())
+    return old_img, new_img, alignment, title_block, words
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
@@ -243,11 +310,10 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         shape = (ys1 - ys0, w_px)
         new_strip = new_img.region(region, dpi, shape)
         old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape)
-        masks = compare_ink(old_strip, new_strip, dpi, options.tolerance_pt)
+        ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt)
         keep = slice(y0 - ys0, y1 - ys0)
-        _add_to_map(removed_map, masks.removed[keep], y0, dpi)
-        _add_to_map(added_map, masks.added[keep], y0, dpi)
-        idx = overlay_index(masks)[keep]
+        _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
+        idx = ink.index[keep]
         # The PNG and the pyramid are encoded on two writer threads (zlib and OpenCV release
         # the GIL) while the next strip is compared; one strip in flight bounds the memory.
         for f in pending:

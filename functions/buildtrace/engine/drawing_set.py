@@ -123,6 +123,12 @@ class Page:
         """The words of the text layer (empty for images and pages without text)."""
         return self.drawing_set._words(self.index)
 
+    def image_pixels(self) -> int:
+        """Pixels of the raster images the page draws (a scan's are tens of millions; a
+        logo's a few thousand). Every render decodes them again, so a page with many is
+        best rendered once and reduced; a vector page renders at a low DPI in milliseconds."""
+        return self.drawing_set._image_pixels(self.index)
+
     def render(self, dpi: float | None = None, *, max_pixels: int | None = None,
                region: Sequence[float] | None = None) -> np.ndarray:
         """A grayscale raster of the page, or of ``region`` (x0, y0, x1, y1 in PDF points,
@@ -210,6 +216,9 @@ class DrawingSet:
     def _words(self, index: int) -> list[Word]:
         return []
 
+    def _image_pixels(self, index: int) -> int:
+        raise NotImplementedError
+
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float]
                 ) -> np.ndarray:
         raise NotImplementedError
@@ -270,6 +279,18 @@ class PdfSet(DrawingSet):
         page = self._load(index)
         try:
             return _pdf_words(page)
+        finally:
+            page.close()
+
+    def _image_pixels(self, index: int) -> int:
+        import pypdfium2.raw as pdfium_c
+
+        page = self._load(index)
+        try:
+            # images inside form XObjects count too (a scan is often wrapped in one)
+            return sum(w * h for w, h in (
+                obj.get_px_size() for obj in page.get_objects(
+                    filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)))
         finally:
             page.close()
 
@@ -424,6 +445,9 @@ class ImageSet(DrawingSet):
 
     def _page_geometry(self, index: int) -> tuple[float, float, int]:
         return self._px[0] * 72.0 / self.dpi, self._px[1] * 72.0 / self.dpi, 0
+
+    def _image_pixels(self, index: int) -> int:
+        return self._px[0] * self._px[1]
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float]
                 ) -> np.ndarray:
