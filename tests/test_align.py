@@ -57,6 +57,9 @@ def test_alignment_error_is_under_one_point_across_the_sheet(sheet, deg, scale, 
     assert a.ok, a.notes
     assert a.confidence >= 0.8
     assert _max_error_pt(a.matrix, m_true, size) <= 1.0
+    # a re-plot is a whole-sheet shift (milliseconds); a turned or scaled sheet needs features
+    expected = "shift+phase" if (deg, scale, turn) == (0.0, 1.0, 0) else "orb+phase"
+    assert a.method == expected, a.notes
 
 
 def test_a_blank_page_cannot_be_aligned():

@@ -116,38 +116,87 @@ def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dp
     return m, resid, int(inl.sum()), len(pts_new)
 
 
+#: A whole-sheet shift (the re-plot fast path) is kept only if its refinement reaches this
+#: confidence; otherwise the feature search runs as for any pair.
+SHIFT_MIN_CONFIDENCE = 0.8
+#: ... and only if the refinement moved no corner of the sheet more than this (points) away
+#: from the shift.
+SHIFT_MAX_FIX_PT = 1.0
+
+
+def shift_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, float]:
+    """Translation (2×3, old pixels → new pixels) of two rasters at the same scale by phase
+    correlation of the whole sheets, and the correlation peak's response (0..1). This is how
+    most pairs of a set differ (a re-plot, a re-export), and it takes milliseconds."""
+    h, w = max(old.shape[0], new.shape[0]), max(old.shape[1], new.shape[1])
+
+    def ink(img):
+        out = np.zeros((h, w), np.float32)
+        out[:img.shape[0], :img.shape[1]] = _ink(img)
+        return out
+
+    (dx, dy), response = cv2.phaseCorrelate(ink(old), ink(new))
+    return np.array([[1.0, 0, dx], [0, 1.0, dy]]), float(response)
+
+
 def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float
                   ) -> Alignment:
     """Align two page rasters (uint8 grayscale; DPIs give their scale to points).
 
     Works on reduced copies for the coarse step and on :data:`FINE_DPI` copies for the
-    refinement, so cost is bounded whatever resolution the rasters have."""
+    refinement, so cost is bounded whatever resolution the rasters have. Sheets of one size
+    first try a whole-sheet shift (:func:`shift_align`); the feature search (rotation,
+    scale, 90/180° turns) runs when the refinement does not confirm it."""
     ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     cs_o = min(1.0, COARSE_PX / max(old.shape))
     cs_n = min(1.0, COARSE_PX / max(new.shape))
     small_o = cv2.resize(old, None, fx=cs_o, fy=cs_o, interpolation=cv2.INTER_AREA)
     small_n = cv2.resize(new, None, fx=cs_n, fy=cs_n, interpolation=cv2.INTER_AREA)
-    coarse = coarse_align(small_o, small_n)
-    if coarse is None:
-        return Alignment(ident, 0.0, "none", False, notes=["too few matching features"])
-    m_small, n_inliers = coarse
-    m_pt = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
-
     fs_o = min(1.0, FINE_DPI / old_dpi)
     fs_n = min(1.0, FINE_DPI / new_dpi)
     fine_o = cv2.resize(old, None, fx=fs_o, fy=fs_o, interpolation=cv2.INTER_AREA)
     fine_n = cv2.resize(new, None, fx=fs_n, fy=fs_n, interpolation=cv2.INTER_AREA)
     fo_dpi, fn_dpi = old_dpi * fs_o, new_dpi * fs_n
-    m_fine = points_to_pixels(m_pt, fo_dpi, fn_dpi)
-    m_fine2, resid_px, inl, total = refine(fine_o, fine_n, m_fine, fn_dpi)
+
+    def refined(m_pt: np.ndarray) -> tuple[np.ndarray, float, int, int]:
+        m_fine, resid_px, inl, total = refine(fine_o, fine_n,
+                                              points_to_pixels(m_pt, fo_dpi, fn_dpi), fn_dpi)
+        return pixels_to_points(m_fine, fo_dpi, fn_dpi), resid_px * 72 / fn_dpi, inl, total
+
+    if abs(old_dpi * cs_o - new_dpi * cs_n) <= 1e-3 * new_dpi * cs_n:
+        m_small, response = shift_align(small_o, small_n)
+        m_shift = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
+        m_final, resid_pt, inl, total = refined(m_shift)
+        if total:
+            fast = _accepted(m_final, resid_pt, inl, total, "shift+phase",
+                             f"whole-sheet shift, peak {response:.2f}")
+            # kept only when the sheets really differ by a shift: a turned or re-scaled
+            # sheet is better served by the feature search (the refinement of a plain
+            # shift leaves a bias of a few tenths of a point there)
+            h_pt, w_pt = old.shape[0] * 72 / old_dpi, old.shape[1] * 72 / old_dpi
+            corners = np.array([[0, 0, 1], [w_pt, 0, 1], [0, h_pt, 1], [w_pt, h_pt, 1]])
+            moved = np.abs(corners @ m_final.T - corners @ m_shift.T).max()
+            if fast.ok and fast.confidence >= SHIFT_MIN_CONFIDENCE and moved <= SHIFT_MAX_FIX_PT:
+                return fast
+
+    coarse = coarse_align(small_o, small_n)
+    if coarse is None:
+        return Alignment(ident, 0.0, "none", False, notes=["too few matching features"])
+    m_small, n_inliers = coarse
+    m_pt = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
+    m_final, resid_pt, inl, total = refined(m_pt)
     if inl < 6 or total == 0:
         return Alignment(m_pt, 0.2, "orb-coarse", False, None,
                          [f"refinement found {inl} agreeing patches of {total}"])
-    m_final = pixels_to_points(m_fine2, fo_dpi, fn_dpi)
-    resid_pt = resid_px * 72 / fn_dpi
+    return _accepted(m_final, resid_pt, inl, total, "orb+phase",
+                     f"{n_inliers} coarse feature inliers")
+
+
+def _accepted(m_pt: np.ndarray, resid_pt: float, inl: int, total: int, method: str,
+              coarse_note: str) -> Alignment:
+    """The refined alignment, ``ok`` when enough patches agree within the tolerance."""
     share = inl / total
     conf = max(0.0, min(0.99, share * (1.0 - min(1.0, resid_pt / (2 * INLIER_TOL_PT)))))
     ok = share >= 0.3 and resid_pt <= INLIER_TOL_PT
-    notes = [f"{inl}/{total} patches agree, residual {resid_pt:.2f} pt, "
-             f"{n_inliers} coarse feature inliers"]
-    return Alignment(m_final, conf, "orb+phase", ok, resid_pt, notes)
+    notes = [f"{inl}/{total} patches agree, residual {resid_pt:.2f} pt, {coarse_note}"]
+    return Alignment(m_pt, conf, method, ok, resid_pt, notes)
