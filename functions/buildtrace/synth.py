@@ -93,6 +93,28 @@ def renumber(src: str | os.PathLike, page_index: int, number_box, new_number: st
 SYNTH_DPI = 200.0
 
 
+def _add_text_layer(pdf, page, words, h_pt: float) -> None:
+    """``words`` (points, top-left origin) as invisible text runs, one per word."""
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        size = max(1.0, (y1 - y0) * 0.9)
+        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
+        buf = ctypes.create_string_buffer((w.text + "\0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        # stretch the run to the word's width, like OCR text layers do
+        left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+        pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+        natural = max(0.1, right.value - left.value)
+        sx = max(0.05, (x1 - x0) / natural)
+        # a trailing space, as OCR layers write, so a reader never joins two runs into one
+        # word however close they sit ("RELi" + "EF" of an OCR layer stay two words)
+        buf = ctypes.create_string_buffer((w.text + " \0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+
 def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int = 92) -> str:
     """A one-page PDF like a scanner with OCR makes: the raster as a JPEG image filling the
     page and ``words`` (``Word``s, points, top-left origin) as invisible text on top."""
@@ -110,25 +132,40 @@ def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int =
     os.unlink(tmp.name)
     image.set_matrix(pdfium.PdfMatrix().scale(w_pt, h_pt))
     page.insert_obj(image)
-    for w in words:
-        x0, y0, x1, y1 = w.bbox
-        size = max(1.0, (y1 - y0) * 0.9)
-        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
-        buf = ctypes.create_string_buffer((w.text + "\0").encode("utf-16-le"))
-        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
-        pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
-        # stretch the run to the word's width, like OCR text layers do
-        left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-        pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-        natural = max(0.1, right.value - left.value)
-        sx = max(0.05, (x1 - x0) / natural)
-        pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
-        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    _add_text_layer(pdf, page, words, h_pt)
     page.gen_content()
     page.close()
     pdf.save(os.fspath(out))
     pdf.close()
     return os.fspath(out)
+
+
+def _reads_back(word, as_written) -> bool:
+    """Is ``word`` read from the written text layer as itself (same text, same place)? The
+    truth of a text edit must be what the old sheet shows: a source's OCR layer can hold
+    runs a reader joins or splits differently ("RELi" + "EF" read as "RELiEF")."""
+    tol = max(2.0, 0.3 * word.height)
+    return any(o.text == word.text and max(abs(a - b) for a, b in zip(o.bbox, word.bbox)) < tol
+               for o in as_written)
+
+
+def _read_back(words, page_pt) -> list:
+    """``words`` as a reader sees them once :func:`raster_pdf` has written them."""
+    import tempfile
+
+    from .engine.drawing_set import open_set
+
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(*page_pt)
+    _add_text_layer(pdf, page, words, page_pt[1])
+    page.gen_content()
+    page.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "words.pdf")
+        pdf.save(path)
+        pdf.close()
+        with open_set(path) as s:
+            return s.page(0).words()
 
 
 def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
@@ -162,6 +199,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         w_pt, h_pt = page.size_pt
         raster = page.render(dpi=SYNTH_DPI)
         words = page.words()
+        as_written = _read_back(words, page.size_pt)
         number_box = None
         if renumber_to:
             from .engine.identify import identify_page
@@ -225,7 +263,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                                                                       y1 / k))]
         new_words.append(Word(renumber_to, tuple(number_box)))
     text_cands = [w for w in words if re.fullmatch(r"[A-Za-z0-9'\"./-]{3,}", w.text)
-                  and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5]
+                  and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5
+                  and _reads_back(w, as_written)]
     rng.shuffle(text_cands)
     plan = [kinds[i % len(kinds)] for i in range(n_edits)]
     for kind in plan:

@@ -28,6 +28,9 @@ MIN_CHANGE_PT2 = 3.0
 PURE_SHARE = 0.15
 #: Removed and added ink of a moved detail match at least this well (correlation).
 MOVE_MIN_CORRELATION = 0.8
+#: Removals whose match with an addition scores within this of the best one are equally
+#: good sources of a move; the nearest wins.
+MOVE_TIE = 0.05
 
 
 @dataclass
@@ -116,8 +119,8 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
     added = [r for r in regions if r.kind == "added" and not r.in_title_block]
     used: set[str] = set()
     for a in added:
-        best, best_score = None, MOVE_MIN_CORRELATION
         aw, ah = a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]
+        scored = []
         for r in removed:
             if r.id in used:
                 continue
@@ -127,8 +130,14 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
             if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
                 continue
             score = _ink_correlation(old_crop(r.bbox), new_crop(a.bbox))
-            if score > best_score:
-                best, best_score = r, score
+            if score >= MOVE_MIN_CORRELATION:
+                scored.append((score, _distance(r.bbox, a.bbox), r))
+        best = None
+        if scored:
+            # plain shapes (a line, a box) match several removals equally well: of those
+            # within MOVE_TIE of the best, the nearest is the one that moved
+            top = max(s for s, _, _ in scored)
+            best = min((t for t in scored if t[0] >= top - MOVE_TIE), key=lambda t: t[1])[2]
         if best is not None:
             used.add(best.id)
             a.kind = "moved"
@@ -136,6 +145,11 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
             a.removed_pt2 = best.removed_pt2
             a.area_pt2 = a.added_pt2
     return [r for r in regions if r.id not in used]
+
+
+def _distance(a, b) -> float:
+    """Distance between the centres of two boxes (points)."""
+    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
 def _ink_correlation(a: np.ndarray, b: np.ndarray) -> float:
