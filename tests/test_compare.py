@@ -253,3 +253,23 @@ def test_vector_and_scan_render_paths_agree(tmp_path, monkeypatch):
     assert ([(c["kind"], c.get("text_before"), c.get("text_after")) for c in fast["changes"]]
             == [(c["kind"], c.get("text_before"), c.get("text_after")) for c in once["changes"]])
     assert len(fast["changes"]) >= 3
+
+
+def test_reduced_views_keep_thin_lines():
+    """The old/new previews and crops are made from the kept raster at a fraction of its
+    DPI: area averaging keeps one-pixel lines that sampling drops."""
+    from types import SimpleNamespace
+
+    from buildtrace.engine.compare import PageImage, old_region_in_new_frame
+
+    raster = np.full((1400, 2100), 255, np.uint8)
+    raster[:, 3::50] = 0  # one-pixel vertical lines
+    img = PageImage.__new__(PageImage)
+    whole = (0.0, 0.0, 2100 * 72 / 300, 1400 * 72 / 300)
+    img.page = SimpleNamespace(width_pt=whole[2], height_pt=whole[3])
+    img.dpi, img.full = 300.0, raster
+    shape = (200, 300)  # a seventh of the resolution
+    for view in (img.region(whole, 300 / 7, shape),
+                 old_region_in_new_frame(img, np.array([[1.0, 0, 0], [0, 1.0, 0]]), whole,
+                                         300 / 7, shape)):
+        assert (view[100] < 235).sum() == 42  # every line is there, fainter

@@ -63,6 +63,12 @@ class PairOptions:
 FULL_RASTER_MAX_PX = 160_000_000
 
 
+#: A raster wanted below this share of a kept raster's DPI is reduced by area averaging
+#: first: a warp samples, and at a seventh of the resolution (a preview) thin lines would
+#: drop out.
+REDUCE_BELOW = 0.75
+
+
 class PageImage:
     """A page as a raster source at ``dpi``: kept whole when it fits
     :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand."""
@@ -72,6 +78,25 @@ class PageImage:
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
         self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
 
+    def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
+        """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
+        x and y in points of its pixel (0, 0), its DPI across and down)."""
+        if self.full is None:
+            src = self.page.render(dpi=dpi, region=region)
+            return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
+                    src.shape[0] / ((region[3] - region[1]) / 72))
+        if dpi >= REDUCE_BELOW * self.dpi:
+            return self.full, 0.0, 0.0, self.dpi, self.dpi
+        k = self.dpi / 72
+        h, w = self.full.shape
+        c0, r0 = max(0, int(region[0] * k) - 1), max(0, int(region[1] * k) - 1)
+        c1, r1 = min(w, int(math.ceil(region[2] * k)) + 1), min(h, int(math.ceil(region[3] * k)) + 1)
+        f = dpi / self.dpi
+        size = (max(1, round((c1 - c0) * f)), max(1, round((r1 - r0) * f)))
+        src = cv2.resize(self.full[r0:r1, c0:c1], size, interpolation=cv2.INTER_AREA)
+        return (src, c0 / k, r0 / k, self.dpi * size[0] / (c1 - c0),
+                self.dpi * size[1] / (r1 - r0))
+
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
         if self.full is None:
@@ -80,9 +105,11 @@ class PageImage:
         c, r = round(fx), round(fy)
         if abs(dpi - self.dpi) < 1e-9 and abs(fx - c) < 1e-6 and abs(fy - r) < 1e-6:
             return _fit(self.full[r:r + shape[0], c:c + shape[1]], shape)  # exact: a slice
-        m = np.array([[self.dpi / dpi, 0, fx], [0, self.dpi / dpi, fy]])
-        return cv2.warpAffine(self.full, m, (shape[1], shape[0]),
-                              flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+        src, ox, oy, dx, dy = self.source(region, dpi)
+        m = np.array([[dx / dpi, 0, (region[0] - ox) * dx / 72],
+                      [0, dy / dpi, (region[1] - oy) * dy / 72]])  # region px -> source px
+        return cv2.warpAffine(src, m, (shape[1], shape[0]),
+                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
 
 
@@ -93,13 +120,13 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     x0, y0, x1, y1 = region_new
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
-    if old.full is not None:
+    if old.full is not None and dpi >= REDUCE_BELOW * old.dpi:
         m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
         shift = _whole_pixel_shift(m, shape)
         if shift is not None:
             # a whole-pixel shift (CAD re-plots usually): a slice, no resampling
             return _shifted_slice(old.full, -shift[1], -shift[0], shape)
-        return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
+        return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     inv = np.linalg.inv(homogeneous(matrix))[:2]
     corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ inv.T
@@ -111,12 +138,11 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     oy1 = min(page.height_pt, corners[:, 1].max() + pad)
     if ox1 - ox0 < 1 or oy1 - oy0 < 1:
         return np.full(shape, 255, np.uint8)
-    src = page.render(dpi=dpi, region=(ox0, oy0, ox1, oy1))
-    # old-region px -> old pt -> new pt -> strip px
-    src_dpi_x = src.shape[1] / ((ox1 - ox0) / 72.0)
-    to_old_pt = np.array([[72.0 / src_dpi_x, 0, ox0], [0, 72.0 / src_dpi_x, oy0], [0, 0, 1]])
+    src, sx, sy, dx, dy = old.source((ox0, oy0, ox1, oy1), dpi)
+    # source px -> old pt -> new pt -> strip px
+    to_old_pt = np.array([[72.0 / dx, 0, sx], [0, 72.0 / dy, sy], [0, 0, 1]])
     m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]
-    return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_AREA,
+    return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
 
 

@@ -283,14 +283,9 @@ class PdfSet(DrawingSet):
             page.close()
 
     def _image_pixels(self, index: int) -> int:
-        import pypdfium2.raw as pdfium_c
-
         page = self._load(index)
         try:
-            # images inside form XObjects count too (a scan is often wrapped in one)
-            return sum(w * h for w, h in (
-                obj.get_px_size() for obj in page.get_objects(
-                    filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)))
+            return _pdf_image_pixels(page.raw)
         finally:
             page.close()
 
@@ -311,6 +306,37 @@ class PdfSet(DrawingSet):
             return out
         finally:
             page.close()
+
+
+#: :func:`_pdf_image_pixels` looks at no more page objects than this: a CAD sheet can hold
+#: hundreds of thousands of paths, and a scan's image comes first.
+IMAGE_SCAN_MAX_OBJECTS = 50_000
+
+
+def _pdf_image_pixels(raw_page) -> int:
+    """Pixels of the images a PDF page draws, looking inside form XObjects, through raw
+    PDFium calls (a Python wrapper per object costs 12 µs). Stops once a scan is evident
+    (:data:`IMAGE_SCAN_MAX_OBJECTS` objects or 10 Mpx of images)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    total, seen = 0, 0
+    w, h = ctypes.c_uint(), ctypes.c_uint()
+    stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject)]
+    while stack and seen < IMAGE_SCAN_MAX_OBJECTS and total < 10_000_000:
+        parent, count, get = stack.pop()
+        for i in range(count):
+            obj = get(parent, i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                if pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h):
+                    total += w.value * h.value
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
+                              pdfium_c.FPDFFormObj_GetObject))
+        seen += count
+    return total
 
 
 def _declares_no_pages(path: str) -> bool:
