@@ -11,7 +11,6 @@ function path.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import threading
 import time
