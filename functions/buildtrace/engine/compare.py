@@ -23,7 +23,7 @@ from .align import Alignment, align_rasters
 from .drawing_set import Page
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity, group_phrases
-from .image_writers import DeepZoomWriter, PngStreamWriter, palette_to_rgb
+from .image_writers import DeepZoomWriter, PngStreamWriter, maxpool_indices, resize_palette
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
@@ -73,15 +73,18 @@ class PageImage:
     """A page as a raster source at ``dpi``: kept whole when it fits
     :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand."""
 
-    def __init__(self, page: Page, dpi: float):
+    def __init__(self, page: Page, dpi: float, *, renders_fast: bool = False):
         self.page, self.dpi = page, dpi
+        # a vector page: views at a lower DPI are rendered afresh (milliseconds) rather
+        # than reduced from the kept raster (a pass over all of it)
+        self.renders_fast = renders_fast
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
         self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
 
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
-        if self.full is None:
+        if self.full is None or (self.renders_fast and dpi < REDUCE_BELOW * self.dpi):
             src = self.page.render(dpi=dpi, region=region)
             return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
                     src.shape[0] / ((region[3] - region[1]) / 72))
@@ -99,7 +102,7 @@ class PageImage:
 
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
-        if self.full is None:
+        if self.full is None or (self.renders_fast and dpi < REDUCE_BELOW * self.dpi):
             return _fit(self.page.render(dpi=dpi, region=region), shape)
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
@@ -298,7 +301,8 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         a_new = new_page.render(dpi=ALIGN_DPI)
         with ThreadPoolExecutor(max_workers=1) as pool:
             aligned = pool.submit(align, a_old, a_new)
-            new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+            new_img = PageImage(new_page, dpi, renders_fast=True)
+            old_img = PageImage(old_page, dpi, renders_fast=True)
             words = (old_page.words(), new_page.words())
             alignment, title_block = aligned.result()
     else:
@@ -324,8 +328,10 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     png = PngStreamWriter(overlay_png, w_px, h_px, PALETTE)
     dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
     tiles = DeepZoomWriter(dzi, w_px, h_px, palette=PALETTE) if options.tiles else None
-    preview_f = min(1.0, PREVIEW_PX / w_px)
-    preview_rows = []  # only without tiles
+    preview_k = 1  # without tiles, the preview is the overlay reduced by a power of two
+    while math.ceil(w_px / preview_k) > PREVIEW_PX:
+        preview_k *= 2
+    preview_rows = []
     margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
     writers = [ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)]
     pending: list = []
@@ -348,9 +354,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         if tiles is not None:
             pending.append(writers[1].submit(tiles.add, idx))
         if tiles is None:
-            preview_rows.append(cv2.resize(palette_to_rgb(idx, PALETTE), (max(1, int(w_px * preview_f)),
-                                                          max(1, int(idx.shape[0] * preview_f))),
-                                           interpolation=cv2.INTER_AREA))
+            preview_rows.append(_reduce_indices(idx, preview_k))
     for f in pending:
         f.result()
     for w in writers:
@@ -376,6 +380,21 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         "dzi": os.path.basename(dzi) if tiles is not None else None,
         "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
         "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px}
+
+
+def _reduce_indices(idx: np.ndarray, k: int) -> np.ndarray:
+    """Overlay rows (palette indices) ``k`` times smaller (``k`` a power of two, dividing
+    :data:`STRIP_ROWS`), RGB averaged by area. Padded with paper to whole k×k blocks, so
+    OpenCV takes its integer-factor path (a factor like 0.139 takes the general one, an
+    order of magnitude slower on a 300 DPI sheet). The first halving keeps changes, like the
+    pyramid's level below the top (:func:`maxpool_indices`), and spares colouring the
+    full-size rows."""
+    if k >= 2:
+        idx, k = maxpool_indices(idx), k // 2
+    pad_h, pad_w = -idx.shape[0] % k, -idx.shape[1] % k
+    if pad_h or pad_w:
+        idx = cv2.copyMakeBorder(idx, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=0)
+    return resize_palette(idx, PALETTE, (idx.shape[1] // k, idx.shape[0] // k))
 
 
 def _shape(box, dpi: float) -> tuple[int, int]:

@@ -110,6 +110,16 @@ def palette_to_rgb(index: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return cv2.LUT(cv2.merge([index, index, index]), lut)
 
 
+def resize_palette(index: np.ndarray, palette: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Palette indices (H×W) as an RGB image of ``size`` (width, height), averaged by area.
+    Coloured and resized one plane at a time: three 1-byte planes cost several times less
+    than one full-size interleaved RGB image."""
+    luts = np.zeros((3, 256), np.uint8)
+    luts[:, :len(palette)] = np.asarray(palette, np.uint8).T
+    return cv2.merge([cv2.resize(cv2.LUT(index, np.ascontiguousarray(lut)), size,
+                                 interpolation=cv2.INTER_AREA) for lut in luts])
+
+
 class PngStreamWriter:
     """A PNG written row block by row block: RGB rows (n, W, 3), or with ``palette`` (4
     colours) index rows (n, W) stored at 2 bits a pixel, a quarter of the bytes to compress."""
@@ -155,10 +165,6 @@ class DeepZoomWriter:
             raise ValueError("the tile size must be a multiple of 4 (2-bit pixels, whole bytes)")
         self.dzi_path, self.width, self.height, self.tile = dzi_path, width, height, tile
         self.palette = palette
-        if palette is not None:
-            luts = np.zeros((3, 256), np.uint8)
-            luts[:, :len(palette)] = np.asarray(palette, np.uint8).T
-            self._plane_luts = [np.ascontiguousarray(lut) for lut in luts]
         self._blank: dict = {}
         self.files = dzi_path[:-len(".dzi")] + "_files"
         self.max_level = int(math.ceil(math.log2(max(width, height, 1))))
@@ -206,10 +212,7 @@ class DeepZoomWriter:
         size = (rows.shape[1] // 2, rows.shape[0] // 2)
         if rows.ndim == 3:
             return cv2.resize(rows, size, interpolation=cv2.INTER_AREA)
-        # palette indices coloured and halved a plane at a time: three 1-byte planes are
-        # several times cheaper than one interleaved RGB image at this size
-        return cv2.merge([cv2.resize(cv2.LUT(rows, lut), size, interpolation=cv2.INTER_AREA)
-                          for lut in self._plane_luts])
+        return resize_palette(rows, self.palette, size)
 
     def _write_tile_row(self, level: int, rows: np.ndarray) -> None:
         st = self._levels[level]
