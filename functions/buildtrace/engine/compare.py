@@ -81,10 +81,18 @@ class PageImage:
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
         self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
 
+    def _render_afresh(self, region: tuple, dpi: float) -> bool:
+        """Render a reduced view from the PDF rather than reduce the kept raster: for a
+        vector page and a view of most of it (a preview), where reducing would be a pass
+        over the whole raster; a small crop is cheaper to reduce than to render."""
+        area = (region[2] - region[0]) * (region[3] - region[1])
+        return (self.renders_fast and dpi < REDUCE_BELOW * self.dpi
+                and area >= 0.5 * self.page.width_pt * self.page.height_pt)
+
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
-        if self.full is None or (self.renders_fast and dpi < REDUCE_BELOW * self.dpi):
+        if self.full is None or self._render_afresh(region, dpi):
             src = self.page.render(dpi=dpi, region=region)
             return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
                     src.shape[0] / ((region[3] - region[1]) / 72))
@@ -102,7 +110,7 @@ class PageImage:
 
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
-        if self.full is None or (self.renders_fast and dpi < REDUCE_BELOW * self.dpi):
+        if self.full is None or self._render_afresh(region, dpi):
             return _fit(self.page.render(dpi=dpi, region=region), shape)
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
