@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ink within this distance (points) of ink on the other sheet is "
                         "unchanged (default 0.75 pt = 0.26 mm)")
     p.add_argument("--jobs", type=int, default=1,
-                   help="sheets compared in parallel (about 400 MB each at 300 DPI)")
+                   help="sheets compared in parallel (0.4-0.5 GB each at 300 DPI)")
     p.add_argument("--pair", action="append", metavar="OLD_PAGE:NEW_PAGE",
                    help="force a pair (0-based pages); repeatable")
     p.add_argument("--ignore", action="append", type=_parse_box, metavar="X0,Y0,X1,Y1",
