@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
@@ -11,10 +12,14 @@ setup: $(STAMP)
 	@:
 
 # Re-installs only when a requirements or project file changed; silent otherwise.
+# Debian's chromium (the report page's browser test, driven by Playwright) comes with apt.
 # Python packages go to .venv; firebase-tools (the Auth emulator of the local stack) to
 # node_modules from package-lock.json. The Firestore and Pub/Sub emulators come with the
 # machine's Google Cloud CLI (Debian packages google-cloud-cli-*-emulator, Java 17).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package-lock.json
+	@command -v chromium >/dev/null 2>&1 || { echo "setup: installing Debian's chromium (browser tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  --no-install-recommends chromium >/dev/null; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "setup: installing dependencies into $(VENV) and node_modules"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.txt -r requirements-dev.txt
