@@ -1,7 +1,6 @@
 """Change regions: a moved shape pairs with the removal it came from."""
 
 import numpy as np
-
 from buildtrace.engine.regions import ChangeRegion, detect_moves
 
 

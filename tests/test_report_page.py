@@ -8,7 +8,6 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-
 from buildtrace.engine.compare_sets import compare_sets
 from buildtrace.engine.report import write_report
 from buildtrace.synth import make_revision
