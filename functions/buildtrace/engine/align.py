@@ -75,29 +75,32 @@ def _ink(img: np.ndarray) -> np.ndarray:
     return (255.0 - img.astype(np.float32)) / 255.0
 
 
-def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float
-           ) -> tuple[np.ndarray, float, int, int]:
+def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float,
+           max_patches: int | None = None) -> tuple[np.ndarray, float, int, int]:
     """Refine a 2×3 transform (old fine pixels → new fine pixels) by phase correlation of
-    ink patches spread over the new sheet; returns (matrix, residual px, inliers, patches)."""
+    ink patches spread over the new sheet (at most ``max_patches``, evenly picked); returns
+    (matrix, residual px, inliers, patches)."""
     h, w = new_fine.shape
     warped = cv2.warpAffine(old_fine, m_px, (w, h), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     patch = int(PATCH_PT / 72 * fine_dpi)
     win = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
+    paper = 255 * (1 - 0.01)  # a patch with less than 1 % ink (mean gray above) is skipped
+    inked = [(x, y) for y in range(patch // 2, h - patch, patch)
+             for x in range(patch // 2, w - patch, patch)
+             if cv2.mean(new_fine[y:y + patch, x:x + patch])[0] <= paper
+             and cv2.mean(warped[y:y + patch, x:x + patch])[0] <= paper]
+    if max_patches is not None and len(inked) > max_patches:
+        inked = [inked[int(i)] for i in np.linspace(0, len(inked) - 1, max_patches).round()]
     pts_new, shifts = [], []
-    step = patch
-    for y in range(patch // 2, h - patch, step):
-        for x in range(patch // 2, w - patch, step):
-            a = _ink(new_fine[y:y + patch, x:x + patch])
-            b = _ink(warped[y:y + patch, x:x + patch])
-            if a.mean() < 0.01 or b.mean() < 0.01:
-                continue
-            (dx, dy), resp = cv2.phaseCorrelate(b, a, win)
-            if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
-                continue
-            cx, cy = x + patch / 2, y + patch / 2
-            pts_new.append((cx, cy))
-            shifts.append((dx, dy))
+    for x, y in inked:
+        a = _ink(new_fine[y:y + patch, x:x + patch])
+        b = _ink(warped[y:y + patch, x:x + patch])
+        (dx, dy), resp = cv2.phaseCorrelate(b, a, win)
+        if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
+            continue
+        pts_new.append((x + patch / 2, y + patch / 2))
+        shifts.append((dx, dy))
     if len(pts_new) < 6:
         return m_px, float("inf"), 0, len(pts_new)
     pts_new = np.float32(pts_new)
@@ -119,6 +122,9 @@ def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dp
 #: A whole-sheet shift (the re-plot fast path) is kept only if its refinement reaches this
 #: confidence; otherwise the feature search runs as for any pair.
 SHIFT_MIN_CONFIDENCE = 0.8
+#: The shift is checked and refined on at most this many patches, spread over the sheet
+#: (a shift needs few; a pair that is not one then pays little before the feature search).
+SHIFT_CHECK_PATCHES = 60
 #: ... and only if the refinement moved no corner of the sheet more than this (points) away
 #: from the shift.
 SHIFT_MAX_FIX_PT = 1.0
@@ -158,15 +164,17 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     fine_n = cv2.resize(new, None, fx=fs_n, fy=fs_n, interpolation=cv2.INTER_AREA)
     fo_dpi, fn_dpi = old_dpi * fs_o, new_dpi * fs_n
 
-    def refined(m_pt: np.ndarray) -> tuple[np.ndarray, float, int, int]:
+    def refined(m_pt: np.ndarray, max_patches: int | None = None
+                ) -> tuple[np.ndarray, float, int, int]:
         m_fine, resid_px, inl, total = refine(fine_o, fine_n,
-                                              points_to_pixels(m_pt, fo_dpi, fn_dpi), fn_dpi)
+                                              points_to_pixels(m_pt, fo_dpi, fn_dpi), fn_dpi,
+                                              max_patches)
         return pixels_to_points(m_fine, fo_dpi, fn_dpi), resid_px * 72 / fn_dpi, inl, total
 
     if abs(old_dpi * cs_o - new_dpi * cs_n) <= 1e-3 * new_dpi * cs_n:
         m_small, response = shift_align(small_o, small_n)
         m_shift = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
-        m_final, resid_pt, inl, total = refined(m_shift)
+        m_final, resid_pt, inl, total = refined(m_shift, SHIFT_CHECK_PATCHES)
         if total:
             fast = _accepted(m_final, resid_pt, inl, total, "shift+phase",
                              f"whole-sheet shift, peak {response:.2f}")
