@@ -11,7 +11,6 @@ runner share them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import pathlib
 import tempfile
@@ -21,12 +20,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _sets(out: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
-    spec = importlib.util.spec_from_file_location("make_revision",
-                                                  ROOT / "examples" / "make_revision.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.main(str(out))
-    return out / "rev-A.pdf", out / "rev-B.pdf"
+    from buildtrace.synth import make_example_pair
+
+    return make_example_pair(ROOT / "examples" / "drawings" / "transatomic", out)
 
 
 def _run(env: dict, project: str, old, new) -> dict:

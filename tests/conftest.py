@@ -88,15 +88,9 @@ def _assert_ports_closed(ports: dict) -> None:
 def demo_sets(tmp_path_factory):
     """The example pair: 18 Transatomic sheets, and a revision with a sheet added, one
     withdrawn, one renumbered and three edited (examples/make_revision.py)."""
-    import importlib.util
+    from buildtrace.synth import make_example_pair
 
-    out = tmp_path_factory.mktemp("demo")
-    spec = importlib.util.spec_from_file_location("make_revision",
-                                                  ROOT / "examples" / "make_revision.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.main(str(out))
-    return out / "rev-A.pdf", out / "rev-B.pdf"
+    return make_example_pair(TRANSATOMIC, tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pathlib
 from typing import Sequence
 
 import pypdfium2 as pdfium
@@ -378,6 +379,43 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"))
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),
             "seed": seed, "source": os.fspath(src)}
+
+
+def make_example_pair(sheets_dir: str | os.PathLike, out_dir: str | os.PathLike
+                      ) -> tuple[pathlib.Path, pathlib.Path]:
+    """The example pair of sets from the Transatomic sheets in ``sheets_dir`` (see
+    examples/make_revision.py): ``out_dir``/rev-A.pdf (every sheet but M112) and rev-B.pdf
+    (reordered, M251 withdrawn, M112 added, M205 renumbered M206, M101, M108 and M201
+    re-scanned with drawing edits listed in ``out_dir``/edits.json). Returns both paths."""
+    import json
+    import random
+
+    sheets, out = pathlib.Path(sheets_dir), pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = sorted(sheets.glob("*.pdf"))
+    edited = {}
+    for i, stem in enumerate(("M101", "M108", "M201")):
+        edited[stem] = make_revision(sheets / f"{stem}.pdf", out / f"edit-{stem}", seed=100 + i,
+                                     kinds=("erase", "add", "move", "text", "note"), n_edits=5)
+    # M205 is re-scanned and renumbered M206: a renumbered sheet, paired by its title
+    edited["M205"] = make_revision(sheets / "M205.pdf", out / "edit-M205", seed=99, n_edits=0,
+                                   renumber_to="M206")
+    (out / "edits.json").write_text(json.dumps(
+        {k: {"edits": v["edits"], "matrix": v["matrix"]} for k, v in edited.items()}, indent=1))
+
+    def version(f: pathlib.Path, side: str) -> pathlib.Path:
+        return pathlib.Path(edited[f.stem][side]) if f.stem in edited else f
+
+    rev_a = [version(f, "old") for f in files if f.stem != "M112"]
+    rev_b = [version(f, "new") for f in files if f.stem != "M251"]
+    random.Random(2026).shuffle(rev_b)
+    merge_pdfs(rev_a, out / "rev-A.pdf")
+    merge_pdfs(rev_b, out / "rev-B.pdf")
+    for stem, truth in edited.items():
+        for side in ("old", "new"):
+            pathlib.Path(truth[side]).unlink()
+        (out / f"edit-{stem}").rmdir()
+    return out / "rev-A.pdf", out / "rev-B.pdf"
 
 
 def _box_inside(a, b) -> bool:
