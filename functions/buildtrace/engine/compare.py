@@ -23,7 +23,8 @@ from .align import Alignment, align_rasters
 from .drawing_set import Page
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity, group_phrases
-from .image_writers import DeepZoomWriter, PngStreamWriter, maxpool_indices, resize_palette
+from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
+                            resize_palette)
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
@@ -341,6 +342,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         preview_k *= 2
     preview_rows = []
     margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
+    # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
+    # halved for the pyramid without copies
+    padded_w = -(-w_px // 8) * 8
     writers = [ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)]
     pending: list = []
     for y0 in range(0, h_px, STRIP_ROWS):
@@ -350,17 +354,19 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         shape = (ys1 - ys0, w_px)
         new_strip = new_img.region(region, dpi, shape)
         old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape)
-        ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt)
+        ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
         idx = ink.index[keep]
-        # The PNG and the pyramid are encoded on two writer threads (zlib and OpenCV release
-        # the GIL) while the next strip is compared; one strip in flight bounds the memory.
+        packed = pack_indices(idx)  # once, for the PNG and the full-size tiles
+        # The PNG and the pyramid are encoded on two writer threads (deflate and OpenCV
+        # release the GIL) while the next strip is compared; one strip in flight bounds the
+        # memory.
         for f in pending:
             f.result()
-        pending = [writers[0].submit(png.add, idx)]
+        pending = [writers[0].submit(png.add, idx, packed)]
         if tiles is not None:
-            pending.append(writers[1].submit(tiles.add, idx))
+            pending.append(writers[1].submit(tiles.add, idx, packed))
         if tiles is None:
             preview_rows.append(_reduce_indices(idx, preview_k))
     for f in pending:
@@ -372,7 +378,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         tiles.close()
         preview = tiles.level_image(PREVIEW_PX)  # a pyramid level is the preview
     else:
-        preview = np.concatenate(preview_rows)
+        preview = np.concatenate(preview_rows)[:, :math.ceil(w_px / preview_k)]
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
     cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
     # the old (aligned) and new sheets at the preview's size, for the page's toggles
