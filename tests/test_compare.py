@@ -267,9 +267,28 @@ def test_reduced_views_keep_thin_lines():
     img = PageImage.__new__(PageImage)
     whole = (0.0, 0.0, 2100 * 72 / 300, 1400 * 72 / 300)
     img.page = SimpleNamespace(width_pt=whole[2], height_pt=whole[3])
-    img.dpi, img.full, img.renders_fast = 300.0, raster, False
+    img.dpi, img.full = 300.0, raster
     shape = (200, 300)  # a seventh of the resolution
     for view in (img.region(whole, 300 / 7, shape),
                  old_region_in_new_frame(img, np.array([[1.0, 0, 0], [0, 1.0, 0]]), whole,
                                          300 / 7, shape)):
         assert (view[100] < 235).sum() == 42  # every line is there, fainter
+
+
+def test_previews_are_strips_averaged_by_area():
+    """The old/new previews are made strip by strip at a power-of-two fraction: each is the
+    box average of the strip (one-pixel lines stay, fainter), ceil-sized, whatever the
+    strip's shape."""
+    from buildtrace.engine.compare import _reduce_gray_pair
+
+    raster = np.full((1024, 2101), 255, np.uint8)
+    raster[:, 3::50] = 0  # one-pixel vertical lines
+    new, old = _reduce_gray_pair(raster, 255 - raster, 8)
+    assert new.shape == old.shape == (128, 263)
+    assert (new[64] < 235).sum() == len(range(3, 2101, 50))  # every line is there, fainter
+    box = raster[:, :2096].reshape(128, 8, 262, 8).mean(axis=(1, 3))
+    assert np.abs(new[:, :262] - box).max() <= 1
+    assert (new[:, 262] == 255).all()  # the last, partial column: the dropped pixel is paper
+    for shape in ((1, 1), (3, 9), (560, 14401)):
+        small, _ = _reduce_gray_pair(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8), 8)
+        assert small.shape == (-(-shape[0] // 8), -(-shape[1] // 8))

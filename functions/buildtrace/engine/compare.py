@@ -74,26 +74,15 @@ class PageImage:
     """A page as a raster source at ``dpi``: kept whole when it fits
     :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand."""
 
-    def __init__(self, page: Page, dpi: float, *, renders_fast: bool = False):
+    def __init__(self, page: Page, dpi: float):
         self.page, self.dpi = page, dpi
-        # a vector page: views at a lower DPI are rendered afresh (milliseconds) rather
-        # than reduced from the kept raster (a pass over all of it)
-        self.renders_fast = renders_fast
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
         self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
-
-    def _render_afresh(self, region: tuple, dpi: float) -> bool:
-        """Render a reduced view from the PDF rather than reduce the kept raster: for a
-        vector page and a view of most of it (a preview), where reducing would be a pass
-        over the whole raster; a small crop is cheaper to reduce than to render."""
-        area = (region[2] - region[0]) * (region[3] - region[1])
-        return (self.renders_fast and dpi < REDUCE_BELOW * self.dpi
-                and area >= 0.5 * self.page.width_pt * self.page.height_pt)
 
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
-        if self.full is None or self._render_afresh(region, dpi):
+        if self.full is None:
             src = self.page.render(dpi=dpi, region=region)
             return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
                     src.shape[0] / ((region[3] - region[1]) / 72))
@@ -111,7 +100,7 @@ class PageImage:
 
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
-        if self.full is None or self._render_afresh(region, dpi):
+        if self.full is None:
             return _fit(self.page.render(dpi=dpi, region=region), shape)
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
@@ -240,8 +229,14 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
     alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
-    old_img, new_img, alignment, title_block, (old_words, new_words) = _render_and_align(
-        old_page, new_page, new_ident, options.dpi, matrix)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        old_img, new_img, alignment, title_block, (old_words, new_words) = _render_and_align(
+            old_page, new_page, new_ident, options.dpi, matrix, helper)
+        if alignment.ok:
+            m = alignment.matrix
+            removed_map, added_map, overlay = _make_overlay(old_img, new_img, m, options,
+                                                            out_dir, name)
+        title_block = title_block.result()
     result = {"alignment": alignment.to_dict(),
               "title_block": [round(v, 1) for v in title_block]}
     if not alignment.ok:
@@ -250,8 +245,6 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                       "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
                       "by hand (two or three point pairs) to compare.")
         return result
-    m = alignment.matrix
-    removed_map, added_map, overlay = _make_overlay(old_img, new_img, m, options, out_dir, name)
 
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
@@ -291,35 +284,38 @@ RENDER_ONCE_IMAGE_PX = 1_000_000
 
 
 def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, dpi: float,
-                      matrix: np.ndarray | None):
+                      matrix: np.ndarray | None, helper: ThreadPoolExecutor):
     """Both pages as :class:`PageImage` at ``dpi``, their alignment (or the user's
-    ``matrix``), the new sheet's title block (points) and both text layers.
+    ``matrix``), the new sheet's title block (points; a future, found on ``helper``, a
+    one-thread pool) and both text layers.
 
     PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
-    (OpenCV only) runs on a second thread while the full rasters are rendered, when the
-    pages are cheap to render twice."""
+    (OpenCV only) runs on ``helper`` while the full rasters are rendered, when the pages are
+    cheap to render twice. The title block is needed only for the change regions: it is
+    found after the alignment, beside the overlay."""
     def align(a_old, a_new):
-        title_block = find_title_block(a_new, ALIGN_DPI, new_page.size_pt,
-                                       new_ident.number_bbox)
         if matrix is not None:
-            return Alignment(np.asarray(matrix, float), 1.0, "user", True), title_block
-        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI), title_block
+            return Alignment(np.asarray(matrix, float), 1.0, "user", True)
+        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI)
+
+    def title_block(a_new):
+        return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
         a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
         a_new = new_page.render(dpi=ALIGN_DPI)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            aligned = pool.submit(align, a_old, a_new)
-            new_img = PageImage(new_page, dpi, renders_fast=True)
-            old_img = PageImage(old_page, dpi, renders_fast=True)
-            words = (old_page.words(), new_page.words())
-            alignment, title_block = aligned.result()
+        aligned = helper.submit(align, a_old, a_new)
+        found = helper.submit(title_block, a_new)
+        new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+        words = (old_page.words(), new_page.words())
+        alignment = aligned.result()
     else:
         new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
-        alignment, title_block = align(None if matrix is not None else _align_raster(old_img),
-                                       _align_raster(new_img))
+        a_new = _align_raster(new_img)
+        found = helper.submit(title_block, a_new)
+        alignment = align(None if matrix is not None else _align_raster(old_img), a_new)
         words = (old_page.words(), new_page.words())
-    return old_img, new_img, alignment, title_block, words
+    return old_img, new_img, alignment, found, words
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
@@ -341,6 +337,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     while math.ceil(w_px / preview_k) > PREVIEW_PX:
         preview_k *= 2
     preview_rows = []
+    # the old (aligned) and new sheets at the preview's size, for the page's toggles: each
+    # strip reduced on a writer thread (a power-of-two factor, OpenCV's fast path)
+    views: list = []
     margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
@@ -365,9 +364,12 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         for f in pending:
             f.result()
         pending = [writers[0].submit(png.add, idx, packed)]
-        if tiles is not None:
-            pending.append(writers[1].submit(tiles.add, idx, packed))
-        if tiles is None:
+        views.append(writers[0].submit(_reduce_gray_pair, new_strip[keep], old_strip[keep],
+                                       preview_k))
+        if tiles is not None:  # the full-size tiles beside the PNG, the levels below apart
+            pending.append(writers[0].submit(tiles.add_top_level, idx, packed))
+            pending.append(writers[1].submit(tiles.add_lower_levels, idx))
+        else:
             preview_rows.append(_reduce_indices(idx, preview_k))
     for f in pending:
         f.result()
@@ -381,13 +383,10 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         preview = np.concatenate(preview_rows)[:, :math.ceil(w_px / preview_k)]
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
     cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
-    # the old (aligned) and new sheets at the preview's size, for the page's toggles
-    whole = (0.0, 0.0, new_img.page.width_pt, new_img.page.height_pt)
-    p_dpi = dpi * preview.shape[1] / w_px
-    cv2.imwrite(os.path.join(out_dir, f"{name}-new.png"),
-                new_img.region(whole, p_dpi, preview.shape[:2]))
-    cv2.imwrite(os.path.join(out_dir, f"{name}-old.png"),
-                old_region_in_new_frame(old_img, m, whole, p_dpi, preview.shape[:2]))
+    ph, pw = preview.shape[:2]
+    for i, which in enumerate(("new", "old")):
+        view = np.concatenate([f.result()[i] for f in views])[:ph, :pw]
+        cv2.imwrite(os.path.join(out_dir, f"{name}-{which}.png"), view)
 
     return removed_map, added_map, {
         "png": os.path.basename(overlay_png),
@@ -409,6 +408,27 @@ def _reduce_indices(idx: np.ndarray, k: int) -> np.ndarray:
     if pad_h or pad_w:
         idx = cv2.copyMakeBorder(idx, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=0)
     return resize_palette(idx, PALETTE, (idx.shape[1] // k, idx.shape[0] // k))
+
+
+def _reduce_gray_pair(new_rows: np.ndarray, old_rows: np.ndarray, k: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Two blocks of gray rows ``k`` times smaller (``k`` a power of two; ceil(rows / k) ×
+    ceil(cols / k)), averaged by area so thin lines stay, fainter. Halved ``log2(k)`` times:
+    OpenCV's 2×2 path is several times faster than its general integer factor. An odd last
+    row or column is dropped at each halving (1/300 in at the sheet's edge), the result
+    padded with paper to its size."""
+    def reduce(rows):
+        h, w = -(-rows.shape[0] // k), -(-rows.shape[1] // k)
+        for _ in range(k.bit_length() - 1):
+            if min(rows.shape) < 2:  # a sliver: padded, not dropped
+                rows = cv2.copyMakeBorder(rows, 0, rows.shape[0] % 2, 0, rows.shape[1] % 2,
+                                          cv2.BORDER_CONSTANT, value=255)
+            h2, w2 = rows.shape[0] // 2, rows.shape[1] // 2
+            rows = cv2.resize(rows[:2 * h2, :2 * w2], (w2, h2), interpolation=cv2.INTER_AREA)
+        out = np.full((h, w), 255, np.uint8)
+        out[:min(h, rows.shape[0]), :min(w, rows.shape[1])] = rows[:h, :w]
+        return out
+    return reduce(new_rows), reduce(old_rows)
 
 
 def _shape(box, dpi: float) -> tuple[int, int]:

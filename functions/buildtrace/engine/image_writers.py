@@ -205,10 +205,25 @@ class DeepZoomWriter:
     def add(self, rows: np.ndarray, packed: np.ndarray | None = None) -> None:
         """Append rows (top to bottom); ``packed`` is :func:`pack_indices` of palette rows
         when the caller has it already (the full-size tiles are cut from it)."""
-        self._push(self.max_level, rows, packed)
+        self.add_top_level(rows, packed)
+        self.add_lower_levels(rows)
+
+    def add_top_level(self, rows: np.ndarray, packed: np.ndarray | None = None) -> None:
+        """The full-size half of :meth:`add`. The two halves touch separate levels, so two
+        threads may run them side by side (each in row order)."""
+        self._write_level(self.max_level, rows, packed)
+
+    def add_lower_levels(self, rows: np.ndarray) -> None:
+        """The other half of :meth:`add`: every level below the full size."""
+        self._push_down(self.max_level, rows)
 
     def _push(self, level: int, rows: np.ndarray, packed: np.ndarray | None = None) -> None:
-        """Buffer rows at a level, write every full tile row, pass row pairs down halved."""
+        """Rows of a level: written as tiles, and passed down halved."""
+        self._write_level(level, rows, packed)
+        self._push_down(level, rows)
+
+    def _write_level(self, level: int, rows: np.ndarray, packed: np.ndarray | None) -> None:
+        """Buffer rows at a level and write every full row of tiles."""
         st = self._levels[level]
         if self._is_palette_level(level):
             # tiles of a palette level are cut from packed rows, packed once a strip
@@ -222,8 +237,12 @@ class DeepZoomWriter:
             while st["buf"].shape[0] >= self.tile:
                 self._write_tile_row(level, st["buf"][:self.tile])
                 st["buf"] = st["buf"][self.tile:]
+
+    def _push_down(self, level: int, rows: np.ndarray) -> None:
+        """Pass whole row pairs of a level down to the next, halved."""
         if level == 0:
             return
+        st = self._levels[level]
         pend = _stack(st["pending"], rows)
         n = pend.shape[0] - pend.shape[0] % 2
         st["pending"] = pend[n:]
