@@ -1,7 +1,10 @@
-"""Change regions: a moved shape pairs with the removal it came from."""
+"""Change regions: clusters of the change maps; a moved shape pairs with the removal it
+came from."""
 
+import cv2
 import numpy as np
-from buildtrace.engine.regions import ChangeRegion, detect_moves
+from buildtrace.engine.regions import (CLUSTER_GAP_PT, MIN_CHANGE_PT2, ChangeRegion,
+                                       detect_moves, find_regions)
 
 
 def _box_crop(box):
@@ -20,3 +23,46 @@ def test_of_equally_good_sources_the_nearest_is_the_one_that_moved():
     moved = [r for r in out if r.kind == "moved"]
     assert len(moved) == 1 and moved[0].from_bbox == near.bbox
     assert [r.id for r in out if r.kind == "removed"] == ["r1"]
+
+
+def _clusters_by_labelling(removed, added):
+    """Reference: the clusters found by labelling the whole (joined) map at 72 DPI, as
+    (bbox, removed pt², added pt²) with one counted pixel = 1 pt²."""
+    changed = ((removed + added) > 0).astype(np.uint8)
+    gap = int(round(CLUSTER_GAP_PT))
+    joined = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (gap, gap)))
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
+    out = []
+    for i in range(1, n):
+        mine = labels == i
+        rem, add = float(removed[mine].sum()), float(added[mine].sum())
+        if rem + add < MIN_CHANGE_PT2:
+            continue
+        ys, xs = np.nonzero(changed.astype(bool) & mine)
+        out.append(((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1), rem, add))
+    return sorted(out)
+
+
+def test_clusters_are_the_connected_components_of_the_joined_changes():
+    """Clusters are found from outer contours and labelled in their boxes only; they must be
+    exactly the components of the whole map, including a change inside the hole of a
+    ring-shaped one (which an outer-contours-only search would lose)."""
+    ring_removed = np.zeros((300, 450), np.float32)
+    cv2.rectangle(ring_removed, (80, 60), (260, 240), 5, 2)
+    blob_added = np.zeros((300, 450), np.float32)
+    blob_added[145:155, 165:175] = 3
+    got = sorted((tuple(int(v) for v in r.bbox), r.removed_pt2, r.added_pt2)
+                 for r in find_regions(ring_removed, blob_added, 72.0, 1.0))
+    assert got == [((79, 59, 262, 242), float(ring_removed.sum()), 0.0),
+                   ((165, 145, 175, 155), 0.0, 300.0)]
+    rng = np.random.default_rng(0)
+    for trial in range(25):
+        removed = ring_removed.copy() if trial % 3 == 0 else np.zeros((300, 450), np.float32)
+        added = blob_added.copy() if trial % 3 == 0 else np.zeros((300, 450), np.float32)
+        for _ in range(rng.integers(0, 20)):
+            y, x = rng.integers(0, 300), rng.integers(0, 450)
+            h, w = rng.integers(1, 30), rng.integers(1, 30)
+            (removed if rng.random() < 0.5 else added)[y:y + h, x:x + w] += rng.integers(1, 9)
+        got = sorted((tuple(int(v) for v in r.bbox), r.removed_pt2, r.added_pt2)
+                     for r in find_regions(removed, added, 72.0, 1.0))
+        assert got == _clusters_by_labelling(removed, added)

@@ -79,21 +79,33 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
     ``map_dpi`` over the new sheet. ``pixel_pt2``: the area of one counted pixel in pt².
     ``title_block`` and ``ignore`` boxes are in points. Ids are provisional (``r1``...)."""
     scale = 72.0 / map_dpi
-    changed = ((removed_map + added_map) > 0).astype(np.uint8)
+    changed = cv2.compare(cv2.add(removed_map, added_map), 0, cv2.CMP_GT)  # 255 changed
     gap_px = max(1, int(round(CLUSTER_GAP_PT / scale)))
     joined = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                            (gap_px, gap_px)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    regions: list[ChangeRegion] = []
-    for i in range(1, n):
-        x, y, w, h, _ = stats[i]
+    # Each cluster is an 8-connected component of ``joined``. Changes are sparse, so the
+    # components are found by their outer contours (a fraction of the cost of labelling
+    # the whole map) and labelled only inside their bounding boxes; they are taken in the
+    # order of their first pixel (top row, then left), as a labelling of the map would.
+    contours, hierarchy = cv2.findContours(joined, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    clusters = []
+    for contour, links in zip(contours, hierarchy[0] if contours else ()):
+        if links[3] >= 0:
+            continue  # the inner edge of a hole
+        x, y, w, h = cv2.boundingRect(contour)
         sl = (slice(y, y + h), slice(x, x + w))
-        mine = labels[sl] == i
+        _n, labels = cv2.connectedComponents(joined[sl], connectivity=8)
+        on_edge = contour[0, 0]  # a pixel of this component (others may share the box)
+        mine = labels == labels[on_edge[1] - y, on_edge[0] - x]
+        clusters.append(((y, x + int(np.argmax(mine[0]))), sl, mine))
+    regions: list[ChangeRegion] = []
+    for _first, sl, mine in sorted(clusters, key=lambda c: c[0]):
+        y, x = sl[0].start, sl[1].start
         rem = float(removed_map[sl][mine].sum()) * pixel_pt2
         add = float(added_map[sl][mine].sum()) * pixel_pt2
         if rem + add < MIN_CHANGE_PT2:
             continue
-        ys, xs = np.nonzero(changed[sl] & mine)
+        ys, xs = np.nonzero((changed[sl] > 0) & mine)
         bbox = ((x + xs.min()) * scale, (y + ys.min()) * scale,
                 (x + xs.max() + 1) * scale, (y + ys.max() + 1) * scale)
         if any(boxes_overlap(bbox, box) and box_inside(bbox, box) for box in ignore):
