@@ -234,8 +234,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             old_page, new_page, new_ident, options.dpi, matrix, helper)
         if alignment.ok:
             m = alignment.matrix
-            removed_map, added_map, overlay = _make_overlay(old_img, new_img, m, options,
-                                                            out_dir, name)
+            removed_map, added_map, overlay, written = _make_overlay(
+                old_img, new_img, m, options, out_dir, name)
         title_block = title_block.result()
     result = {"alignment": alignment.to_dict(),
               "title_block": [round(v, 1) for v in title_block]}
@@ -274,6 +274,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
                   overlay=overlay)
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
+    written.result()  # the overlay's files are complete (or their error is raised)
     return result
 
 
@@ -319,10 +320,11 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
-                  out_dir: str, name: str) -> tuple[np.ndarray, np.ndarray, dict]:
+                  out_dir: str, name: str):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps (one cell per point of the new
-    sheet) and the report's ``overlay`` entry."""
+    sheet), the report's ``overlay`` entry and a future that is done when every file is
+    written (they are finished on a writer thread)."""
     dpi = options.dpi
     w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
     h_px = int(math.ceil(new_img.page.height_pt / 72 * dpi))
@@ -373,26 +375,30 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
             preview_rows.append(_reduce_indices(idx, preview_k))
     for f in pending:
         f.result()
-    for w in writers:
-        w.shutdown()
-    png.close()
-    if tiles is not None:
-        tiles.close()
-        preview = tiles.level_image(PREVIEW_PX)  # a pyramid level is the preview
-    else:
-        preview = np.concatenate(preview_rows)[:, :math.ceil(w_px / preview_k)]
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
-    cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
-    ph, pw = preview.shape[:2]
-    for i, which in enumerate(("new", "old")):
-        view = np.concatenate([f.result()[i] for f in views])[:ph, :pw]
-        cv2.imwrite(os.path.join(out_dir, f"{name}-{which}.png"), view)
 
+    def finish():
+        png.close()
+        if tiles is not None:
+            tiles.close()
+            preview = tiles.level_image(PREVIEW_PX)  # a pyramid level is the preview
+        else:
+            preview = np.concatenate(preview_rows)[:, :math.ceil(w_px / preview_k)]
+        cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
+        ph, pw = preview.shape[:2]
+        for i, which in enumerate(("new", "old")):
+            view = np.concatenate([f.result()[i] for f in views])[:ph, :pw]
+            cv2.imwrite(os.path.join(out_dir, f"{name}-{which}.png"), view)
+
+    # the files are finished on a writer thread while the caller finds the change regions
+    written = writers[0].submit(finish)
+    for w in writers:
+        w.shutdown(wait=False)
     return removed_map, added_map, {
         "png": os.path.basename(overlay_png),
         "dzi": os.path.basename(dzi) if tiles is not None else None,
         "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
-        "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px}
+        "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px}, written
 
 
 def _reduce_indices(idx: np.ndarray, k: int) -> np.ndarray:
