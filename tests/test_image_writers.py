@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from buildtrace.engine.image_writers import DeepZoomWriter, PngStreamWriter, encode_png
+from buildtrace.engine.image_writers import (DeepZoomWriter, PngStreamWriter, encode_png,
+                                             write_png)
 from buildtrace.engine.overlay import PALETTE
 
 
@@ -30,14 +31,29 @@ def test_palette_png_and_pyramid_round_trip(tmp_path):
     n_cols = math.ceil(1026 / 256)
     assert (tmp_path / f"a_files/{top - 1}/{n_cols - 1}_2.png").exists()
     assert 'Width="2051" Height="1337"' in (tmp_path / "a.dzi").read_text()
-    preview = dz.level_image(600)
+    preview = dz.level_image(600)  # kept in memory: the same pixels as the level's tiles
     assert preview.shape == (335, 513, 3)
+    tiles = [[np.asarray(Image.open(tmp_path / f"a_files/{top - 2}/{c}_{r}.png").convert("RGB"))
+              for c in range(3)] for r in range(2)]
+    assert (np.concatenate([np.concatenate(row, axis=1) for row in tiles]) == preview).all()
+    assert (dz.level_image(1100) == _rgb_half_of(idx)).all()  # a palette level, kept
 
 
-def test_rgb_png(tmp_path):
+def _rgb_half_of(idx):
+    from buildtrace.engine.image_writers import maxpool_indices
+
+    return PALETTE[maxpool_indices(idx)][:669, :1026]
+
+
+def test_rgb_and_gray_png(tmp_path):
     rgb = np.random.default_rng(1).integers(0, 255, (33, 47, 3), dtype=np.uint8)
     (tmp_path / "r.png").write_bytes(encode_png(rgb))
+    assert Image.open(tmp_path / "r.png").mode == "RGB"
     assert (np.asarray(Image.open(tmp_path / "r.png")) == rgb).all()
+    gray = rgb[..., 1].copy()
+    write_png(str(tmp_path / "g.png"), gray)
+    assert Image.open(tmp_path / "g.png").mode == "L"
+    assert (np.asarray(Image.open(tmp_path / "g.png")) == gray).all()
 
 
 def test_wrong_row_count_is_an_error(tmp_path):

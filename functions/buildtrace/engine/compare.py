@@ -24,7 +24,7 @@ from .drawing_set import Page
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity, group_phrases
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
-                            resize_palette)
+                            resize_palette, write_png)
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
@@ -384,11 +384,11 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
             preview = tiles.level_image(PREVIEW_PX)  # a pyramid level is the preview
         else:
             preview = np.concatenate(preview_rows)[:, :math.ceil(w_px / preview_k)]
-        cv2.imwrite(preview_path, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
+        write_png(preview_path, preview)
         ph, pw = preview.shape[:2]
         for i, which in enumerate(("new", "old")):
             view = np.concatenate([f.result()[i] for f in views])[:ph, :pw]
-            cv2.imwrite(os.path.join(out_dir, f"{name}-{which}.png"), view)
+            write_png(os.path.join(out_dir, f"{name}-{which}.png"), view)
 
     # the files are finished on a writer thread while the caller finds the change regions
     written = writers[0].submit(finish)
