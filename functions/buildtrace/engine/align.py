@@ -72,31 +72,38 @@ def coarse_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, int] | N
 
 
 def _ink(img: np.ndarray) -> np.ndarray:
-    return (255.0 - img.astype(np.float32)) / 255.0
+    """Ink as float32 (0 paper, 255 black): what phase correlation compares (its result
+    does not depend on the scale)."""
+    return cv2.subtract(255, img).astype(np.float32)
 
 
 def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float,
            max_patches: int | None = None) -> tuple[np.ndarray, float, int, int]:
     """Refine a 2×3 transform (old fine pixels → new fine pixels) by phase correlation of
-    ink patches spread over the new sheet (at most ``max_patches``, evenly picked); returns
-    (matrix, residual px, inliers, patches)."""
+    ink patches spread over the new sheet (at most ``max_patches``, evenly picked among
+    those with ink); returns (matrix, residual px, inliers, patches).
+
+    Only the patches are warped, each from the old sheet by ``m_px`` shifted to the
+    patch: a fraction of warping the whole sheet."""
     h, w = new_fine.shape
-    warped = cv2.warpAffine(old_fine, m_px, (w, h), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     patch = int(PATCH_PT / 72 * fine_dpi)
     win = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
     paper = 255 * (1 - 0.01)  # a patch with less than 1 % ink (mean gray above) is skipped
     inked = [(x, y) for y in range(patch // 2, h - patch, patch)
              for x in range(patch // 2, w - patch, patch)
-             if cv2.mean(new_fine[y:y + patch, x:x + patch])[0] <= paper
-             and cv2.mean(warped[y:y + patch, x:x + patch])[0] <= paper]
+             if cv2.mean(new_fine[y:y + patch, x:x + patch])[0] <= paper]
     if max_patches is not None and len(inked) > max_patches:
         inked = [inked[int(i)] for i in np.linspace(0, len(inked) - 1, max_patches).round()]
     pts_new, shifts = [], []
     for x, y in inked:
-        a = _ink(new_fine[y:y + patch, x:x + patch])
-        b = _ink(warped[y:y + patch, x:x + patch])
-        (dx, dy), resp = cv2.phaseCorrelate(b, a, win)
+        to_patch = m_px.copy()
+        to_patch[:, 2] -= (x, y)  # old pixels -> pixels of the patch at (x, y)
+        warped = cv2.warpAffine(old_fine, to_patch, (patch, patch), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        if cv2.mean(warped)[0] > paper:
+            continue
+        (dx, dy), resp = cv2.phaseCorrelate(_ink(warped),
+                                            _ink(new_fine[y:y + patch, x:x + patch]), win)
         if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
             continue
         pts_new.append((x + patch / 2, y + patch / 2))
@@ -160,8 +167,10 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     small_n = cv2.resize(new, None, fx=cs_n, fy=cs_n, interpolation=cv2.INTER_AREA)
     fs_o = min(1.0, FINE_DPI / old_dpi)
     fs_n = min(1.0, FINE_DPI / new_dpi)
-    fine_o = cv2.resize(old, None, fx=fs_o, fy=fs_o, interpolation=cv2.INTER_AREA)
-    fine_n = cv2.resize(new, None, fx=fs_n, fy=fs_n, interpolation=cv2.INTER_AREA)
+    fine_o = old if fs_o == 1 else cv2.resize(old, None, fx=fs_o, fy=fs_o,
+                                              interpolation=cv2.INTER_AREA)
+    fine_n = new if fs_n == 1 else cv2.resize(new, None, fx=fs_n, fy=fs_n,
+                                              interpolation=cv2.INTER_AREA)
     fo_dpi, fn_dpi = old_dpi * fs_o, new_dpi * fs_n
 
     def refined(m_pt: np.ndarray, max_patches: int | None = None
