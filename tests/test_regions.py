@@ -66,3 +66,25 @@ def test_clusters_are_the_connected_components_of_the_joined_changes():
         got = sorted((tuple(int(v) for v in r.bbox), r.removed_pt2, r.added_pt2)
                      for r in find_regions(removed, added, 72.0, 1.0))
         assert got == _clusters_by_labelling(removed, added)
+
+
+def test_a_move_is_matched_whatever_the_pixel_rounding_of_its_boxes():
+    """A region's box is a whole number of map cells, so a thin bar's box can cut its
+    anti-aliased edge at one place and not at the other. Compared in place, the true source
+    (near, its box a row low) scored below a longer look-alike far away, which was taken as
+    the source; matched over small shifts both fit, and the nearest wins."""
+    old = np.full((700, 1100), 255, np.uint8)
+    new = np.full((700, 1100), 255, np.uint8)
+    old[200, 300:356], old[201:204, 300:356] = 128, 0  # the bar that moved
+    old[500, 900:966], old[501:504, 900:966] = 128, 0  # a longer bar far away, also removed
+    new[100, 100:156], new[101:104, 100:156] = 128, 0  # the moved bar
+
+    def crop(img):  # 1 px = 1 pt
+        return lambda b: img[max(0, round(b[1])):round(b[3]), max(0, round(b[0])):round(b[2])]
+
+    near = ChangeRegion("r1", "removed", (300, 201, 356, 205), 210, 210, 0)  # a row low
+    far = ChangeRegion("r2", "removed", (900, 500, 966, 504), 250, 250, 0)
+    added = ChangeRegion("a1", "added", (100, 100, 156, 104), 210, 0, 210)
+    out = detect_moves([far, added, near], crop(old), crop(new))
+    assert [(r.id, r.kind, r.from_bbox) for r in out] == [
+        ("r2", "removed", None), ("a1", "moved", near.bbox)]
