@@ -126,6 +126,11 @@ def test_zoom_viewer_loads_deeper_tiles_as_it_zooms(report_dir, browser):
     near = _shot(page, "#zoomer canvas")
     colours = _has_colour(near, (30, 30, 220)) + _has_colour(near, (40, 160, 20))
     assert colours > 100  # the change, large, in its colour
+    # every tile asked for exists: the viewer cuts the levels as the writer did
+    files = [u for u in urls if "_files/" in u]
+    missing = [u for u in files if not (out / u.split(out.as_uri() + "/")[1]).exists()]
+    assert files and missing == []
+    assert ov["tile_px"] == 1024
     page.locator("#zoomer button").click()
     assert not page.locator("#zoomer").is_visible()
     assert errors == []

@@ -61,7 +61,8 @@ def render_html(report: dict) -> str:
                     f"<button data-img='{_e(ov['old'])}'>old</button>"
                     f"<button data-img='{_e(ov['new'])}'>new</button> "
                     + (f"<button class=zoom data-dzi='{_e(ov['dzi'])}' data-w='{w}' "
-                       f"data-h='{h}'>zoom</button> " if ov.get("dzi") else "")
+                       f"data-h='{h}' data-tile='{ov.get('tile_px') or 512}'>zoom</button> "
+                       if ov.get("dzi") else "")
                     + f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
                     f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
                     f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
@@ -174,7 +175,7 @@ for (const sec of document.querySelectorAll('section')) {
   const img = view.querySelector('img');
   for (const b of sec.querySelectorAll('.toggles button[data-img]')) b.onclick = () => img.src = b.dataset.img;
   const z = sec.querySelector('button.zoom');
-  if (z) z.onclick = () => openZoom(z.dataset.dzi, +z.dataset.w, +z.dataset.h);
+  if (z) z.onclick = () => openZoom(z.dataset.dzi, +z.dataset.w, +z.dataset.h, +z.dataset.tile);
   const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
   for (const tr of sec.querySelectorAll('tr[data-box]')) {
     const [x0, y0, x1, y1] = JSON.parse(tr.dataset.box).map(v => v * dpi / 72);
@@ -185,9 +186,9 @@ for (const sec of document.querySelectorAll('section')) {
   }
 }
 // Deep Zoom viewer: wheel to zoom, drag to pan; loads only the tiles in view.
-function openZoom(dzi, W, H) {
+function openZoom(dzi, W, H, T) {
   const box = document.getElementById('zoomer'), cv = box.querySelector('canvas');
-  const ctx = cv.getContext('2d'), base = dzi.replace(/\.dzi$/, '_files/'), T = 512;
+  const ctx = cv.getContext('2d'), base = dzi.replace(/\.dzi$/, '_files/');
   const maxL = Math.ceil(Math.log2(Math.max(W, H))), cache = new Map();
   box.style.display = 'block';
   cv.width = cv.clientWidth; cv.height = cv.clientHeight;
