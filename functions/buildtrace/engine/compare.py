@@ -297,7 +297,7 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
     (OpenCV only) runs on ``helper`` while the full rasters are rendered, when the pages are
     cheap to render twice. The title block is needed only for the change regions: it is
-    found after the alignment, beside the overlay."""
+    found while the old page renders (vector pages) or beside the alignment (scans)."""
     def align(a_old, a_new):
         if matrix is not None:
             return Alignment(np.asarray(matrix, float), 1.0, "user", True)
@@ -307,10 +307,10 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
-        a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
         a_new = new_page.render(dpi=ALIGN_DPI)
+        found = helper.submit(title_block, a_new)  # while the old page renders
+        a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
         aligned = helper.submit(align, a_old, a_new)
-        found = helper.submit(title_block, a_new)
         new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
         words = (old_page.words(), new_page.words())
         alignment = aligned.result()
