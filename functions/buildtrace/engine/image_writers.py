@@ -226,8 +226,26 @@ class DeepZoomWriter:
         self._write_level(self.max_level, rows, packed)
 
     def add_lower_levels(self, rows: np.ndarray) -> None:
-        """The other half of :meth:`add`: every level below the full size."""
-        self._push_down(self.max_level, rows)
+        """The other half of :meth:`add`: every level below the full size. It is itself
+        :meth:`halve_top_level` then :meth:`add_halved`, which may also run on two threads
+        (each in row order)."""
+        self.add_halved(self.halve_top_level(rows))
+
+    def halve_top_level(self, rows: np.ndarray) -> np.ndarray | None:
+        """Full-size rows halved for the level below, whole row pairs at a time (an odd
+        last row waits for the next call); None when there is nothing to pass down yet."""
+        if self.max_level == 0:
+            return None
+        st = self._levels[self.max_level]
+        pend = _stack(st["pending"], rows)
+        n = pend.shape[0] - pend.shape[0] % 2
+        st["pending"] = pend[n:]
+        return self._halve(self.max_level, pend[:n]) if n else None
+
+    def add_halved(self, half: np.ndarray | None) -> None:
+        """Rows from :meth:`halve_top_level`: written to every level below the full size."""
+        if half is not None:
+            self._push(self.max_level - 1, half)
 
     def _push(self, level: int, rows: np.ndarray, packed: np.ndarray | None = None) -> None:
         """Rows of a level: written as tiles, and passed down halved."""
