@@ -237,12 +237,18 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1) as helper:
-        old_img, new_img, alignment, title_block, (old_words, new_words) = _render_and_align(
+        old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper)
         if alignment.ok:
             m = alignment.matrix
+            layers: list = []  # the text layers, read (PDFium) while the writers encode
+
+            def read_text_layers():
+                layers.extend([old_page.words(), new_page.words()])
+
             removed_map, added_map, overlay, written = _make_overlay(
-                old_img, new_img, m, options, out_dir, name)
+                old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers)
+            old_words, new_words = layers
         title_block = title_block.result()
     result = {"alignment": alignment.to_dict(),
               "title_block": [round(v, 1) for v in title_block]}
@@ -294,8 +300,8 @@ RENDER_ONCE_IMAGE_PX = 1_000_000
 def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, dpi: float,
                       matrix: np.ndarray | None, helper: ThreadPoolExecutor):
     """Both pages as :class:`PageImage` at ``dpi``, their alignment (or the user's
-    ``matrix``), the new sheet's title block (points; a future, found on ``helper``, a
-    one-thread pool) and both text layers.
+    ``matrix``) and the new sheet's title block (points; a future, found on ``helper``, a
+    one-thread pool).
 
     PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
     (OpenCV only) runs on ``helper`` while the full rasters are rendered, when the pages are
@@ -315,23 +321,24 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
         aligned = helper.submit(align, a_old, a_new)
         new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
-        words = (old_page.words(), new_page.words())
         alignment = aligned.result()
     else:
         new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
         a_new = _align_raster(new_img)
         found = helper.submit(title_block, a_new)
         alignment = align(None if matrix is not None else _align_raster(old_img), a_new)
-        words = (old_page.words(), new_page.words())
-    return old_img, new_img, alignment, found, words
+    return old_img, new_img, alignment, found
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
-                  out_dir: str, name: str):
+                  out_dir: str, name: str, meanwhile=None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps (one cell per point of the new
     sheet), the report's ``overlay`` entry and a future that is done when every file is
-    written (they are finished on a writer thread)."""
+    written (they are finished on a writer thread).
+
+    ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
+    work that must stay on this thread (PDFium) and would otherwise wait for the overlay."""
     dpi = options.dpi
     w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
     h_px = int(math.ceil(new_img.page.height_pt / 72 * dpi))
@@ -388,6 +395,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
             preview_rows.append(_reduce_indices(idx, preview_k))
         views.append(writers[0].submit(_reduce_gray_pair, new_strip[keep], old_strip[keep],
                                        preview_k))
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
     for f in (f for pending in in_flight for f in pending):
         f.result()
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
