@@ -5,7 +5,8 @@ with noise and edits; and a 48×36 in vector sheet (the jp-house plans placed on
 against a copy with vector additions. For each at 150 and 300 DPI: wall time and peak RSS of
 ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
 time to rasterise both pages at that DPI, alone), the ratio to the floor (medians of
-:data:`RUNS` fresh-process runs), and the earlier
+:data:`RUNS` fresh-process runs; the ratio is the median of floor and comparison runs made
+side by side), and the earlier
 system's approach as a baseline: full-resolution SIFT + RANSAC affine at 150 DPI.
 
 Then accuracy on revisions made with fresh random seeds (printed, so a run can be
@@ -71,15 +72,23 @@ def _child(kind, old, new, dpi, out) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-#: Each floor and comparison is measured this many times, each in a fresh process, and the
-#: median kept: on a shared 2-core machine single runs vary by ±20 %.
-RUNS = 3
+#: Each floor and comparison is measured this many times, each in a fresh process: on a
+#: shared 2-core machine single runs vary by ±20 %, and the speed of the machine drifts.
+RUNS = 5
 
 
-def _median_of(n: int, kind, old, new, dpi, out) -> dict:
-    runs = sorted((_child(kind, old, new, dpi, out) for _ in range(n)),
-                  key=lambda r: r["seconds"])
-    return runs[len(runs) // 2]
+def _measure(n: int, old, new, dpi, out) -> tuple[dict, dict, float]:
+    """The median floor run, the median comparison run and the median of the ratios of
+    runs made one after the other: a floor and a comparison measured side by side share the
+    machine's speed of the moment, so their ratio varies less than either time."""
+    floors, runs = [], []
+    for _ in range(n):
+        floors.append(_child("floor", old, new, dpi, out))
+        runs.append(_child("compare", old, new, dpi, out))
+    ratios = sorted(r["seconds"] / f["seconds"] for f, r in zip(floors, runs))
+    floors.sort(key=lambda r: r["seconds"])
+    runs.sort(key=lambda r: r["seconds"])
+    return floors[n // 2], runs[n // 2], ratios[n // 2]
 
 
 def accuracy(seeds: list[int], tmp: str) -> dict:
@@ -131,9 +140,7 @@ def main() -> None:
         for name, old, new in pairs:
             for dpi in (150, 300):
                 out = os.path.join(tmp, f"out-{dpi}")
-                floor = _median_of(RUNS, "floor", old, new, dpi, out)
-                run = _median_of(RUNS, "compare", old, new, dpi, out)
-                ratio = run["seconds"] / floor["seconds"]
+                floor, run, ratio = _measure(RUNS, old, new, dpi, out)
                 print(f"{name:<27} {dpi:>4} {run['seconds']:>7.2f} {run['cpu_seconds']:>6.2f} "
                       f"{run['peak_mb']:>8.0f} {floor['seconds']:>8.2f} {ratio:>8.1f}  "
                       f"{run['changes']} changes, aligned={run['aligned']}", flush=True)
