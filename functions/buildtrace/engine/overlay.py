@@ -142,8 +142,11 @@ def classify_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
             p1 = min(h, p0 + PASS_ROWS, r0 + b)
             o, nw, t = old_aligned[p0:p1], new[p0:p1], buf[:p1 - p0]
             cv2.absdiff(o, nw, dst=t)
-            cv2.threshold(t, gap, 1, cv2.THRESH_BINARY, dst=t)
-            count = cv2.countNonZero(t)
+            # most rows of a re-plot are identical: one read of the difference rules them out
+            count = 0
+            if cv2.minMaxLoc(t)[1] > gap:
+                cv2.threshold(t, gap, 1, cv2.THRESH_BINARY, dst=t)
+                count = cv2.countNonZero(t)
             if count:
                 n += count
                 c = cv2.reduce(t, 0, cv2.REDUCE_MAX)
