@@ -402,20 +402,16 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     ``chars`` holds (ch, left, bottom, right, top) in PDF user space (y up) or None for a
     separator; grouping happens there, where text runs left to right whatever the page's
     /Rotate, and each word's box is then mapped by ``m`` to displayed-page points."""
-    words: list[Word] = []
+    texts: list[str] = []
+    boxes: list[list[float]] = []  # (left, bottom, right, top) in user space, per word
     cur_text: list[str] = []
     cur_box: list[float] | None = None
 
     def flush():
         nonlocal cur_text, cur_box
         if cur_text and cur_box is not None:
-            l, b, r, t = cur_box
-            corners = np.array([[l, b, 1], [r, b, 1], [l, t, 1], [r, t, 1]]) @ m.T
-            x0, y0 = corners.min(axis=0)
-            x1, y1 = corners.max(axis=0)
-            words.append(Word("".join(cur_text),
-                              (round(float(x0), 2), round(float(y0), 2),
-                               round(float(x1), 2), round(float(y1), 2))))
+            texts.append("".join(cur_text))
+            boxes.append(cur_box)
         cur_text, cur_box = [], None
 
     prev = None  # the previous character's box: comparing with it (not the word's box)
@@ -441,7 +437,16 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
             cur_box = [min(cur_box[0], left), min(cur_box[1], bottom), max(cur_box[2], right),
                        max(cur_box[3], top)]
     flush()
-    return words
+    if not boxes:
+        return []
+    # every word's corners mapped at once (a matrix product per word cost more than the
+    # rest of the reading)
+    b = np.array(boxes)
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1)
+    mapped = corners @ m[:, :2].T + m[:, 2]
+    lo, hi = mapped.min(axis=1).round(2), mapped.max(axis=1).round(2)
+    return [Word(text, (float(x0), float(y0), float(x1), float(y1)))
+            for text, (x0, y0), (x1, y1) in zip(texts, lo.tolist(), hi.tolist())]
 
 
 class ImageSet(DrawingSet):
