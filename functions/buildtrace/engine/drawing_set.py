@@ -297,7 +297,8 @@ class PdfSet(DrawingSet):
             x0, y0, x1, y1 = region
             # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
             crop = (x0, h - y1, w - x1, y0)
-            bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop)
+            bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop,
+                                 bitmap_maker=_bitmap_in_numpy)
             arr = bitmap.to_numpy()
             if arr.ndim == 3:
                 arr = arr[..., 0]
@@ -306,6 +307,22 @@ class PdfSet(DrawingSet):
             return out
         finally:
             page.close()
+
+
+def _bitmap_in_numpy(width, height, format, rev_byteorder=False):
+    """A pypdfium2 bitmap (rows packed) drawn into memory from ``np.empty``. pypdfium2's
+    default buffer is a ctypes array, which is zeroed before PDFium paints it white: on a
+    48×36 in sheet at 300 DPI that zeroing made rendering about 40 % slower."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.internal as pdfium_i
+
+    size = width * height * pdfium_i.BitmapTypeToNChannels[format]
+    memory = np.empty(size, np.uint8)
+    buffer = (ctypes.c_ubyte * size).from_buffer(memory)  # keeps ``memory`` alive
+    return pdfium.PdfBitmap.new_native(width, height, format, rev_byteorder, buffer=buffer,
+                                       stride=size // height)
 
 
 #: :func:`_pdf_image_pixels` looks at no more page objects than this: a CAD sheet can hold
