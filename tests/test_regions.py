@@ -88,3 +88,27 @@ def test_a_move_is_matched_whatever_the_pixel_rounding_of_its_boxes():
     out = detect_moves([far, added, near], crop(old), crop(new))
     assert [(r.id, r.kind, r.from_bbox) for r in out] == [
         ("r2", "removed", None), ("a1", "moved", near.bbox)]
+
+
+def test_a_shape_inside_a_longer_look_alike_is_not_its_source():
+    """A moved bar found whole inside a longer bar matches perfectly one way round only:
+    the score is the lower of both ways, so the true source (nearer, its copy noisier, as a
+    re-scan's is) wins over the longer bar further away."""
+    rng = np.random.default_rng(3)
+    old = np.full((700, 1100), 255, np.uint8)
+    new = np.full((700, 1100), 255, np.uint8)
+    old[200, 300:356], old[201:204, 300:356] = 128, 0  # the bar that moved (56 pt)
+    noise = rng.random((4, 56)) < 0.03
+    old[200:204, 300:356][noise] = 160  # its copy on the old sheet, speckled (score 0.93)
+    old[500, 900:966], old[501:504, 900:966] = 128, 0  # a longer bar far away (66 pt)
+    new[100, 100:156], new[101:104, 100:156] = 128, 0  # the moved bar
+
+    def crop(img):  # 1 px = 1 pt
+        return lambda b: img[max(0, round(b[1])):round(b[3]), max(0, round(b[0])):round(b[2])]
+
+    near = ChangeRegion("r1", "removed", (300, 200, 356, 204), 210, 210, 0)
+    far = ChangeRegion("r2", "removed", (900, 500, 966, 504), 250, 250, 0)
+    added = ChangeRegion("a1", "added", (100, 100, 156, 104), 210, 0, 210)
+    out = detect_moves([far, added, near], crop(old), crop(new))
+    assert [(r.id, r.kind, r.from_bbox) for r in out] == [
+        ("r2", "removed", None), ("a1", "moved", near.bbox)]

@@ -143,7 +143,9 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
                 continue
             if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
                 continue
-            score = _ink_match(old_crop(_grow(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox))
+            # both ways round: a shape found inside a longer look-alike matches one way only
+            score = min(_ink_match(old_crop(_grow(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox)),
+                        _ink_match(new_crop(_grow(a.bbox, MOVE_SEARCH_PT)), old_crop(r.bbox)))
             if score >= MOVE_MIN_CORRELATION:
                 scored.append((score, _distance(r.bbox, a.bbox), r))
         best = None
@@ -170,30 +172,22 @@ def _grow(box, pad: float):
     return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
 
 
-def _ink_match(old: np.ndarray, new: np.ndarray) -> float:
-    """How well the added ink (``new``, a crop of its box) matches the removed ink (``old``,
-    a crop of its box grown by :data:`MOVE_SEARCH_PT`): the best normalised correlation
+def _ink_match(around: np.ndarray, shape: np.ndarray) -> float:
+    """How well ``shape`` (a crop of a region's box) is found in ``around`` (a crop of the
+    other region's box grown by :data:`MOVE_SEARCH_PT`): the best normalised correlation
     over the shifts the margin allows. A thin bar's box rounds to whole pixels differently
     at each place; compared in place, a true source scored lower than a look-alike further
-    away."""
-    if new.size == 0 or old.size == 0:
+    away. Only one way round, a shape is also found inside a longer look-alike: callers
+    take the lower of both ways."""
+    if shape.size == 0 or around.size == 0:
         return 0.0
-    if new.shape[0] > old.shape[0] or new.shape[1] > old.shape[1]:
-        return _ink_correlation(old, new)
-    ink_new = 255.0 - new.astype(np.float32)
-    if float(ink_new.std()) < 1e-3:
+    short_h = max(0, shape.shape[0] - around.shape[0])
+    short_w = max(0, shape.shape[1] - around.shape[1])
+    if short_h or short_w:  # a larger shape: the surroundings padded with paper to hold it
+        around = cv2.copyMakeBorder(around, short_h // 2, short_h - short_h // 2, short_w // 2,
+                                    short_w - short_w // 2, cv2.BORDER_CONSTANT, value=255)
+    ink = 255.0 - shape.astype(np.float32)
+    if float(ink.std()) < 1e-3:
         return 0.0  # nothing drawn: nothing to match
-    scores = cv2.matchTemplate(255.0 - old.astype(np.float32), ink_new, cv2.TM_CCOEFF_NORMED)
+    scores = cv2.matchTemplate(255.0 - around.astype(np.float32), ink, cv2.TM_CCOEFF_NORMED)
     return float(np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0).max())
-
-
-def _ink_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    if a.size == 0 or b.size == 0:
-        return 0.0
-    b = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
-    fa = 255.0 - a.astype(np.float32)
-    fb = 255.0 - b.astype(np.float32)
-    fa -= fa.mean()
-    fb -= fb.mean()
-    den = float(np.linalg.norm(fa) * np.linalg.norm(fb))
-    return float((fa * fb).sum() / den) if den > 0 else 0.0
