@@ -234,13 +234,7 @@ class DeepZoomWriter:
     def halve_top_level(self, rows: np.ndarray) -> np.ndarray | None:
         """Full-size rows halved for the level below, whole row pairs at a time (an odd
         last row waits for the next call); None when there is nothing to pass down yet."""
-        if self.max_level == 0:
-            return None
-        st = self._levels[self.max_level]
-        pend = _stack(st["pending"], rows)
-        n = pend.shape[0] - pend.shape[0] % 2
-        st["pending"] = pend[n:]
-        return self._halve(self.max_level, pend[:n]) if n else None
+        return self._halve_pairs(self.max_level, rows)
 
     def add_halved(self, half: np.ndarray | None) -> None:
         """Rows from :meth:`halve_top_level`: written to every level below the full size."""
@@ -272,14 +266,21 @@ class DeepZoomWriter:
 
     def _push_down(self, level: int, rows: np.ndarray) -> None:
         """Pass whole row pairs of a level down to the next, halved."""
+        half = self._halve_pairs(level, rows)
+        if half is not None:
+            self._push(level - 1, half)
+
+    def _halve_pairs(self, level: int, rows: np.ndarray) -> np.ndarray | None:
+        """Rows of ``level`` halved for the level below, whole row pairs at a time (an odd
+        last row waits in ``pending`` for the next call); None when there is nothing to pass
+        down yet, or no level below."""
         if level == 0:
-            return
+            return None
         st = self._levels[level]
         pend = _stack(st["pending"], rows)
         n = pend.shape[0] - pend.shape[0] % 2
         st["pending"] = pend[n:]
-        if n:
-            self._push(level - 1, self._halve(level, pend[:n]))
+        return self._halve(level, pend[:n]) if n else None
 
     def _halve(self, level: int, rows: np.ndarray) -> np.ndarray:
         """Rows of ``level`` at the size of the level below (an odd last row or column is
