@@ -26,6 +26,7 @@ from .identify import SheetIdentity, group_phrases
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
+from .rasters import halve
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
 from .summary import sheet_summary
@@ -72,8 +73,8 @@ FULL_RASTER_MAX_PX = 160_000_000
 
 
 #: A raster wanted below this share of a kept raster's DPI is reduced by area averaging
-#: first: a warp samples, and at a seventh of the resolution (a preview) thin lines would
-#: drop out.
+#: first: a warp samples, and at a third of the resolution (a change's crop at 100 DPI from
+#: 300) thin lines would drop out.
 REDUCE_BELOW = 0.75
 
 
@@ -350,7 +351,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
     tiles = (DeepZoomWriter(dzi, w_px, h_px, tile=TILE_PX, palette=PALETTE) if options.tiles
              else None)
-    preview_k = 1  # without tiles, the preview is the overlay reduced by a power of two
+    preview_k = 1  # the old/new views (and without tiles the preview): reduced by this
     while math.ceil(w_px / preview_k) > PREVIEW_PX:
         preview_k *= 2
     preview_rows = []
@@ -445,18 +446,13 @@ def _reduce_indices(idx: np.ndarray, k: int) -> np.ndarray:
 def _reduce_gray_pair(new_rows: np.ndarray, old_rows: np.ndarray, k: int
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Two blocks of gray rows ``k`` times smaller (``k`` a power of two; ceil(rows / k) ×
-    ceil(cols / k)), averaged by area so thin lines stay, fainter. Halved ``log2(k)`` times:
-    OpenCV's 2×2 path is several times faster than its general integer factor. An odd last
-    row or column is dropped at each halving (1/300 in at the sheet's edge), the result
-    padded with paper to its size."""
+    ceil(cols / k)), averaged by area so thin lines stay, fainter: :func:`.rasters.halve`
+    ``log2(k)`` times (an odd last row or column, 1/300 in at the sheet's edge, is dropped),
+    the result padded with paper to its size."""
     def reduce(rows):
         h, w = -(-rows.shape[0] // k), -(-rows.shape[1] // k)
         for _ in range(k.bit_length() - 1):
-            if min(rows.shape) < 2:  # a sliver: padded, not dropped
-                rows = cv2.copyMakeBorder(rows, 0, rows.shape[0] % 2, 0, rows.shape[1] % 2,
-                                          cv2.BORDER_CONSTANT, value=255)
-            h2, w2 = rows.shape[0] // 2, rows.shape[1] // 2
-            rows = cv2.resize(rows[:2 * h2, :2 * w2], (w2, h2), interpolation=cv2.INTER_AREA)
+            rows = halve(rows)
         out = np.full((h, w), 255, np.uint8)
         out[:min(h, rows.shape[0]), :min(w, rows.shape[1])] = rows[:h, :w]
         return out

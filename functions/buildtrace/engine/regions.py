@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
+from .rasters import outer_contours
+
 #: Change maps hold one cell per point.
 MAP_DPI = 72.0
 #: Changes closer than this (points; 1/8 in) belong to one region.
@@ -86,14 +88,10 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
     joined = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                            (gap_px, gap_px)))
     # Each cluster is an 8-connected component of ``joined``. Changes are sparse, so the
-    # components are found by their outer contours (a fraction of the cost of labelling
-    # the whole map) and labelled only inside their bounding boxes; they are taken in the
-    # order of their first pixel (top row, then left), as a labelling of the map would.
-    contours, hierarchy = cv2.findContours(joined, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    # components are found by their outer contours and labelled only inside their bounding
+    # boxes; they are taken in the order of their first pixel (top row, then left).
     clusters = []
-    for contour, links in zip(contours, hierarchy[0] if contours else ()):
-        if links[3] >= 0:
-            continue  # the inner edge of a hole
+    for contour in outer_contours(joined):
         x, y, w, h = cv2.boundingRect(contour)
         sl = (slice(y, y + h), slice(x, x + w))
         _n, labels = cv2.connectedComponents(joined[sl], connectivity=8)

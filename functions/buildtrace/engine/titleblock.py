@@ -15,7 +15,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-#: Resolution of the line search (about: the raster is reduced by a whole factor).
+from .rasters import halve, outer_contours
+
+#: Resolution of the line search.
 LINE_DPI = 36.0
 #: A ruled line must be at least this long (points) to bound a title block (4 in).
 MIN_LINE_PT = 288.0
@@ -29,11 +31,8 @@ def _lines(ink: np.ndarray, horizontal: bool, min_px: int) -> list[tuple[int, in
     ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, across))
     size = (min_px, 1) if horizontal else (1, min_px)
     mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-    # the boxes of the rules' components, from their outer contours (a few, on an image
-    # that is mostly empty: cheaper than labelling it)
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = [cv2.boundingRect(c) for c, links in zip(contours, hierarchy[0] if contours else ())
-             if links[3] < 0]
+    # the boxes of the rules' components (a few, on an image that is mostly empty)
+    boxes = [cv2.boundingRect(c) for c in outer_contours(mask)]
     return [(x, y, x + w, y + h) for x, y, w, h in boxes]
 
 
@@ -46,13 +45,10 @@ def find_title_block(raster: np.ndarray, dpi: float, page_pt: tuple[float, float
     fallback = (0.5 * w_pt, 0.72 * h_pt, w_pt, h_pt)
     if number_bbox is None:
         return fallback
-    # reduced by a whole factor to about LINE_DPI (OpenCV's integer-factor path)
     # halved while that stays above LINE_DPI (OpenCV's fast 2x2 path), then resized to it
     small, small_dpi = raster, dpi
     while small_dpi >= 2 * LINE_DPI:
-        h, w = small.shape[0] // 2, small.shape[1] // 2
-        small = cv2.resize(small[:2 * h, :2 * w], (w, h), interpolation=cv2.INTER_AREA)
-        small_dpi /= 2
+        small, small_dpi = halve(small), small_dpi / 2
     f = LINE_DPI / small_dpi
     small = cv2.resize(small, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     ink = cv2.threshold(small, 169, 1, cv2.THRESH_BINARY_INV)[1]
