@@ -292,3 +292,32 @@ def test_previews_are_strips_averaged_by_area():
     for shape in ((1, 1), (3, 9), (560, 14401)):
         small, _ = _reduce_gray_pair(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8), 8)
         assert small.shape == (-(-shape[0] // 8), -(-shape[1] // 8))
+
+
+@pytest.mark.parametrize("rgb", [(255, 255, 0), (0, 255, 255)])
+def test_changes_drawn_in_light_colours_are_found(tmp_path, rgb):
+    """Yellow and cyan linework (common CAD layer colours) is near-white in a luminance
+    grayscale: before pages were rendered as ink, these four added details were 0/4."""
+    from buildtrace.synth import add_vector_edits
+
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    boxes = add_vector_edits(old, new, seed=3, rgb=rgb, width_pt=0.5, labels=False)
+    result, _ = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert result["render_mode"] == "ink"
+    found = [b for b in boxes
+             if any(c["kind"] == "added" and c["bbox"][0] <= b[2] and b[0] <= c["bbox"][2]
+                    and c["bbox"][1] <= b[3] and b[1] <= c["bbox"][3]
+                    for c in result["changes"])]
+    assert len(found) == len(boxes)
+    assert len(result["changes"]) == len(boxes)  # and nothing else: both sheets read alike
+
+
+def test_monochrome_sheets_are_compared_in_grayscale(tmp_path):
+    from buildtrace.synth import add_vector_edits
+
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    add_vector_edits(old, new, seed=3, labels=False)
+    result, _ = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert result["render_mode"] == "grayscale" and len(result["changes"]) == 4

@@ -136,3 +136,80 @@ def test_image_pixels_tell_a_scan_from_a_vector_sheet(tmp_path):
     cv2.imwrite(str(tmp_path / "sheet.png"), np.full((300, 400), 255, np.uint8))
     with open_set(tmp_path / "sheet.png") as s:
         assert s.page(0).image_pixels() == 300 * 400
+
+
+def _lines_pdf(path, colours, width_pt=0.5):
+    """A 400×200 pt page with one vertical line per colour (RGB), 45 pt apart from x=20."""
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(400, 200)
+    for i, rgb in enumerate(colours):
+        line = pdfium_c.FPDFPageObj_CreateNewPath(20 + i * 45, 20)
+        pdfium_c.FPDFPath_LineTo(line, 20 + i * 45, 180)
+        pdfium_c.FPDFPageObj_SetStrokeColor(line, *rgb, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(line, width_pt)
+        pdfium_c.FPDFPath_SetDrawMode(line, 0, 1)
+        pdfium_c.FPDFPage_InsertObject(page.raw, line)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    pdf.save(str(path))
+    return path
+
+
+LIGHT = {"yellow": (255, 255, 0), "cyan": (0, 255, 255), "green": (0, 255, 0),
+         "orange": (255, 128, 0)}
+DARK = {"red": (255, 0, 0), "blue": (0, 0, 255), "magenta": (255, 0, 255),
+        "black": (0, 0, 0), "grey": (128, 128, 128)}
+
+
+@pytest.mark.parametrize("name", [*LIGHT, *DARK])
+def test_pages_in_light_colours_are_rendered_as_ink(tmp_path, name):
+    """A yellow or cyan line is near-white in a luminance grayscale (226, 178 of 255):
+    missed by the overlay. Such pages render as ink, their darkest channel."""
+    rgb = {**LIGHT, **DARK}[name]
+    with open_set(_lines_pdf(tmp_path / "l.pdf", [rgb, (0, 0, 0)], width_pt=0.25)) as s:
+        page = s.page(0)
+        assert page.light_colours() == (name in LIGHT)
+        ink = page.render(dpi=150)
+        gray = page.render(dpi=150, as_ink=False)
+        col = round(20 * 150 / 72)
+        line_ink = int(ink[200, col - 2:col + 3].min())
+        line_gray = int(gray[200, col - 2:col + 3].min())
+        if name in LIGHT:
+            assert line_ink < 100, "a light-coloured line is ink, like a black one"
+            assert line_gray > line_ink + 40
+        else:
+            assert line_ink == line_gray  # the page renders in grayscale, as before
+        assert ink.shape == gray.shape
+
+
+def test_ink_renders_in_bands_on_the_page_pixel_grid(tmp_path, monkeypatch):
+    """Rendered a band at a time, the ink raster is exactly the darkest channel of one
+    whole colour render, for the page and for a region at fractional points."""
+    import buildtrace.engine.drawing_set as ds
+
+    path = _lines_pdf(tmp_path / "l.pdf", [*LIGHT.values(), *DARK.values()])
+    monkeypatch.setattr(ds, "COLOUR_BAND_PX", 5_000)  # bands of a few rows
+    with open_set(path) as s:
+        page = s.page(0)
+        for region in (None, (33.3, 41.7, 301.9, 170.2)):
+            ink = page.render(dpi=137, region=region, as_ink=True)
+            x0, y0, x1, y1 = region or (0, 0, 400, 200)
+            raw = s._load(0)
+            whole = raw.render(scale=137 / 72, crop=(x0, 200 - y1, 400 - x1, y0)).to_numpy()
+            raw.close()
+            assert ink.shape == whole.shape[:2]
+            assert np.array_equal(ink, whole.min(axis=2))
+
+
+def test_a_colour_image_renders_as_ink_when_asked(tmp_path):
+    from PIL import Image
+
+    rgb = np.full((300, 400, 3), 255, np.uint8)
+    rgb[:, 100:104] = (255, 255, 0)  # a yellow line
+    Image.fromarray(rgb).save(tmp_path / "y.png", dpi=(150, 150))
+    with open_set(tmp_path / "y.png") as s:
+        page = s.page(0)
+        assert page.render(dpi=150, as_ink=False)[150, 101] > 200  # luminance: near white
+        assert page.render(dpi=150, as_ink=True)[150, 101] == 0

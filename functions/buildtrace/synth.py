@@ -59,9 +59,10 @@ def cover_box(pdf: pdfium.PdfDocument, page_index: int, box, *, remove_text: boo
 
 
 def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt: float,
-               *, font: str = "Helvetica") -> None:
+               *, font: str = "Helvetica", rgb: tuple[int, int, int] = (0, 0, 0)) -> None:
     """Write ``text`` with its baseline-left corner at ``at`` (x, y in points, top-left
-    origin) in a standard font, as real text (it lands in the text layer too)."""
+    origin) in a standard font and colour ``rgb``, as real text (it lands in the text layer
+    too)."""
     page = pdf[page_index]
     left, _bottom, _right, top = page.get_cropbox()
     obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, font.encode(), ctypes.c_float(size_pt))
@@ -69,6 +70,7 @@ def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt:
     buf = ctypes.create_string_buffer(wide)
     pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
     pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, left + at[0], top - at[1])
+    pdfium_c.FPDFPageObj_SetFillColor(obj, *rgb, 255)
     pdfium_c.FPDFPage_InsertObject(page.raw, obj)
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
@@ -522,9 +524,12 @@ def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
 
 
 def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
-                     n: int = 4) -> list[tuple[float, float, float, float]]:
-    """Copy ``src`` with ``n`` new vector details (stroked boxes with a label) at random
-    places; returns their boxes (points, top-left origin)."""
+                     n: int = 4, *, rgb: tuple[int, int, int] = (0, 0, 0),
+                     width_pt: float = 1.5, labels: bool = True
+                     ) -> list[tuple[float, float, float, float]]:
+    """Copy ``src`` with ``n`` new vector details (boxes stroked ``width_pt`` wide in colour
+    ``rgb``, with ``labels`` in the same colour) at random places; returns their boxes
+    (points, top-left origin)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -536,15 +541,15 @@ def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
         bw, bh = rng.uniform(40, 120), rng.uniform(40, 120)
         x0, y0 = rng.uniform(72, w * 0.5), rng.uniform(72, h * 0.6)
         rect = pdfium_c.FPDFPageObj_CreateNewRect(x0, h - y0 - bh, bw, bh)
-        pdfium_c.FPDFPageObj_SetStrokeColor(rect, 0, 0, 0, 255)
-        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(1.5))
+        pdfium_c.FPDFPageObj_SetStrokeColor(rect, *rgb, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(width_pt))
         pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
         pdfium_c.FPDFPage_InsertObject(page.raw, rect)
         boxes.append((x0, y0, x0 + bw, y0 + bh))
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
-        write_text(pdf, 0, f"D-{i + 1}", (x0 + 4, y0 + 16), 12)
+    for i, (x0, y0, x1, y1) in enumerate(boxes if labels else []):
+        write_text(pdf, 0, f"D-{i + 1}", (x0 + 4, y0 + 16), 12, rgb=rgb)
     pdf.save(os.fspath(out))
     pdf.close()
     return boxes

@@ -80,18 +80,20 @@ REDUCE_BELOW = 0.75
 
 class PageImage:
     """A page as a raster source at ``dpi``: kept whole when it fits
-    :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand."""
+    :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand. ``as_ink``:
+    rendered as ink (light colours kept dark, see :meth:`.Page.light_colours`) or in
+    grayscale; the two sheets of a pair are rendered the same way."""
 
-    def __init__(self, page: Page, dpi: float):
-        self.page, self.dpi = page, dpi
+    def __init__(self, page: Page, dpi: float, as_ink: bool = False):
+        self.page, self.dpi, self.as_ink = page, dpi, as_ink
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
-        self.full = page.render(dpi=dpi) if px <= FULL_RASTER_MAX_PX else None
+        self.full = page.render(dpi=dpi, as_ink=as_ink) if px <= FULL_RASTER_MAX_PX else None
 
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
         if self.full is None:
-            src = self.page.render(dpi=dpi, region=region)
+            src = self.page.render(dpi=dpi, region=region, as_ink=self.as_ink)
             return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
                     src.shape[0] / ((region[3] - region[1]) / 72))
         if dpi >= REDUCE_BELOW * self.dpi:
@@ -109,7 +111,7 @@ class PageImage:
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
         if self.full is None:
-            return _fit(self.page.render(dpi=dpi, region=region), shape)
+            return _fit(self.page.render(dpi=dpi, region=region, as_ink=self.as_ink), shape)
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
         if abs(dpi - self.dpi) < 1e-9 and abs(fx - c) < 1e-6 and abs(fy - r) < 1e-6:
@@ -251,8 +253,10 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                 old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers)
             old_words, new_words = layers
         title_block = title_block.result()
+    # "ink": the sheets draw in light colours and were rendered by their darkest channel
     result = {"alignment": alignment.to_dict(),
-              "title_block": [round(v, 1) for v in title_block]}
+              "title_block": [round(v, 1) for v in title_block],
+              "render_mode": "ink" if new_img.as_ink else "grayscale"}
     if not alignment.ok:
         result.update(status="not_aligned", changes=[], title_block_changes=[],
                       overlay=None, summary="The sheets could not be aligned automatically "
@@ -316,15 +320,16 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     def title_block(a_new):
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
+    ink = old_page.light_colours() or new_page.light_colours()
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
-        a_new = new_page.render(dpi=ALIGN_DPI)
+        a_new = new_page.render(dpi=ALIGN_DPI, as_ink=ink)
         found = helper.submit(title_block, a_new)  # while the old page renders
-        a_old = old_page.render(dpi=ALIGN_DPI) if matrix is None else None
+        a_old = old_page.render(dpi=ALIGN_DPI, as_ink=ink) if matrix is None else None
         aligned = helper.submit(align, a_old, a_new)
-        new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+        new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
         alignment = aligned.result()
     else:
-        new_img, old_img = PageImage(new_page, dpi), PageImage(old_page, dpi)
+        new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
         a_new = _align_raster(new_img)
         found = helper.submit(title_block, a_new)
         alignment = align(None if matrix is not None else _align_raster(old_img), a_new)
@@ -467,7 +472,7 @@ def _shape(box, dpi: float) -> tuple[int, int]:
 def _align_raster(img: PageImage) -> np.ndarray:
     """The page at ALIGN_DPI, reduced from the kept raster when there is one."""
     if img.full is None:
-        return img.page.render(dpi=ALIGN_DPI)
+        return img.page.render(dpi=ALIGN_DPI, as_ink=img.as_ink)
     f = ALIGN_DPI / img.dpi
     if f >= 1:
         return img.full
