@@ -382,7 +382,7 @@ LIGHT_COLOUR_MIN_INK = 24
 #: ... and the page is rendered as ink from this many such pixels at :data:`COLOUR_CHECK_DPI`
 #: (about a third of an inch of line).
 LIGHT_COLOUR_MIN_PX = 8
-#: Pixels of colour rendered at a time by :func:`_render_ink` (4 bytes each): PDFium walks
+#: Pixels of colour :func:`_render_ink` holds, in two bands (4 bytes a pixel): PDFium walks
 #: the page's content again for each band, so bands are large.
 COLOUR_BAND_PX = 32_000_000
 
@@ -406,31 +406,51 @@ def has_light_colours(bgr: np.ndarray) -> bool:
 def _render_ink(page, scale: float, crop: tuple) -> np.ndarray:
     """The page rendered in colour, each pixel its darkest channel (uint8 H×W), with the
     same size and pixel grid as ``page.render(scale=scale, crop=crop, grayscale=True)``.
-    Rendered :data:`COLOUR_BAND_PX` at a time, so the colour raster never exists whole."""
-    import cv2
+    Rendered in bands of at most :data:`COLOUR_BAND_PX` pixels, so the colour raster never
+    exists whole; a band's darkest channel is taken on a thread while PDFium renders the
+    next one (both release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pypdfium2.raw as pdfium_c
 
     src_w, src_h = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
     left, bottom, right, top = (math.ceil(c * scale) for c in crop)
     width, height = src_w - left - right, src_h - bottom - top
     out = np.empty((height, width), np.uint8)
-    rows = max(1, min(height, COLOUR_BAND_PX // width))
-    band = np.empty((rows, width, 4), np.uint8)  # BGRx
-    for r0 in range(0, height, rows):
-        n = min(rows, height - r0)
-        bitmap = pdfium_c.FPDFBitmap_CreateEx(width, n, pdfium_c.FPDFBitmap_BGRx,
-                                              band.ctypes.data_as(ctypes.c_void_p), width * 4)
-        try:
-            pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, width, n, 0xFFFFFFFF)
-            # the whole page's pixel grid, shifted so this band's rows land in the bitmap
-            pdfium_c.FPDF_RenderPageBitmap(bitmap, page.raw, -left, -top - r0, src_w, src_h,
-                                           0, pdfium_c.FPDF_ANNOT)
-        finally:
-            pdfium_c.FPDFBitmap_Destroy(bitmap)
-        for s0 in range(0, n, _INK_ROWS):  # a few rows at a time, in the CPU cache
-            b, g, r, _ = cv2.split(band[s0:min(n, s0 + _INK_ROWS)])
-            cv2.min(cv2.min(b, g), r, dst=out[r0 + s0:r0 + min(n, s0 + _INK_ROWS)])
+    rows = max(1, min(height, COLOUR_BAND_PX // 2 // width))
+    bands = [np.empty((rows, width, 4), np.uint8) for _ in range(2)]  # BGRx, in turn
+    taking: list = [None, None]  # the conversion reading each band
+    with ThreadPoolExecutor(max_workers=1) as converter:
+        for i, r0 in enumerate(range(0, height, rows)):
+            n = min(rows, height - r0)
+            band = bands[i % 2]
+            if taking[i % 2] is not None:
+                taking[i % 2].result()  # the band is free again
+            bitmap = pdfium_c.FPDFBitmap_CreateEx(width, n, pdfium_c.FPDFBitmap_BGRx,
+                                                  band.ctypes.data_as(ctypes.c_void_p),
+                                                  width * 4)
+            try:
+                pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, width, n, 0xFFFFFFFF)
+                # the whole page's pixel grid, shifted so this band's rows land in the bitmap
+                pdfium_c.FPDF_RenderPageBitmap(bitmap, page.raw, -left, -top - r0, src_w,
+                                               src_h, 0, pdfium_c.FPDF_ANNOT)
+            finally:
+                pdfium_c.FPDFBitmap_Destroy(bitmap)
+            taking[i % 2] = converter.submit(_darkest_channel, band[:n], out[r0:r0 + n])
+        for f in taking:
+            if f is not None:
+                f.result()
     return out
+
+
+def _darkest_channel(bgrx: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (n×W) = the smallest of B, G, R of ``bgrx`` (n×W×4), :data:`_INK_ROWS` rows at
+    a time so the planes stay in the CPU cache."""
+    import cv2
+
+    for s0 in range(0, bgrx.shape[0], _INK_ROWS):
+        b, g, r, _ = cv2.split(bgrx[s0:s0 + _INK_ROWS])
+        cv2.min(cv2.min(b, g), r, dst=out[s0:s0 + _INK_ROWS])
 
 
 _INK_ROWS = 32
