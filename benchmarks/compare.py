@@ -2,7 +2,9 @@
 
 Pairs: a 34×22 in scan (Transatomic M101) against a re-scan of it rotated, scaled, shifted,
 with noise and edits; and a 48×36 in vector sheet (the jp-house plans placed on ARCH E)
-against a copy with vector additions. For each at 150 and 300 DPI: wall time and peak RSS of
+against a copy with vector additions, each at 150 and 300 DPI; and at 300 DPI the same
+vector sheet with details in light colours (yellow, then cyan), which is rendered as ink
+(colour, its darkest channel). For each: wall time and peak RSS of
 ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
 time to rasterise both pages at that DPI, alone, in the mode the comparison renders them
 in), the ratio to the floor (medians of :data:`RUNS` fresh-process runs; the ratio is the
@@ -39,8 +41,8 @@ def phase(kind: str, old: str, new: str, dpi: float, out: str) -> dict:
             # which the comparison's time includes) is decided before the clock starts
             ink = po.light_colours() or pn.light_colours()
             t = time.perf_counter()
-            po.render(dpi=dpi, as_ink=ink)
-            pn.render(dpi=dpi, as_ink=ink)
+            po.render(dpi=dpi, as_ink=ink, smooth=False)
+            pn.render(dpi=dpi, as_ink=ink, smooth=False)
             return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb()}
         if kind == "sift":
             import cv2
@@ -136,17 +138,25 @@ def main() -> None:
                                        os.path.join(tmp, "big-old.pdf"))
         big_new = os.path.join(tmp, "big-new.pdf")
         add_vector_edits(big_old, big_new, seed=7)
-        pairs = [("34x22 in scan, re-scanned", scan["old"], scan["new"]),
-                 ("48x36 in vector", big_old, big_new)]
+        # the same sheet with yellow details, revised in cyan: rendered as ink (colour)
+        colour_old = os.path.join(tmp, "colour-old.pdf")
+        colour_new = os.path.join(tmp, "colour-new.pdf")
+        add_vector_edits(big_old, colour_old, seed=11, n=6, rgb=(255, 255, 0), labels=False)
+        add_vector_edits(colour_old, colour_new, seed=12, rgb=(0, 255, 255), labels=False)
+        pairs = [("34x22 in scan, re-scanned", scan["old"], scan["new"], (150, 300), True),
+                 ("48x36 in vector", big_old, big_new, (150, 300), True),
+                 ("48x36 in vector, colour", colour_old, colour_new, (300,), False)]
         print(f"{'pair':<27} {'DPI':>4} {'time s':>7} {'cpu s':>6} {'peak MB':>8} "
               f"{'floor s':>8} {'x floor':>8}  notes")
-        for name, old, new in pairs:
-            for dpi in (150, 300):
+        for name, old, new, dpis, baseline in pairs:
+            for dpi in dpis:
                 out = os.path.join(tmp, f"out-{dpi}")
                 floor, run, ratio = _measure(RUNS, old, new, dpi, out)
                 print(f"{name:<27} {dpi:>4} {run['seconds']:>7.2f} {run['cpu_seconds']:>6.2f} "
                       f"{run['peak_mb']:>8.0f} {floor['seconds']:>8.2f} {ratio:>8.1f}  "
                       f"{run['changes']} changes, aligned={run['aligned']}", flush=True)
+            if not baseline:
+                continue
             base = _child("sift", old, new, 150, tmp)
             print(f"{'  baseline SIFT+RANSAC':<27} {150:>4} {base['seconds']:>7.2f} {'':>6} "
                   f"{base['peak_mb']:>8.0f} {'':>8} {'':>8}  alignment only, full resolution",

@@ -321,3 +321,24 @@ def test_monochrome_sheets_are_compared_in_grayscale(tmp_path):
     add_vector_edits(old, new, seed=3, labels=False)
     result, _ = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
     assert result["render_mode"] == "grayscale" and len(result["changes"]) == 4
+
+
+def test_thin_grey_linework_is_compared_whole(tmp_path):
+    """Screened (50 % grey) hairlines, common for backgrounds and existing work: rendered
+    anti-aliased, parts of them fell lighter than ink and an added box came out in pieces
+    (9 regions for 4 boxes at 300 DPI); rendered without smoothing each is one region."""
+    from buildtrace.synth import add_vector_edits
+
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    boxes = add_vector_edits(old, new, seed=5, rgb=(128, 128, 128), width_pt=0.0,
+                             labels=False)
+    with open_set(old) as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
+                              "p", PairOptions(dpi=300, tiles=False))
+    for b in boxes:
+        assert any(c["kind"] == "added" and c["bbox"][0] <= b[0] + 1 and b[2] - 1 <= c["bbox"][2]
+                   and c["bbox"][1] <= b[1] + 1 and b[3] - 1 <= c["bbox"][3]
+                   for c in result["changes"]), f"box {b} is not inside one region"
+    assert len(result["changes"]) <= len(boxes)

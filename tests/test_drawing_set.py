@@ -213,3 +213,18 @@ def test_a_colour_image_renders_as_ink_when_asked(tmp_path):
         page = s.page(0)
         assert page.render(dpi=150, as_ink=False)[150, 101] > 200  # luminance: near white
         assert page.render(dpi=150, as_ink=True)[150, 101] == 0
+
+
+def test_lines_drawn_without_smoothing_keep_their_grey(tmp_path):
+    """Anti-aliased, a 50 % grey hairline straddling two pixels lands at about 190 of 255,
+    lighter than ink (160); drawn without smoothing every pixel it covers is its grey."""
+    path = _lines_pdf(tmp_path / "g.pdf", [(128, 128, 128)] * 8, width_pt=0.0)
+    with open_set(path) as s:
+        page = s.page(0)
+        for dpi in (100, 150, 300):
+            smooth = page.render(dpi=dpi)
+            sharp = page.render(dpi=dpi, smooth=False)
+            assert set(np.unique(sharp)) == {128, 255}
+            cols = [round((20 + i * 45) * dpi / 72) for i in range(8)]
+            cores = [int(smooth[smooth.shape[0] // 2, c - 2:c + 3].min()) for c in cols]
+            assert max(cores) > 160  # the problem: some anti-aliased cores are not ink

@@ -82,18 +82,23 @@ class PageImage:
     """A page as a raster source at ``dpi``: kept whole when it fits
     :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand. ``as_ink``:
     rendered as ink (light colours kept dark, see :meth:`.Page.light_colours`) or in
-    grayscale; the two sheets of a pair are rendered the same way."""
+    grayscale; the two sheets of a pair are rendered the same way. Lines and text are drawn
+    without anti-aliasing (``smooth=False``): a thin grey line keeps its grey, so whether it
+    is ink does not depend on how it falls on the pixel grid."""
 
     def __init__(self, page: Page, dpi: float, as_ink: bool = False):
         self.page, self.dpi, self.as_ink = page, dpi, as_ink
         px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
-        self.full = page.render(dpi=dpi, as_ink=as_ink) if px <= FULL_RASTER_MAX_PX else None
+        self.full = self._render(dpi) if px <= FULL_RASTER_MAX_PX else None
+
+    def _render(self, dpi: float, region: tuple | None = None) -> np.ndarray:
+        return self.page.render(dpi=dpi, region=region, as_ink=self.as_ink, smooth=False)
 
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
         if self.full is None:
-            src = self.page.render(dpi=dpi, region=region, as_ink=self.as_ink)
+            src = self._render(dpi, region)
             return (src, region[0], region[1], src.shape[1] / ((region[2] - region[0]) / 72),
                     src.shape[0] / ((region[3] - region[1]) / 72))
         if dpi >= REDUCE_BELOW * self.dpi:
@@ -111,7 +116,7 @@ class PageImage:
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
         if self.full is None:
-            return _fit(self.page.render(dpi=dpi, region=region, as_ink=self.as_ink), shape)
+            return _fit(self._render(dpi, region), shape)
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
         if abs(dpi - self.dpi) < 1e-9 and abs(fx - c) < 1e-6 and abs(fy - r) < 1e-6:

@@ -141,14 +141,21 @@ class Page:
         return self.drawing_set._light_colours(self.index)
 
     def render(self, dpi: float | None = None, *, max_pixels: int | None = None,
-               region: Sequence[float] | None = None, as_ink: bool | None = None
-               ) -> np.ndarray:
+               region: Sequence[float] | None = None, as_ink: bool | None = None,
+               smooth: bool = True) -> np.ndarray:
         """A grayscale raster of the page, or of ``region`` (x0, y0, x1, y1 in PDF points,
         origin top-left, y down).
 
         ``as_ink``: render in colour and keep each pixel's darkest channel (True), or in
         luminance grayscale (False); by default as :meth:`light_colours` decides. A pair of
         sheets is compared with both rendered the same way.
+
+        ``smooth=False`` draws a PDF's lines and text without anti-aliasing: each pixel
+        takes the colour of what covers it, so a thin line is as dark as its colour whatever
+        its width and however it falls on the pixel grid (anti-aliased, a hairline in 50 %
+        grey lands at 186-190 of 255 where it straddles two pixels, lighter than ink). What
+        the comparison reads as ink then depends on the drawing, not on the grid. Images
+        (scans) are smoothed either way.
 
         ``dpi`` fixes the resolution; ``max_pixels`` caps it (the DPI is lowered so the raster
         fits). With neither, 150 DPI. Returns ``uint8`` H×W; the raster's DPI is
@@ -177,7 +184,7 @@ class Page:
             dpi *= 0.998
         if as_ink is None:
             as_ink = self.light_colours()
-        return self.drawing_set._render(self.index, dpi, (x0, y0, x1, y1), as_ink)
+        return self.drawing_set._render(self.index, dpi, (x0, y0, x1, y1), as_ink, smooth)
 
     def __repr__(self) -> str:
         w, h = self.size_in
@@ -241,7 +248,7 @@ class DrawingSet:
         return False
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
-                as_ink: bool) -> np.ndarray:
+                as_ink: bool, smooth: bool = True) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -329,7 +336,7 @@ class PdfSet(DrawingSet):
         return self._colour[index]
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
-                as_ink: bool) -> np.ndarray:
+                as_ink: bool, smooth: bool = True) -> np.ndarray:
         page = self._load(index)
         try:
             w, h = page.get_size()
@@ -337,9 +344,10 @@ class PdfSet(DrawingSet):
             # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
             crop = (x0, h - y1, w - x1, y0)
             if as_ink:
-                return _render_ink(page, dpi / 72.0, crop)
+                return _render_ink(page, dpi / 72.0, crop, smooth)
             bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop,
-                                 bitmap_maker=_bitmap_in_numpy)
+                                 bitmap_maker=_bitmap_in_numpy, no_smoothpath=not smooth,
+                                 no_smoothtext=not smooth)
             arr = bitmap.to_numpy()
             if arr.ndim == 3:
                 arr = arr[..., 0]
@@ -403,7 +411,7 @@ def has_light_colours(bgr: np.ndarray) -> bool:
     return int(np.count_nonzero(light)) >= LIGHT_COLOUR_MIN_PX
 
 
-def _render_ink(page, scale: float, crop: tuple) -> np.ndarray:
+def _render_ink(page, scale: float, crop: tuple, smooth: bool = True) -> np.ndarray:
     """The page rendered in colour, each pixel its darkest channel (uint8 H×W), with the
     same size and pixel grid as ``page.render(scale=scale, crop=crop, grayscale=True)``.
     Rendered in bands of at most :data:`COLOUR_BAND_PX` pixels, so the colour raster never
@@ -416,6 +424,9 @@ def _render_ink(page, scale: float, crop: tuple) -> np.ndarray:
     src_w, src_h = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
     left, bottom, right, top = (math.ceil(c * scale) for c in crop)
     width, height = src_w - left - right, src_h - bottom - top
+    flags = pdfium_c.FPDF_ANNOT
+    if not smooth:
+        flags |= pdfium_c.FPDF_RENDER_NO_SMOOTHPATH | pdfium_c.FPDF_RENDER_NO_SMOOTHTEXT
     out = np.empty((height, width), np.uint8)
     rows = max(1, min(height, COLOUR_BAND_PX // 2 // width))
     bands = [np.empty((rows, width, 4), np.uint8) for _ in range(2)]  # BGRx, in turn
@@ -433,7 +444,7 @@ def _render_ink(page, scale: float, crop: tuple) -> np.ndarray:
                 pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, width, n, 0xFFFFFFFF)
                 # the whole page's pixel grid, shifted so this band's rows land in the bitmap
                 pdfium_c.FPDF_RenderPageBitmap(bitmap, page.raw, -left, -top - r0, src_w,
-                                               src_h, 0, pdfium_c.FPDF_ANNOT)
+                                               src_h, 0, flags)
             finally:
                 pdfium_c.FPDFBitmap_Destroy(bitmap)
             taking[i % 2] = converter.submit(_darkest_channel, band[:n], out[r0:r0 + n])
@@ -629,7 +640,7 @@ class ImageSet(DrawingSet):
         return self._px[0] * self._px[1]
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
-                as_ink: bool) -> np.ndarray:
+                as_ink: bool, smooth: bool = True) -> np.ndarray:
         import cv2
         from PIL import Image
 
