@@ -134,3 +134,16 @@ def test_zoom_viewer_loads_deeper_tiles_as_it_zooms(report_dir, browser):
     page.locator("#zoomer button").click()
     assert not page.locator("#zoomer").is_visible()
     assert errors == []
+
+
+def test_the_page_says_when_light_colours_were_compared_as_ink(report_dir):
+    import copy
+
+    from buildtrace.engine.report import render_html
+
+    _, report = report_dir
+    assert report["pairs"][0]["render_mode"] == "grayscale"
+    assert "compared as ink" not in render_html(report)
+    inked = copy.deepcopy(report)
+    inked["pairs"][0]["render_mode"] = "ink"
+    assert "light colours compared as ink" in render_html(inked)

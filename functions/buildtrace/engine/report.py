@@ -73,7 +73,9 @@ def render_html(report: dict) -> str:
             f"<p>{_e(p.get('summary'))}</p>"
             f"<p class=meta>old page {p['old_page']} ({_e(p.get('old_number'))}) → new page "
             f"{p['new_page']} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
-            f"; alignment {_e((p.get('alignment') or {}).get('method'))}</p>{view}"
+            f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
+            + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
+            + f"</p>{view}"
             f"<table><tr><th>id</th><th>kind</th><th>box (pt)</th><th>text</th></tr>"
             f"{_change_rows(p)}</table></section>")
     return f"""<!doctype html><html lang=en><meta charset=utf-8>
