@@ -100,7 +100,12 @@ def test_sparse_classification_is_exactly_the_whole_raster_one():
     cv2.line(new, (b - 1, 10), (b - 1, 5 * b), 0, 2)  # an added line along a block edge
     cv2.line(new, (new.shape[1] - 3, 0), (new.shape[1] - 3, 90), 0, 2)  # at the raster edge
     cv2.putText(new, "8'-8\"", (700, 900), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2, cv2.LINE_AA)
+    # rows that differ, but by less than a change can (ink 150 re-plotted fainter, 200):
+    # unchanged ink, read from both sheets, not from one
+    old[50, 100:400], new[50, 100:400] = 150, 200
+    old[52, 100:400], new[52, 100:400] = 200, 150
     ink, masks = _same_as_compare_ink(old, new)
+    assert ink.index[50, 100:400].all() and ink.index[52, 100:400].all()
     assert masks.removed.sum() > 500 and masks.added.sum() > 500
     windowed = sum(w[2].size for w in ink.windows)
     assert 0 < windowed < 0.25 * old.size  # only the blocks around the edits were compared

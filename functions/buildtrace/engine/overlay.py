@@ -141,17 +141,19 @@ def classify_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
         for p0 in range(r0, min(h, r0 + b), PASS_ROWS):
             p1 = min(h, p0 + PASS_ROWS, r0 + b)
             o, nw, t = old_aligned[p0:p1], new[p0:p1], buf[:p1 - p0]
-            cv2.absdiff(o, nw, dst=t)
-            # most rows of a re-plot are identical: one read of the difference rules them out
-            count = 0
-            if cv2.minMaxLoc(t)[1] > gap:
+            # most rows of a re-plot are identical: one read of both (the largest
+            # difference, nothing written) rules them out
+            most = cv2.norm(o, nw, cv2.NORM_INF)
+            if most > gap:
+                cv2.absdiff(o, nw, dst=t)
                 cv2.threshold(t, gap, 1, cv2.THRESH_BINARY, dst=t)
-                count = cv2.countNonZero(t)
-            if count:
-                n += count
+                n += cv2.countNonZero(t)
                 c = cv2.reduce(t, 0, cv2.REDUCE_MAX)
                 cols = c if cols is None else cv2.max(cols, c)
-            cv2.min(o, nw, dst=t)
+            if most:
+                cv2.min(o, nw, dst=t)
+            else:
+                t = nw  # identical rows: the ink of either is the ink of both
             cv2.threshold(t, INK_THRESHOLD - 1, 1, cv2.THRESH_BINARY_INV, dst=index[p0:p1])
         if n > dense_limit:
             masks = compare_ink(old_aligned, new, dpi, tolerance_pt)
