@@ -4,6 +4,7 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from buildtrace.engine.image_writers import (DeepZoomWriter, PngStreamWriter, encode_png,
@@ -109,3 +110,15 @@ def test_zoomed_out_levels_keep_changes_visible_then_average(tmp_path):
     even[:301] = half
     mean = even.reshape(151, 2, 250, 2, 3).mean(axis=(1, 3))
     assert np.abs(quarter - mean).max() <= 1
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (6, 10), (64, 1026), (128, 7204)])
+def test_a_palette_image_halved_by_lookup_is_the_area_average(shape):
+    """halve_palette looks each 2x2 block's mean colour up from its packed byte; it must be
+    exactly what colouring the full-size pixels and resizing by area gives."""
+    from buildtrace.engine.image_writers import halve_palette, palette_to_rgb
+
+    idx = np.random.default_rng(shape[1]).integers(0, 4, shape).astype(np.uint8)
+    want = cv2.resize(palette_to_rgb(idx, PALETTE), (shape[1] // 2, shape[0] // 2),
+                      interpolation=cv2.INTER_AREA)
+    assert np.array_equal(halve_palette(idx, PALETTE), want)

@@ -147,6 +147,42 @@ def resize_palette(index: np.ndarray, palette: np.ndarray, size: tuple[int, int]
                                  interpolation=cv2.INTER_AREA) for lut in luts])
 
 
+def halve_palette(index: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Palette indices 0..3 (H×W, both even) halved to RGB (H/2×W/2×3), each pixel the
+    mean of its 2×2 block, rounded as OpenCV's area resize rounds.
+
+    A 2×2 block of 2-bit indices is one byte, so the mean colour is looked up, not
+    computed: the rows are packed 4 pixels a byte (:func:`pack_indices`), a pair of packed
+    rows gives each block's byte with a few bit operations on a quarter of the data, and a
+    256-entry table per channel gives its colour. Several times faster than colouring the
+    full-size rows and resizing them."""
+    packed = pack_indices(index)  # pixels p0 p1 p2 p3 in bits 7-6, 5-4, 3-2, 1-0
+    top, bottom = packed[0::2], packed[1::2]
+    codes = np.empty((top.shape[0], top.shape[1], 2), np.uint8)
+    # a block's byte: its top pair in the high nibble, its bottom pair in the low one
+    np.bitwise_or(top & 0xF0, bottom >> 4, out=codes[..., 0])
+    np.bitwise_or((top & 0x0F) << 4, bottom & 0x0F, out=codes[..., 1])
+    codes = codes.reshape(top.shape[0], -1)[:, :index.shape[1] // 2]
+    return cv2.merge([cv2.LUT(codes, lut) for lut in _block_means(palette)])
+
+
+def _block_means(palette: np.ndarray) -> list[np.ndarray]:
+    """Per channel, the 256-entry table from a 2×2 block's byte (see :func:`halve_palette`)
+    to the rounded mean of its four palette colours."""
+    key = palette.astype(np.uint8).tobytes()
+    if key not in _BLOCK_MEANS:
+        code = np.arange(256)
+        quads = np.stack([(code >> s) & 3 for s in (6, 4, 2, 0)], axis=1)  # 256×4 indices
+        colours = np.zeros((4, 3), np.int64)
+        colours[:len(palette)] = palette
+        means = (colours[quads].sum(axis=1) + 2) // 4  # 256×3
+        _BLOCK_MEANS[key] = [np.ascontiguousarray(means[:, c], np.uint8) for c in range(3)]
+    return _BLOCK_MEANS[key]
+
+
+_BLOCK_MEANS: dict = {}
+
+
 class PngStreamWriter:
     """A PNG written row block by row block: RGB rows (n, W, 3), or with ``palette`` (4
     colours) index rows (n, W) stored at 2 bits a pixel, a quarter of the bytes to compress.
@@ -293,10 +329,10 @@ class DeepZoomWriter:
             # factor of 1.9999 takes the general one, several times slower)
             rows = cv2.copyMakeBorder(rows, 0, rows.shape[0] % 2, 0, rows.shape[1] % 2,
                                       cv2.BORDER_CONSTANT, value=(fill, fill, fill))
-        size = (rows.shape[1] // 2, rows.shape[0] // 2)
         if rows.ndim == 3:
-            return cv2.resize(rows, size, interpolation=cv2.INTER_AREA)
-        return resize_palette(rows, self.palette, size)
+            return cv2.resize(rows, (rows.shape[1] // 2, rows.shape[0] // 2),
+                              interpolation=cv2.INTER_AREA)
+        return halve_palette(rows, self.palette)
 
     def _write_tile_row(self, level: int, rows: np.ndarray) -> None:
         """Write one row of tiles: ``rows`` are packed palette rows (2-D, 4 pixels a byte)
