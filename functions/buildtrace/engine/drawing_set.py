@@ -281,12 +281,14 @@ class PdfSet(DrawingSet):
             raise EmptySetError("the PDF has no pages", path=path)
         self._image_px: dict[int, int] = {}  # per page, found once
         self._colour: dict[int, bool] = {}
+        self._open = None  # (index, the loaded page): see _page
 
     def __len__(self) -> int:
         return self._count
 
     def close(self) -> None:
         if self._doc is not None:
+            self._release()
             self._doc.close()
             self._doc = None
 
@@ -297,28 +299,32 @@ class PdfSet(DrawingSet):
             raise CorruptPdfError(f"the page cannot be read ({exc})", path=self.path,
                                   page=index) from None
 
+    def _page(self, index: int):
+        """Page ``index``, loaded (parsed) once while it is the page in use: comparing a
+        sheet reads it five times (images, colours, two renders, words), and loading a CAD
+        sheet parses its whole content, 5-10 ms each time. Only the last page stays open,
+        so a 500-page set still streams."""
+        if self._open is None or self._open[0] != index:
+            self._release()
+            self._open = (index, self._load(index))
+        return self._open[1]
+
+    def _release(self) -> None:
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
+
     def _page_geometry(self, index: int) -> tuple[float, float, int]:
-        page = self._load(index)
-        try:
-            w, h = page.get_size()  # after /Rotate, from the crop box
-            return float(w), float(h), int(page.get_rotation())
-        finally:
-            page.close()
+        page = self._page(index)
+        w, h = page.get_size()  # after /Rotate, from the crop box
+        return float(w), float(h), int(page.get_rotation())
 
     def _words(self, index: int) -> list[Word]:
-        page = self._load(index)
-        try:
-            return _pdf_words(page)
-        finally:
-            page.close()
+        return _pdf_words(self._page(index))
 
     def _image_pixels(self, index: int) -> int:
         if index not in self._image_px:
-            page = self._load(index)
-            try:
-                self._image_px[index] = _pdf_image_pixels(page.raw)
-            finally:
-                page.close()
+            self._image_px[index] = _pdf_image_pixels(self._page(index).raw)
         return self._image_px[index]
 
     def _light_colours(self, index: int) -> bool:
@@ -326,36 +332,29 @@ class PdfSet(DrawingSet):
             if self._image_pixels(index) > COLOUR_CHECK_MAX_IMAGE_PX:
                 self._colour[index] = False  # a scan: its image would be decoded to look
             else:
-                page = self._load(index)
-                try:
-                    small = page.render(scale=COLOUR_CHECK_DPI / 72.0,
-                                        bitmap_maker=_bitmap_in_numpy).to_numpy()
-                finally:
-                    page.close()
+                small = self._page(index).render(scale=COLOUR_CHECK_DPI / 72.0,
+                                                 bitmap_maker=_bitmap_in_numpy).to_numpy()
                 self._colour[index] = has_light_colours(small)
         return self._colour[index]
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
                 as_ink: bool, smooth: bool = True) -> np.ndarray:
-        page = self._load(index)
-        try:
-            w, h = page.get_size()
-            x0, y0, x1, y1 = region
-            # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
-            crop = (x0, h - y1, w - x1, y0)
-            if as_ink:
-                return _render_ink(page, dpi / 72.0, crop, smooth)
-            bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop,
-                                 bitmap_maker=_bitmap_in_numpy, no_smoothpath=not smooth,
-                                 no_smoothtext=not smooth)
-            arr = bitmap.to_numpy()
-            if arr.ndim == 3:
-                arr = arr[..., 0]
-            out = np.ascontiguousarray(arr)
-            bitmap.close()
-            return out
-        finally:
-            page.close()
+        page = self._page(index)
+        w, h = page.get_size()
+        x0, y0, x1, y1 = region
+        # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
+        crop = (x0, h - y1, w - x1, y0)
+        if as_ink:
+            return _render_ink(page, dpi / 72.0, crop, smooth)
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop,
+                             bitmap_maker=_bitmap_in_numpy, no_smoothpath=not smooth,
+                             no_smoothtext=not smooth)
+        arr = bitmap.to_numpy()
+        if arr.ndim == 3:
+            arr = arr[..., 0]
+        out = np.ascontiguousarray(arr)
+        bitmap.close()
+        return out
 
 
 def _bitmap_in_numpy(width, height, format, rev_byteorder=False):
@@ -380,8 +379,8 @@ COLOUR_CHECK_DPI = 25.0
 #: Pages drawing more image pixels than this (scans) are not checked for colour: the check
 #: would decode their images once more, and a scan is read by its luminance.
 COLOUR_CHECK_MAX_IMAGE_PX = 1_000_000
-#: A pixel is in a light colour when luminance keeps less than half of its darkest channel's
-#: ink: yellow keeps 11 %, cyan 30 %, green 41 %, orange 40 % (all lost or faint in a
+#: A pixel is in a light colour when luminance keeps less than half (this share, fixed by
+#: :func:`has_light_colours`' arithmetic) of its darkest channel's ink: yellow keeps 11 %, cyan 30 %, green 41 %, orange 40 % (all lost or faint in a
 #: grayscale render), red 70 %, blue 89 %, black and greys all of it. The share does not
 #: change when a colour is anti-aliased with white paper, so thin lines count like thick ones.
 LIGHT_COLOUR_SHARE = 0.5
@@ -398,17 +397,18 @@ COLOUR_BAND_PX = 32_000_000
 def has_light_colours(bgr: np.ndarray) -> bool:
     """Does a colour raster (H×W×3 or 4, BGR order) hold at least
     :data:`LIGHT_COLOUR_MIN_PX` pixels whose colour a luminance grayscale would mostly lose
-    (:data:`LIGHT_COLOUR_SHARE`)?"""
+    (:data:`LIGHT_COLOUR_SHARE`, one half)?"""
     import cv2
 
-    b, g, r = cv2.split(np.ascontiguousarray(bgr[..., :3]))[:3]
-    darkest = cv2.min(cv2.min(b, g), r)  # 255 - the darkest channel's ink
-    lum = cv2.cvtColor(cv2.merge([b, g, r]), cv2.COLOR_BGR2GRAY)  # 255 - luminance's ink
-    # luminance keeps less than LIGHT_COLOUR_SHARE of the ink: (255 - lum) < share (255 - darkest)
-    kept = cv2.addWeighted(lum, -1.0, darkest, LIGHT_COLOUR_SHARE, 255 * (1 - LIGHT_COLOUR_SHARE),
-                           dtype=cv2.CV_32F)  # (255 - lum) - share (255 - darkest)
-    light = (kept < 0) & (darkest <= 255 - LIGHT_COLOUR_MIN_INK)
-    return int(np.count_nonzero(light)) >= LIGHT_COLOUR_MIN_PX
+    planes = cv2.split(bgr)
+    darkest_ink = cv2.subtract(255, cv2.min(cv2.min(planes[0], planes[1]), planes[2]))
+    lum = cv2.cvtColor(bgr, cv2.COLOR_BGRA2GRAY if bgr.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
+    lum_ink = cv2.subtract(255, lum)
+    # luminance keeps less than half of the ink: 2 lum_ink < darkest_ink (uint8 sums
+    # saturate at 255, where the test is false either way)
+    light = cv2.compare(cv2.add(lum_ink, lum_ink), darkest_ink, cv2.CMP_LT)
+    light = cv2.bitwise_and(light, cv2.compare(darkest_ink, LIGHT_COLOUR_MIN_INK, cv2.CMP_GE))
+    return cv2.countNonZero(light) >= LIGHT_COLOUR_MIN_PX
 
 
 def _render_ink(page, scale: float, crop: tuple, smooth: bool = True) -> np.ndarray:
