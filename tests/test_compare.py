@@ -342,3 +342,34 @@ def test_thin_grey_linework_is_compared_whole(tmp_path):
                    and c["bbox"][1] <= b[1] + 1 and b[3] - 1 <= c["bbox"][3]
                    for c in result["changes"]), f"box {b} is not inside one region"
     assert len(result["changes"]) <= len(boxes)
+
+
+def test_a_real_colour_cad_plot_is_compared_as_ink(tmp_path):
+    """The jp-house plans plotted from their DXF in its layer colours (yellow labels and
+    dimensions, green walls). Two yellow labels erased and three yellow details added are
+    all found, and nothing else is reported; compared by luminance, none were."""
+    from buildtrace.synth import add_vector_edits, cover_box
+
+    old = JP_HOUSE / "floor-plans-colour.pdf"
+    erased = [(966.0, 766.0, 981.0, 783.0), (976.0, 766.0, 991.0, 783.0)]  # yellow only
+    pdf = pdfium.PdfDocument(str(old))
+    for box in erased:
+        cover_box(pdf, 0, box)
+    pdf.save(str(tmp_path / "erased.pdf"))
+    pdf.close()
+    new = tmp_path / "new.pdf"
+    added = add_vector_edits(tmp_path / "erased.pdf", new, seed=8, n=3, rgb=(255, 255, 0),
+                             width_pt=0.35, labels=False)
+    with open_set(old) as so:
+        assert so.page(0).light_colours()
+    result, _ = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert result["render_mode"] == "ink"
+    changes = result["changes"] + result["title_block_changes"]
+
+    def found(box, kind):
+        return any(c["kind"] == kind and c["bbox"][0] <= box[2] and box[0] <= c["bbox"][2]
+                   and c["bbox"][1] <= box[3] and box[1] <= c["bbox"][3] for c in changes)
+
+    assert all(found(b, "removed") for b in erased)
+    assert all(found(b, "added") for b in added)
+    assert len(changes) <= len(erased) + len(added)
