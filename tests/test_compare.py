@@ -373,3 +373,22 @@ def test_a_real_colour_cad_plot_is_compared_as_ink(tmp_path):
     assert all(found(b, "removed") for b in erased)
     assert all(found(b, "added") for b in added)
     assert len(changes) <= len(erased) + len(added)
+
+
+def test_a_sheet_without_a_number_sets_nothing_apart_as_title_block(tmp_path):
+    """The colour plot's text layer has no readable sheet number. Its bottom-right quarter
+    used to stand in for the title block, and an erasure there was reported as title-block
+    churn, leaving the sheet with "no design changes"."""
+    from buildtrace.synth import cover_box
+
+    old = JP_HOUSE / "floor-plans-colour.pdf"
+    erased = (966.0, 766.0, 991.0, 783.0)  # two yellow labels, bottom right
+    pdf = pdfium.PdfDocument(str(old))
+    cover_box(pdf, 0, erased)
+    pdf.save(str(tmp_path / "new.pdf"))
+    pdf.close()
+    result, _ = _compare({"old": str(old), "new": str(tmp_path / "new.pdf")}, tmp_path / "out")
+    assert result["title_block"] is None and result["title_block_changes"] == []
+    assert [c["kind"] for c in result["changes"]] == ["removed"]
+    assert "no design changes" not in result["summary"]
+    assert "title block was not located" in result["summary"]

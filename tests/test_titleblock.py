@@ -28,3 +28,10 @@ def test_a_rescan_turned_by_up_to_a_degree_finds_the_same_box(tmp_path, name, se
     truth = make_revision(TRANSATOMIC / f"{name}.pdf", tmp_path, seed, n_edits=0)
     x0, y0, x1, y1 = (v / 72 for v in _box(truth["new"]))
     assert (x0, y0) == pytest.approx((27.6, 18.2), abs=0.5)  # inches
+
+
+def test_without_a_sheet_number_there_is_no_title_block():
+    """Nothing anchors it, and a guessed zone would hide design changes there as churn."""
+    with open_set(JP_HOUSE / "site-plan.pdf") as s:
+        page = s.page(0)
+        assert find_title_block(page.render(dpi=100), 100, page.size_pt, None) is None

@@ -260,7 +260,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
     result = {"alignment": alignment.to_dict(),
-              "title_block": [round(v, 1) for v in title_block],
+              "title_block": (None if title_block is None
+                              else [round(v, 1) for v in title_block]),
               "render_mode": "ink" if new_img.as_ink else "grayscale"}
     if not alignment.ok:
         result.update(status="not_aligned", changes=[], title_block_changes=[],
@@ -296,7 +297,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         (tb_changes if r.in_title_block else changes).append(d)
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
                   overlay=overlay)
-    result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt)
+    result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
+                                      title_block_found=title_block is not None)
     written.result()  # the overlay's files are complete (or their error is raised)
     return result
 
@@ -538,7 +540,8 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
-                                in_title_block=bool(box_inside(tc.bbox, title_block)))
+                                in_title_block=title_block is not None
+                                and box_inside(tc.bbox, title_block))
             extra.append(host)
         host.text_changes.append(tc.to_dict())
     for r in [*regions, *extra]:

@@ -29,8 +29,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
-                  page_pt: tuple[float, float]) -> str:
-    """One paragraph: how many changes of which kind, where, and the exact text changes."""
+                  page_pt: tuple[float, float], *, title_block_found: bool = True) -> str:
+    """One paragraph: how many changes of which kind, where, and the exact text changes.
+    ``title_block_found`` False: the sheet's title block could not be located, so its
+    changes (dates, revision marks) are among ``changes``; the paragraph says so."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -57,6 +59,9 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     if title_block_changes:
         text += f" Title block: {_plural(len(title_block_changes), 'change')} (dates, " \
                 "revision marks; not design changes)."
+    if not title_block_found and changes:
+        text += (" The title block was not located (no sheet number found), so changes to "
+                 "it, if any, are listed with these.")
     return text
 
 

@@ -4,8 +4,11 @@ reported apart from design changes.
 The title block is the ruled box that holds the sheet number. From a low-resolution raster
 we find long ruled lines; the title block's inner edge is the long vertical rule left of the
 number (a title column or right strip) or, failing that, the long horizontal rule above it
-(a bottom band). Without a number or lines, the bottom-right zone used for
-identification stands in.
+(a bottom band). With a number but no such lines, the bottom-right zone used for
+identification stands in. Without a number there is no title block: changes reported as
+title-block churn are left out of a sheet's design changes, so where the block cannot be
+anchored nothing is set apart (a date then shows as a change; a design change is never
+hidden as churn).
 
 Boxes are (x0, y0, x1, y1) in PDF points of the sheet, origin top-left, y down.
 """
@@ -38,13 +41,14 @@ def _lines(ink: np.ndarray, horizontal: bool, min_px: int) -> list[tuple[int, in
 
 def find_title_block(raster: np.ndarray, dpi: float, page_pt: tuple[float, float],
                      number_bbox: tuple[float, float, float, float] | None
-                     ) -> tuple[float, float, float, float]:
-    """The title block's box in points. ``raster`` is the sheet at ``dpi`` (any; it is
-    reduced to :data:`LINE_DPI`); ``number_bbox`` is the sheet number's box in points."""
+                     ) -> tuple[float, float, float, float] | None:
+    """The title block's box in points, or None without a sheet number to anchor it.
+    ``raster`` is the sheet at ``dpi`` (any; it is reduced to :data:`LINE_DPI`);
+    ``number_bbox`` is the sheet number's box in points."""
     w_pt, h_pt = page_pt
     fallback = (0.5 * w_pt, 0.72 * h_pt, w_pt, h_pt)
     if number_bbox is None:
-        return fallback
+        return None
     # halved while that stays above LINE_DPI (OpenCV's fast 2x2 path), then resized to it
     small, small_dpi = raster, dpi
     while small_dpi >= 2 * LINE_DPI:
