@@ -11,8 +11,8 @@ Frames and units used throughout the engine:
   its darkest channel, so a yellow line is as dark as a black one (see
   :meth:`Page.light_colours`).
 
-A set is opened lazily: pages are loaded one at a time and released after use, so a 500-page
-set streams and memory stays bounded by the largest single page in use.
+A set is opened lazily: pages are loaded one at a time and released when another is used, so
+a 500-page set streams and memory stays bounded by the largest single page in use.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Page:
 
     def light_colours(self) -> bool:
         """Does the page draw in colours that a luminance grayscale would lose (yellow,
-        cyan, light green: :data:`LIGHT_COLOUR_SHARE`)? Such a page is rendered as ink, its
+        cyan, light green: :func:`has_light_colours`)? Such a page is rendered as ink, its
         darkest channel; others in grayscale, which is faster (about 3× on a 48×36 in sheet
         at 300 DPI). Checked once per page on a small colour render."""
         return self.drawing_set._light_colours(self.index)
@@ -379,12 +379,12 @@ COLOUR_CHECK_DPI = 25.0
 #: Pages drawing more image pixels than this (scans) are not checked for colour: the check
 #: would decode their images once more, and a scan is read by its luminance.
 COLOUR_CHECK_MAX_IMAGE_PX = 1_000_000
-#: A pixel is in a light colour when luminance keeps less than half (this share, fixed by
-#: :func:`has_light_colours`' arithmetic) of its darkest channel's ink: yellow keeps 11 %, cyan 30 %, green 41 %, orange 40 % (all lost or faint in a
-#: grayscale render), red 70 %, blue 89 %, black and greys all of it. The share does not
-#: change when a colour is anti-aliased with white paper, so thin lines count like thick ones.
-LIGHT_COLOUR_SHARE = 0.5
-#: ... counted where the darkest channel shows at least this much ink (0-255) ...
+#: A pixel is in a light colour when luminance keeps less than half of its darkest
+#: channel's ink (:func:`has_light_colours`): yellow keeps 11 %, cyan 30 %, green 41 %,
+#: orange 40 % (all lost or faint in a grayscale render); red 70 %, blue 89 %, black and
+#: greys all of it. The share does not change when a colour is anti-aliased with white
+#: paper, so thin lines count like thick ones. Such pixels count where the darkest channel
+#: shows at least this much ink (0-255) ...
 LIGHT_COLOUR_MIN_INK = 24
 #: ... and the page is rendered as ink from this many such pixels at :data:`COLOUR_CHECK_DPI`
 #: (about a third of an inch of line).
@@ -397,7 +397,7 @@ COLOUR_BAND_PX = 32_000_000
 def has_light_colours(bgr: np.ndarray) -> bool:
     """Does a colour raster (H×W×3 or 4, BGR order) hold at least
     :data:`LIGHT_COLOUR_MIN_PX` pixels whose colour a luminance grayscale would mostly lose
-    (:data:`LIGHT_COLOUR_SHARE`, one half)?"""
+    (it keeps less than half of the darkest channel's ink)?"""
     import cv2
 
     planes = cv2.split(bgr)

@@ -154,8 +154,8 @@ def halve_palette(index: np.ndarray, palette: np.ndarray) -> np.ndarray:
     A 2×2 block of 2-bit indices is one byte, so the mean colour is looked up, not
     computed: the rows are packed 4 pixels a byte (:func:`pack_indices`), a pair of packed
     rows gives each block's byte with a few bit operations on a quarter of the data, and a
-    256-entry table per channel gives its colour. Several times faster than colouring the
-    full-size rows and resizing them."""
+    256-entry table per channel gives its colour: 0.057 s instead of 0.074 s for colouring
+    and resizing a 39-megapixel level (a 48×36 in sheet at 150 DPI)."""
     packed = pack_indices(index)  # pixels p0 p1 p2 p3 in bits 7-6, 5-4, 3-2, 1-0
     top, bottom = packed[0::2], packed[1::2]
     codes = np.empty((top.shape[0], top.shape[1], 2), np.uint8)
