@@ -392,3 +392,13 @@ def test_a_sheet_without_a_number_sets_nothing_apart_as_title_block(tmp_path):
     assert [c["kind"] for c in result["changes"]] == ["removed"]
     assert "no design changes" not in result["summary"]
     assert "title block was not located" in result["summary"]
+
+
+def test_a_detail_near_an_unruled_title_block_is_a_design_change(tmp_path):
+    from test_titleblock import _unruled_sheet
+
+    old = _unruled_sheet(tmp_path / "old.pdf", detail=True)
+    new = _unruled_sheet(tmp_path / "new.pdf", detail=False)
+    result, _ = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert [c["kind"] for c in result["changes"]] == ["removed"]
+    assert result["title_block_changes"] == []

@@ -35,3 +35,45 @@ def test_without_a_sheet_number_there_is_no_title_block():
     with open_set(JP_HOUSE / "site-plan.pdf") as s:
         page = s.page(0)
         assert find_title_block(page.render(dpi=100), 100, page.size_pt, None) is None
+
+
+def _unruled_sheet(path, detail: bool):
+    """A 36×24 in sheet whose title block has no ruled lines: the number "A-101" at the
+    bottom right, a plan of 60 boxes (enough for the alignment's patches), and
+    (``detail``) a detail box at 0.55 W, 0.76 H."""
+    import ctypes
+
+    import numpy as np
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+    from buildtrace.synth import write_text
+
+    w, h = 36 * 72, 24 * 72
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(w, h)
+    rng = np.random.default_rng(3)
+    boxes = [(rng.uniform(72, 1500), rng.uniform(72, 1100), rng.uniform(30, 200),
+              rng.uniform(30, 200), True) for _ in range(60)]
+    for x, y, bw, bh, on in [*boxes, (0.55 * w, 0.76 * h, 200, 150, detail)]:
+        if not on:
+            continue
+        rect = pdfium_c.FPDFPageObj_CreateNewRect(x, h - y - bh, bw, bh)
+        pdfium_c.FPDFPageObj_SetStrokeColor(rect, 0, 0, 0, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(1.0))
+        pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
+        pdfium_c.FPDFPage_InsertObject(page.raw, rect)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    write_text(pdf, 0, "SHEET", (w - 200, h - 90), 10)
+    write_text(pdf, 0, "A-101", (w - 200, h - 60), 24)
+    pdf.save(str(path))
+    pdf.close()
+    return path
+
+
+def test_an_unruled_title_block_is_a_small_zone_at_the_number(tmp_path):
+    """It used to be the sheet's whole bottom-right zone (half its width, 28 % of its
+    height), which took in drawing content there."""
+    x0, y0, x1, y1 = _box(_unruled_sheet(tmp_path / "s.pdf", detail=True))
+    assert (x1, y1) == (36 * 72, 24 * 72)
+    assert x0 > 0.55 * 36 * 72 + 200 and y0 > 0.76 * 24 * 72 + 150  # the detail is outside

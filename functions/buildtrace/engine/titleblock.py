@@ -4,11 +4,11 @@ reported apart from design changes.
 The title block is the ruled box that holds the sheet number. From a low-resolution raster
 we find long ruled lines; the title block's inner edge is the long vertical rule left of the
 number (a title column or right strip) or, failing that, the long horizontal rule above it
-(a bottom band). With a number but no such lines, the bottom-right zone used for
-identification stands in. Without a number there is no title block: changes reported as
-title-block churn are left out of a sheet's design changes, so where the block cannot be
-anchored nothing is set apart (a date then shows as a change; a design change is never
-hidden as churn).
+(a bottom band). With a number but no such lines, a zone reaching from just left of and
+above the number to the sheet's edges (:data:`NUMBER_ZONE_PT`) stands in. Without a number
+there is no title block. Changes reported as title-block churn are left out of a sheet's
+design changes, so where the block is not found it is kept small or absent: a date may then
+show as a change, but a design change is not hidden as churn.
 
 Boxes are (x0, y0, x1, y1) in PDF points of the sheet, origin top-left, y down.
 """
@@ -24,6 +24,9 @@ from .rasters import halve, outer_contours
 LINE_DPI = 36.0
 #: A ruled line must be at least this long (points) to bound a title block (4 in).
 MIN_LINE_PT = 288.0
+#: Without ruled lines, the title block is taken to reach this far (points) left of and
+#: above the sheet number, and from there to the sheet's right and bottom edges (4 × 2 in).
+NUMBER_ZONE_PT = (288.0, 144.0)
 
 
 def _lines(ink: np.ndarray, horizontal: bool, min_px: int) -> list[tuple[int, int, int, int]]:
@@ -46,9 +49,10 @@ def find_title_block(raster: np.ndarray, dpi: float, page_pt: tuple[float, float
     ``raster`` is the sheet at ``dpi`` (any; it is reduced to :data:`LINE_DPI`);
     ``number_bbox`` is the sheet number's box in points."""
     w_pt, h_pt = page_pt
-    fallback = (0.5 * w_pt, 0.72 * h_pt, w_pt, h_pt)
     if number_bbox is None:
         return None
+    fallback = (max(0.0, number_bbox[0] - NUMBER_ZONE_PT[0]),
+                max(0.0, number_bbox[1] - NUMBER_ZONE_PT[1]), w_pt, h_pt)
     # halved while that stays above LINE_DPI (OpenCV's fast 2x2 path), then resized to it
     small, small_dpi = raster, dpi
     while small_dpi >= 2 * LINE_DPI:
