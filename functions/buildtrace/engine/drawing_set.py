@@ -400,8 +400,7 @@ def has_light_colours(bgr: np.ndarray) -> bool:
     (it keeps less than half of the darkest channel's ink)?"""
     import cv2
 
-    planes = cv2.split(bgr)
-    darkest_ink = cv2.subtract(255, cv2.min(cv2.min(planes[0], planes[1]), planes[2]))
+    darkest_ink = cv2.subtract(255, darkest_channel(bgr))
     lum = cv2.cvtColor(bgr, cv2.COLOR_BGRA2GRAY if bgr.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
     lum_ink = cv2.subtract(255, lum)
     # luminance keeps less than half of the ink: 2 lum_ink < darkest_ink (uint8 sums
@@ -447,21 +446,26 @@ def _render_ink(page, scale: float, crop: tuple, smooth: bool = True) -> np.ndar
                                                src_h, 0, flags)
             finally:
                 pdfium_c.FPDFBitmap_Destroy(bitmap)
-            taking[i % 2] = converter.submit(_darkest_channel, band[:n], out[r0:r0 + n])
+            taking[i % 2] = converter.submit(darkest_channel, band[:n], out[r0:r0 + n])
         for f in taking:
             if f is not None:
                 f.result()
     return out
 
 
-def _darkest_channel(bgrx: np.ndarray, out: np.ndarray) -> None:
-    """``out`` (n×W) = the smallest of B, G, R of ``bgrx`` (n×W×4), :data:`_INK_ROWS` rows at
-    a time so the planes stay in the CPU cache."""
+def darkest_channel(colour: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Each pixel's darkest colour channel (H×W uint8, into ``out`` when given) of a colour
+    raster (H×W×3, or ×4 whose fourth channel, BGRx padding or alpha, is ignored; any order
+    of the three). Taken :data:`_INK_ROWS` rows at a time so the planes stay in the CPU
+    cache."""
     import cv2
 
-    for s0 in range(0, bgrx.shape[0], _INK_ROWS):
-        b, g, r, _ = cv2.split(bgrx[s0:s0 + _INK_ROWS])
-        cv2.min(cv2.min(b, g), r, dst=out[s0:s0 + _INK_ROWS])
+    if out is None:
+        out = np.empty(colour.shape[:2], np.uint8)
+    for s0 in range(0, colour.shape[0], _INK_ROWS):
+        planes = cv2.split(colour[s0:s0 + _INK_ROWS])
+        cv2.min(cv2.min(planes[0], planes[1]), planes[2], dst=out[s0:s0 + _INK_ROWS])
+    return out
 
 
 _INK_ROWS = 32
@@ -647,7 +651,7 @@ class ImageSet(DrawingSet):
         try:
             with Image.open(self.path) as im:
                 if as_ink and im.mode in ("RGB", "RGBA", "CMYK", "P", "YCbCr"):
-                    arr = np.asarray(im.convert("RGB")).min(axis=2)  # the darkest channel
+                    arr = darkest_channel(np.asarray(im.convert("RGB")))
                 else:
                     im.draft("L", im.size)
                     arr = np.asarray(im.convert("L"))
