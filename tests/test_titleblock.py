@@ -41,12 +41,10 @@ def _unruled_sheet(path, detail: bool):
     """A 36×24 in sheet whose title block has no ruled lines: the number "A-101" at the
     bottom right, a plan of 60 boxes (enough for the alignment's patches), and
     (``detail``) a detail box at 0.55 W, 0.76 H."""
-    import ctypes
-
     import numpy as np
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
-    from buildtrace.synth import write_text
+    from buildtrace.synth import stroke_box, write_text
 
     w, h = 36 * 72, 24 * 72
     pdf = pdfium.PdfDocument.new()
@@ -55,13 +53,8 @@ def _unruled_sheet(path, detail: bool):
     boxes = [(rng.uniform(72, 1500), rng.uniform(72, 1100), rng.uniform(30, 200),
               rng.uniform(30, 200), True) for _ in range(60)]
     for x, y, bw, bh, on in [*boxes, (0.55 * w, 0.76 * h, 200, 150, detail)]:
-        if not on:
-            continue
-        rect = pdfium_c.FPDFPageObj_CreateNewRect(x, h - y - bh, bw, bh)
-        pdfium_c.FPDFPageObj_SetStrokeColor(rect, 0, 0, 0, 255)
-        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(1.0))
-        pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
-        pdfium_c.FPDFPage_InsertObject(page.raw, rect)
+        if on:
+            stroke_box(page, (x, y, x + bw, y + bh), width_pt=1.0)
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
     write_text(pdf, 0, "SHEET", (w - 200, h - 90), 10)

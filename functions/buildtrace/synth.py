@@ -35,6 +35,17 @@ def _user_rect(page, box):
     return left + x0, top - y1, x1 - x0, y1 - y0
 
 
+def stroke_box(page, box, *, rgb: tuple[int, int, int] = (0, 0, 0), width_pt: float = 1.5
+               ) -> None:
+    """Add a rectangle stroked ``width_pt`` wide in colour ``rgb`` around ``box`` (points,
+    top-left origin) to an unrotated pypdfium2 page; the caller generates the content."""
+    rect = pdfium_c.FPDFPageObj_CreateNewRect(*_user_rect(page, box))
+    pdfium_c.FPDFPageObj_SetStrokeColor(rect, *rgb, 255)
+    pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(width_pt))
+    pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
+    pdfium_c.FPDFPage_InsertObject(page.raw, rect)
+
+
 def cover_box(pdf: pdfium.PdfDocument, page_index: int, box, *, remove_text: bool = True
               ) -> None:
     """Paint ``box`` white on page ``page_index`` and drop the text objects under it (so the
@@ -540,12 +551,8 @@ def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
     for i in range(n):
         bw, bh = rng.uniform(40, 120), rng.uniform(40, 120)
         x0, y0 = rng.uniform(72, w * 0.5), rng.uniform(72, h * 0.6)
-        rect = pdfium_c.FPDFPageObj_CreateNewRect(x0, h - y0 - bh, bw, bh)
-        pdfium_c.FPDFPageObj_SetStrokeColor(rect, *rgb, 255)
-        pdfium_c.FPDFPageObj_SetStrokeWidth(rect, ctypes.c_float(width_pt))
-        pdfium_c.FPDFPath_SetDrawMode(rect, 0, 1)
-        pdfium_c.FPDFPage_InsertObject(page.raw, rect)
         boxes.append((x0, y0, x0 + bw, y0 + bh))
+        stroke_box(page, boxes[-1], rgb=rgb, width_pt=width_pt)
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
     for i, (x0, y0, x1, y1) in enumerate(boxes if labels else []):
