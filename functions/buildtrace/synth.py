@@ -70,10 +70,11 @@ def cover_box(pdf: pdfium.PdfDocument, page_index: int, box, *, remove_text: boo
 
 
 def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt: float,
-               *, font: str = "Helvetica", rgb: tuple[int, int, int] = (0, 0, 0)) -> None:
+               *, font: str = "Helvetica", rgb: tuple[int, int, int] = (0, 0, 0)
+               ) -> tuple[float, float, float, float]:
     """Write ``text`` with its baseline-left corner at ``at`` (x, y in points, top-left
     origin) in a standard font and colour ``rgb``, as real text (it lands in the text layer
-    too)."""
+    too). Returns the text's box (points, top-left origin)."""
     page = pdf[page_index]
     left, _bottom, _right, top = page.get_cropbox()
     obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, font.encode(), ctypes.c_float(size_pt))
@@ -83,8 +84,12 @@ def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt:
     pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, left + at[0], top - at[1])
     pdfium_c.FPDFPageObj_SetFillColor(obj, *rgb, 255)
     pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    bounds = [ctypes.c_float() for _ in range(4)]
+    pdfium_c.FPDFPageObj_GetBounds(obj, *bounds)
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
+    x0, b, x1, t = (v.value for v in bounds)
+    return x0 - left, top - t, x1 - left, top - b
 
 
 def renumber(src: str | os.PathLike, page_index: int, number_box, new_number: str,
@@ -185,7 +190,7 @@ def _read_back(words, page_pt) -> list:
 def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
                   rescan: bool = True, renumber_to: str | None = None,
-                  text_layer: bool = True) -> dict:
+                  text_layer: bool = True, harsh: bool = False) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -195,7 +200,9 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     one-line note. ``rescan`` applies a
     global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
     ``renumber_to`` reprints the sheet number (found by sheet identification) as that.
-    ``text_layer=False`` writes both PDFs without text, like a scan without OCR.
+    ``text_layer=False`` writes both PDFs without text, like a scan without OCR. ``harsh``:
+    the re-scan also stretches, blurs and re-tones the sheet and is saved as a coarser JPEG
+    (another scanner, a worn original; see :func:`_rescan`).
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
     moves, ``text_before``/``text_after`` for text) and ``matrix`` (old points → new points).
@@ -371,16 +378,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
             edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
     matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     if rescan:
-        deg = rng.uniform(-1, 1)
-        scale = 1 + rng.uniform(-0.015, 0.015)
-        shift = rng.uniform(-20, 20, 2)
-        matrix = cv2.getRotationMatrix2D((w_pt / 2, h_pt / 2), deg, scale)
-        matrix[:, 2] += shift
-        m_px = (np.diag([k, k, 1]) @ np.vstack([matrix, [0, 0, 1]]) @ np.diag([1 / k, 1 / k, 1]))[:2]
-        new = cv2.warpAffine(new, m_px, (new.shape[1], new.shape[0]), flags=cv2.INTER_AREA,
-                             borderValue=255)
-        noise = rng.normal(0, 10, new.shape)
-        new = np.clip(new.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        new, matrix = _rescan(new, rng, (w_pt, h_pt), harsh=harsh)
         new_words = [_map_word(w, matrix) for w in new_words]
         for e in edits:
             for key in ("bbox", "from_bbox"):
@@ -389,9 +387,52 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     if not text_layer:
         words, new_words = [], []
     old_pdf = raster_pdf(old_raster, words, (w_pt, h_pt), os.path.join(out_dir, "old.pdf"))
-    new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"))
+    new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"),
+                         quality=75 if harsh else 92)
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),
             "seed": seed, "source": os.fspath(src)}
+
+
+def _rescan(raster, rng, page_pt, *, harsh: bool = False):
+    """``raster`` (at :data:`SYNTH_DPI`) as a re-scan makes it: a global rotation (±1°),
+    scale (±1.5 %) and shift (±20 pt) about the sheet's centre, then noise (σ 10 grey
+    levels). ``harsh`` adds what another scanner or a worn original adds: a smooth
+    non-affine stretch of the paper (up to :data:`HARSH_STRETCH_PT` off the affine
+    transform), optical blur, and a tone curve that thickens or thins every stroke.
+    Returns (raster, matrix: old points → new points, the affine part)."""
+    import cv2
+    import numpy as np
+
+    w_pt, h_pt = page_pt
+    k = SYNTH_DPI / 72.0
+    deg = rng.uniform(-1, 1)
+    scale = 1 + rng.uniform(-0.015, 0.015)
+    shift = rng.uniform(-20, 20, 2)
+    matrix = cv2.getRotationMatrix2D((w_pt / 2, h_pt / 2), deg, scale)
+    matrix[:, 2] += shift
+    m_px = (np.diag([k, k, 1]) @ np.vstack([matrix, [0, 0, 1]]) @ np.diag([1 / k, 1 / k, 1]))[:2]
+    out = cv2.warpAffine(raster, m_px, (raster.shape[1], raster.shape[0]), flags=cv2.INTER_AREA,
+                         borderValue=255)
+    if harsh:
+        h, w = out.shape
+        # a smooth stretch: one wave across the sheet each way, random phases
+        px, py = rng.uniform(0, 2 * np.pi, 2)
+        amp = HARSH_STRETCH_PT * k
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        map_x = xs + amp * np.sin(2 * np.pi * ys / h + px).astype(np.float32)
+        map_y = ys + amp * np.sin(2 * np.pi * xs / w + py).astype(np.float32)
+        out = cv2.remap(out, map_x, map_y, cv2.INTER_LINEAR, borderValue=255)
+        del ys, xs, map_x, map_y
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 0.8))
+        gamma = rng.choice([0.75, 1.35])  # < 1 darkens the grey edges: strokes thicken
+        lut = (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
+        out = cv2.LUT(out, lut)
+    noise = rng.normal(0, 10, out.shape)
+    return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8), matrix
+
+
+#: The harsh re-scan's paper stretch: at most this far (points) from the affine transform.
+HARSH_STRETCH_PT = 0.3
 
 
 def make_example_pair(sheets_dir: str | os.PathLike, out_dir: str | os.PathLike
@@ -560,3 +601,102 @@ def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
     pdf.save(os.fspath(out))
     pdf.close()
     return boxes
+
+
+def _dimension(rng) -> str:
+    """A random dimension or tag as drawings print them: 31'-6", 3'-9 1/2", 101.50, D-12."""
+    form = int(rng.integers(0, 4))
+    if form == 0:
+        return f"{rng.integers(1, 60)}'-{rng.integers(0, 12)}\""
+    if form == 1:
+        den = int(rng.choice([2, 4, 8, 16]))
+        num = int(rng.integers(1, den)) | 1
+        return f"{rng.integers(1, 40)}'-{rng.integers(0, 12)} {num}/{den}\""
+    if form == 2:
+        return f"{rng.integers(90, 130)}.{rng.integers(0, 100):02d}"
+    return f"{'DWSTR'[int(rng.integers(0, 5))]}-{rng.integers(10, 99)}"
+
+
+def _one_digit_changed(text: str, rng) -> str:
+    """``text`` with one of its digits replaced by another digit."""
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    i = int(rng.choice(digits))
+    new = str((int(text[i]) + int(rng.integers(1, 10))) % 10)
+    return text[:i] + new + text[i + 1:]
+
+
+def make_dimension_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
+                            n: int = 8, size_pt: float = 7.0, scan: bool = True,
+                            text_layer: bool = False, harsh: bool = False) -> dict:
+    """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with ``n`` dimensions (or tags)
+    printed in empty places in Helvetica ``size_pt``, each with exactly one digit changed in
+    the new sheet (31'-6" → 31'-8"): the smallest change a revision makes, and the one a
+    pixel overlay with a tolerance sees least.
+
+    ``scan``: both sheets are rasterised at :data:`SYNTH_DPI` and the new one re-scanned
+    (rotation, scale, shift, noise, as :func:`make_revision`), with an OCR-like text layer only
+    if ``text_layer``; otherwise they stay vector PDFs with the text as real text.
+
+    Returns the truth like :func:`make_revision`: ``edits`` of kind ``text`` with ``bbox``
+    (new-sheet points, top-left origin), ``text_before``, ``text_after``; and ``matrix``."""
+    import numpy as np
+
+    from .engine.drawing_set import open_set
+
+    rng = np.random.default_rng(seed)
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    with open_set(src) as s:
+        page = s.page(0)
+        w_pt, h_pt = page.size_pt
+        k = 2.0  # px per point of the raster the free places are looked for in
+        busy = page.render(dpi=72 * k) < 200
+    texts, spots = [], []
+    for _ in range(4000):
+        if len(spots) == n:
+            break
+        text = _dimension(rng)
+        tw, th = 0.62 * size_pt * len(text) + 6, size_pt + 6  # generous: Helvetica's widest
+        x, y = rng.uniform(54, w_pt * 0.85 - tw), rng.uniform(54 + th, h_pt * 0.8)
+        box = (x - 3, y - size_pt - 3, x + tw, y + 5)
+        r0, r1, c0, c1 = (int(box[1] * k), int(box[3] * k), int(box[0] * k), int(box[2] * k))
+        if busy[r0:r1, c0:c1].any() or any(box[0] < b[2] + 12 and b[0] < box[2] + 12
+                                           and box[1] < b[3] + 12 and b[1] < box[3] + 12
+                                           for b in spots):
+            continue
+        texts.append((text, _one_digit_changed(text, rng), (x, y)))
+        spots.append(box)
+    edits = []
+    paths = {}
+    for side in ("old", "new"):
+        pdf = pdfium.PdfDocument(os.fspath(src))
+        boxes = [write_text(pdf, 0, before if side == "old" else after, at, size_pt)
+                 for before, after, at in texts]
+        paths[side] = os.path.join(out_dir, f"{side}.pdf" if not scan else f"{side}-vector.pdf")
+        pdf.save(paths[side])
+        pdf.close()
+        if side == "new":
+            # the truth is the word that changed, as a word diff reports it (3'-9 1/2" →
+            # 3'-9 1/4" changes the word 1/2")
+            edits = [{"kind": "text", "bbox": b, "text_before": wb, "text_after": wa}
+                     for (before, after, _at), b in zip(texts, boxes)
+                     for wb, wa in zip(before.split(), after.split()) if wb != wa]
+    matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if scan:
+        rasters, words = {}, {}
+        for side in ("old", "new"):
+            with open_set(paths[side]) as s:
+                page = s.page(0)
+                rasters[side] = page.render(dpi=SYNTH_DPI, as_ink=False)
+                words[side] = page.words() if text_layer else []
+            os.unlink(paths[side])
+        rasters["new"], matrix = _rescan(rasters["new"], rng, (w_pt, h_pt), harsh=harsh)
+        words["new"] = [_map_word(w, matrix) for w in words["new"]]
+        for e in edits:
+            e["bbox"] = _map_box(e["bbox"], matrix)
+        for side in ("old", "new"):
+            paths[side] = raster_pdf(rasters[side], words[side], (w_pt, h_pt),
+                                     os.path.join(out_dir, f"{side}.pdf"),
+                                     quality=75 if harsh and side == "new" else 92)
+    return {"old": paths["old"], "new": paths["new"], "edits": edits, "matrix": matrix.tolist(),
+            "seed": seed, "source": os.fspath(src)}
