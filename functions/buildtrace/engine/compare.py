@@ -20,15 +20,17 @@ import cv2
 import numpy as np
 
 from .align import Alignment, align_rasters
-from .drawing_set import Page
+from .drawing_set import Page, Word
 from .geometry import homogeneous, scaling
-from .identify import SheetIdentity, group_phrases
+from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .rasters import halve
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions)
+from .small_changes import (candidate_pixels, context_px, find_small_changes, mark_cells,
+                            tone_curve)
 from .summary import sheet_summary
 from .text_diff import diff_words, map_words
 from .titleblock import find_title_block
@@ -55,6 +57,8 @@ TILE_PX = 1024
 #: Sheets without a text layer: change regions OCR'd at this DPI, at most this many a sheet.
 OCR_TEXT_DPI = 200.0
 OCR_MAX_REGIONS = 40
+#: ... each widened by this much (points) left and right to take in the words it touches.
+OCR_CONTEXT_PT = 36.0
 
 
 @dataclass
@@ -235,6 +239,25 @@ def _add_windows(removed_map: np.ndarray, added_map: np.ndarray, windows: list, 
         _add_to_map(added_map, added[rows], strip_row0 + a, c, dpi)
 
 
+def _add_candidates(candidate_map: np.ndarray, old: np.ndarray, new: np.ndarray, windows: list,
+                    keep: slice, strip_row0: int, dpi: float, tone: np.ndarray | None) -> None:
+    """Mark the cells holding small-change candidates (:func:`.small_changes.candidate_pixels`)
+    of a strip in ``candidate_map``, looking only inside the :func:`classify_ink` windows
+    (elsewhere no pixel differs enough to be one) and only at the strip's rows in ``keep``.
+    ``tone``: the new sheet's grey levels matched to the old one's (scans), or None."""
+    ctx = context_px(dpi)
+    h, w = new.shape
+    for r, c, removed, _added in windows:
+        r1, c1 = r + removed.shape[0], c + removed.shape[1]
+        a, b = max(keep.start, r), min(keep.stop, r1)
+        if b <= a:
+            continue
+        y0, y1, x0, x1 = max(0, a - ctx), min(h, b + ctx), max(0, c - ctx), min(w, c1 + ctx)
+        n = new[y0:y1, x0:x1] if tone is None else cv2.LUT(new[y0:y1, x0:x1], tone)
+        cand = candidate_pixels(old[y0:y1, x0:x1], n, dpi)
+        mark_cells(candidate_map, cand[a - y0:b - y0, c - x0:c1 - x0], strip_row0 + a, c, dpi)
+
+
 def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                  new_ident: SheetIdentity, out_dir: str, name: str,
                  options: PairOptions = PairOptions(), *, matrix: np.ndarray | None = None
@@ -249,13 +272,15 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             old_page, new_page, new_ident, options.dpi, matrix, helper)
         if alignment.ok:
             m = alignment.matrix
+            tone = _tone_match(old_img, new_img)
             layers: list = []  # the text layers, read (PDFium) while the writers encode
 
             def read_text_layers():
                 layers.extend([old_page.words(), new_page.words()])
 
-            removed_map, added_map, overlay, written = _make_overlay(
-                old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers)
+            removed_map, added_map, candidate_map, overlay, written = _make_overlay(
+                old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers,
+                tone=tone)
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -281,6 +306,17 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
+
+    def crops_at_overlay_dpi(box):
+        shape = _shape(box, options.dpi)
+        new = new_img.region(box, options.dpi, shape)
+        return (old_region_in_new_frame(old_img, m, box, options.dpi, shape),
+                new if tone is None else cv2.LUT(new, tone))
+
+    # changes below the overlay's tolerance (a digit of a dimension), checked one by one
+    regions += find_small_changes(candidate_map, MAP_DPI, regions, crops_at_overlay_dpi,
+                                  options.dpi, new_page.size_pt, title_block=title_block,
+                                  ignore=options.ignore)
     if options.ocr and (not old_words or not new_words):
         text_changes = _ocr_text_changes(regions, old_img, new_img, m)
     else:
@@ -344,11 +380,11 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
-                  out_dir: str, name: str, meanwhile=None):
+                  out_dir: str, name: str, meanwhile=None, tone: np.ndarray | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
-    old/new views; return the removed and added change maps (one cell per point of the new
-    sheet), the report's ``overlay`` entry and a future that is done when every file is
-    written (they are finished on a writer thread).
+    old/new views; return the removed and added change maps and the small-change candidate
+    map (one cell per point of the new sheet), the report's ``overlay`` entry and a future
+    that is done when every file is written (they are finished on a writer thread).
 
     ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
     work that must stay on this thread (PDFium) and would otherwise wait for the overlay."""
@@ -358,6 +394,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     map_shape = (int(math.ceil(new_img.page.height_pt)), int(math.ceil(new_img.page.width_pt)))
     removed_map = np.zeros(map_shape, np.float32)
     added_map = np.zeros(map_shape, np.float32)
+    candidate_map = np.zeros(map_shape, np.uint8)
     overlay_png = os.path.join(out_dir, f"{name}-overlay.png")
     png = PngStreamWriter(overlay_png, w_px, h_px, PALETTE)
     dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
@@ -370,7 +407,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     # the old (aligned) and new sheets at the preview's size, for the page's toggles: each
     # strip reduced on a writer thread (a power-of-two factor, OpenCV's fast path)
     views: list = []
-    margin = int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2
+    # rows of context a strip carries each side: for the tolerance and for the blur of the
+    # small-change test
+    margin = max(int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2, context_px(dpi))
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
@@ -386,6 +425,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
+        _add_candidates(candidate_map, old_strip, new_strip, ink.windows, keep, ys0, dpi, tone)
         idx = ink.index[keep]
         packed = pack_indices(idx)  # once, for the PNG and the full-size tiles
         # The PNG and the pyramid are encoded on two writer threads (deflate and OpenCV
@@ -432,7 +472,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     written = writers[0].submit(finish)
     for w in writers:
         w.shutdown(wait=False)
-    return removed_map, added_map, {
+    return removed_map, added_map, candidate_map, {
         "png": os.path.basename(overlay_png),
         "dzi": os.path.basename(dzi) if tiles is not None else None,
         "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
@@ -476,6 +516,17 @@ def _shape(box, dpi: float) -> tuple[int, int]:
     return (max(1, int((box[3] - box[1]) / 72 * dpi)), max(1, int((box[2] - box[0]) / 72 * dpi)))
 
 
+def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
+    """For a pair with a scan: the new sheet's grey levels matched to the old one's
+    (:func:`.small_changes.tone_curve`, from the kept rasters), so the small-change test
+    does not count another scanner's tone as changed ink. None for vector pairs, which
+    PDFium renders alike."""
+    if max(old_img.page.image_pixels(), new_img.page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
+        return None
+    return tone_curve(_align_raster(old_img) if old_img.full is None else old_img.full,
+                      _align_raster(new_img) if new_img.full is None else new_img.full)
+
+
 def _align_raster(img: PageImage) -> np.ndarray:
     """The page at ALIGN_DPI, reduced from the kept raster when there is one."""
     if img.full is None:
@@ -493,29 +544,36 @@ def _pad(box, page: Page, pad: float = CROP_PAD_PT):
 
 def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
                       m: np.ndarray) -> list:
-    """Text changes of a sheet without a text layer: OCR each change region on the aligned
-    old sheet and on the new one; where the readings differ, that is the change."""
-    import re
-
+    """Text changes of a sheet without a text layer: each change region, widened to take in
+    the words it touches (:data:`OCR_CONTEXT_PT`), is read by OCR on the aligned old sheet
+    and on the new one; the readings are diffed word by word like text layers, and the
+    changes touching the region are kept. A changed digit then reports its whole dimension
+    (``51'-8"`` → ``51'-4"``), not the digit alone."""
     from .ocr import default_recognizer
     from .text_diff import TextChange
 
     rec = default_recognizer()
-    out = []
+    out: list[TextChange] = []
     for r in [r for r in regions if r.kind != "moved"][:OCR_MAX_REGIONS]:
-        b = _pad(r.bbox, new_img.page, 4.0)
+        page = new_img.page
+        b = (max(0.0, r.bbox[0] - OCR_CONTEXT_PT), max(0.0, r.bbox[1] - 4.0),
+             min(page.width_pt, r.bbox[2] + OCR_CONTEXT_PT), min(page.height_pt, r.bbox[3] + 4.0))
         shape = _shape(b, OCR_TEXT_DPI)
-        texts = []
+        sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
+        readings = []
         for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape),
                        new_img.region(b, OCR_TEXT_DPI, shape)):
-            words = [w for w in rec.recognize(raster) if w.confidence >= 0.5]
-            texts.append(" ".join(w.text for line in group_phrases(words) for w in line) or None)
-        before, after = texts
-        key = [re.sub(r"\W", "", t or "") for t in texts]
-        if key[0] == key[1]:
-            continue
-        kind = "changed" if before and after else ("removed" if before else "added")
-        out.append(TextChange(kind, r.bbox, before, after))
+            readings.append([Word(w.text, (b[0] + w.bbox[0] * sx, b[1] + w.bbox[1] * sy,
+                                           b[0] + w.bbox[2] * sx, b[1] + w.bbox[3] * sy),
+                                  w.confidence)
+                             for w in rec.recognize(raster) if w.confidence >= 0.5])
+        for tc in diff_words(*readings):
+            if not boxes_overlap(tc.bbox, r.bbox) or _same_letters(tc.text_before, tc.text_after):
+                continue
+            if any(boxes_overlap(tc.bbox, o.bbox) and (tc.text_before, tc.text_after)
+                   == (o.text_before, o.text_after) for o in out):
+                continue  # read again from a neighbouring region
+            out.append(tc)
     return out
 
 

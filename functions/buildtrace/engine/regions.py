@@ -50,9 +50,14 @@ class ChangeRegion:
     text_before: str | None = None
     text_after: str | None = None
     text_changes: list[dict] = field(default_factory=list)
+    #: found by the small-change test (below the overlay's tolerance, see small_changes.py):
+    #: the overlay shows it as unchanged ink; the crops show the difference
+    small: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        if not self.small:
+            d.pop("small")
         d["bbox"] = [round(float(v), 1) for v in self.bbox]
         if self.from_bbox is not None:
             d["from_bbox"] = [round(float(v), 1) for v in self.from_bbox]

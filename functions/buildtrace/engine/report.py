@@ -34,6 +34,12 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def _kind(c: dict) -> str:
+    """A change's kind as listed: a small change (below the overlay's tolerance, so drawn
+    as unchanged ink; its crops show it) says so."""
+    return f"{c['kind']}, small" if c.get("small") else c["kind"]
+
+
 def _change_rows(p: dict) -> str:
     rows = []
     for c in p.get("changes", []):
@@ -42,7 +48,7 @@ def _change_rows(p: dict) -> str:
             text = f"{_e(c.get('text_before') or '')} → {_e(c.get('text_after') or '')}"
         box = ", ".join(f"{v:.0f}" for v in c["bbox"])
         rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'><td>{_e(c['id'])}</td>"
-                    f"<td>{_e(c['kind'])}</td><td>{box}</td><td>{text}</td></tr>")
+                    f"<td>{_e(_kind(c))}</td><td>{box}</td><td>{text}</td></tr>")
     return "\n".join(rows) or "<tr><td colspan=4>no design changes</td></tr>"
 
 
@@ -162,7 +168,7 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             d.text((40, y), line, fill="black", font=small)
             y += 22
         for c in p["changes"][:12]:
-            text = f"{c['id']}  {c['kind']}"
+            text = f"{c['id']}  {_kind(c)}"
             if "text_before" in c:
                 text += f"  \"{c.get('text_before') or ''}\" → \"{c.get('text_after') or ''}\""
             d.text((40, y), text[:160], fill="black", font=small)

@@ -44,6 +44,10 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
         cells = sorted({grid_cell(c["bbox"], page_pt) for c in changes})
         text = (f"{name}: {_plural(len(changes), 'change')} ({', '.join(parts)}) "
                 f"in grid {', '.join(cells[:8])}{' and more' if len(cells) > 8 else ''}.")
+        small = sum(1 for c in changes if c.get("small"))
+        if small:
+            text += (f" {small} of them {'is' if small == 1 else 'are'} small (a digit, a "
+                     "tick): the overlay shows unchanged ink there; compare the crops.")
         texts = []
         for c in changes:
             for t in c.get("text_changes", []):

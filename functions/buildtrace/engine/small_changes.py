@@ -1,0 +1,231 @@
+"""Small changes: ink differences the overlay's tolerance lets through, such as a digit
+changed in a dimension (31'-6" → 31'-8").
+
+The overlay counts ink as unchanged when ink on the other sheet lies within its tolerance
+(:data:`.overlay.DEFAULT_TOLERANCE_PT`, 0.75 pt). That absorbs scan noise and the alignment's
+residual, but it absorbs a changed digit as well: the strokes of a 6 and an 8 in 7 pt text
+are mostly within 0.75 pt of each other. On a sheet with a text layer the word diff still
+reports the change; on a scan without one, or a CAD sheet whose text is drawn as lines, it
+was lost (1 of 24 such changes found on re-scanned sheets).
+
+Here the sheets are compared as ink mass instead: each is blurred by :data:`SIGMA_PT` (about
+a stroke's width) and the difference taken. A stroke that appears or disappears leaves a
+large difference; one that moved by a fraction of a point leaves a small one, because its
+blurred profiles overlap. Pixels above :data:`CANDIDATE_LEVEL` are counted strip by strip
+into a map with one cell per point of the new sheet (:func:`candidate_pixels`); each cluster of
+candidates away from the overlay's own changes is then checked on its own against small
+shifts of the old sheet (up to :data:`SHIFT_PT` each way, more than a scan's alignment
+residual) and gains on its ink (a re-scan's heavier or lighter strokes), and kept where none
+brings the difference under :func:`level_for` (:func:`find_small_changes`).
+
+Boxes are in PDF points of the new sheet, origin top-left, y down; rasters are uint8
+grayscale (0 ink) in the new sheet's frame at the overlay's DPI.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from .regions import CLUSTER_GAP_PT, PURE_SHARE, ChangeRegion, box_inside, boxes_overlap
+from .rasters import outer_contours
+
+#: Blur (Gaussian sigma, points) applied to both sheets before they are compared: about the
+#: width of a stroke of small text, so a whole stroke counts and its edges do not.
+SIGMA_PT = 0.4
+#: Blurred difference (share of full ink, 0-1) from which a pixel is a candidate: the lowest
+#: level a change must keep (:data:`LEVEL_150`; the check below only lowers a difference).
+CANDIDATE_LEVEL = 0.25
+#: Blurred difference a small change keeps under every shift and gain, at 150 and at 300 DPI
+#: (:func:`level_for`). Measured on re-scans of the example sheets with one digit changed in
+#: eight 7 pt dimensions each (``synth.make_dimension_revision``, ordinary and harsh): at
+#: 150 DPI a changed digit scores 0.21-0.55 and unchanged ink at most 0.23; at 300 DPI, where
+#: the grain and JPEG blocks of a harsh re-scan are resolved, 0.24-0.6 against 0.32.
+LEVEL_150, LEVEL_300 = 0.25, 0.33
+#: Largest shift (points, each way) of the old sheet a small change must survive: the
+#: residual of a re-scan's alignment and the local stretch of its paper.
+SHIFT_PT = 0.5
+#: Gains on the old sheet's ink a small change must survive: another scanner's tone makes
+#: every stroke heavier or lighter by about this much.
+GAIN_RANGE = (0.75, 1.33)
+#: Steps of the shift search per direction each side of zero.
+SHIFT_STEPS = 2
+#: Context (points) around a candidate cluster when it is checked.
+PAD_PT = 4.0
+#: Candidate clusters checked at most per sheet, largest first: a sheet where more differ
+#: has changes the overlay shows already (or is too noisy for this test to mean anything).
+MAX_CANDIDATES = 400
+
+
+#: Small changes touching the sheet's outer band this wide (points) are not reported: a
+#: re-scan shifts what lies at the paper's edge in or out of the sheet.
+EDGE_PT = 9.0
+
+
+def tone_curve(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """A lookup table (256 uint8) taking each grey level of ``other`` to the level of the
+    same rank in ``reference`` (histogram matching). Two scans of one sheet differ in tone
+    (scanner, exposure): a thin line a shade lighter has less ink mass, which the blurred
+    comparison would count; matched tones leave only what changed."""
+    def cdf(img):
+        # every 4th row: the same curve (a sheet has millions of pixels), a quarter of the work
+        hist = cv2.calcHist([img[::4]], [0], None, [256], [0, 256]).ravel()
+        return np.cumsum(hist) / max(1.0, hist.sum())
+
+    ref, oth = cdf(reference), cdf(other)
+    lut = np.searchsorted(ref, oth - 1e-9, side="left").clip(0, 255)
+    return lut.astype(np.uint8)
+
+
+def level_for(dpi: float) -> float:
+    """The difference a small change must keep at ``dpi``: :data:`LEVEL_150` at 150 DPI and
+    below, :data:`LEVEL_300` at 300 and above, in between by log2 of the DPI."""
+    t = min(1.0, max(0.0, math.log2(dpi / 150.0)))
+    return LEVEL_150 + t * (LEVEL_300 - LEVEL_150)
+
+
+def blur_sigma_px(dpi: float) -> float:
+    return SIGMA_PT / 72.0 * dpi
+
+
+def context_px(dpi: float) -> int:
+    """Pixels of context the blur needs around a raster (three sigmas)."""
+    return int(math.ceil(3 * blur_sigma_px(dpi))) + 1
+
+
+def candidate_pixels(old: np.ndarray, new: np.ndarray, dpi: float) -> np.ndarray:
+    """Pixels (uint8, 1 = candidate) where the blurred sheets differ by more than
+    :data:`CANDIDATE_LEVEL` of full ink. ``old`` (aligned) and ``new`` are in one frame at
+    ``dpi``; the outer :func:`context_px` of the result lacks context and should be
+    discarded by a caller that has it."""
+    s = blur_sigma_px(dpi)
+    diff = cv2.absdiff(cv2.GaussianBlur(old, (0, 0), s), cv2.GaussianBlur(new, (0, 0), s))
+    return cv2.threshold(diff, int(CANDIDATE_LEVEL * 255), 1, cv2.THRESH_BINARY)[1]
+
+
+def mark_cells(candidate_map: np.ndarray, mask: np.ndarray, row0: int, col0: int, dpi: float
+               ) -> None:
+    """Set the cells of ``candidate_map`` (uint8, a grid at 72 DPI over the new sheet) that
+    hold a pixel of ``mask``; (``row0``, ``col0``) is the mask's top-left pixel in the new
+    sheet's raster at ``dpi``."""
+    if not cv2.countNonZero(mask):
+        return
+    ys, xs = np.nonzero(mask)
+    f = 72.0 / dpi
+    h, w = candidate_map.shape
+    candidate_map[np.minimum(((ys + row0) * f).astype(np.int64), h - 1),
+                  np.minimum(((xs + col0) * f).astype(np.int64), w - 1)] = 1
+
+
+def candidate_boxes(candidate_map: np.ndarray, map_dpi: float) -> list[tuple]:
+    """Clusters of candidate cells (changes closer than :data:`.regions.CLUSTER_GAP_PT`
+    join) as boxes in points, those with most cells first."""
+    scale = 72.0 / map_dpi
+    on = cv2.compare(candidate_map, 0, cv2.CMP_GT)
+    gap = max(1, int(round(CLUSTER_GAP_PT / scale)))
+    joined = cv2.dilate(on, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (gap, gap)))
+    boxes = []
+    for contour in outer_contours(joined):
+        x, y, w, h = cv2.boundingRect(contour)
+        ys, xs = np.nonzero(on[y:y + h, x:x + w])
+        if ys.size == 0:
+            continue
+        count = int(ys.size)
+        boxes.append((count, ((x + xs.min()) * scale, (y + ys.min()) * scale,
+                              (x + xs.max() + 1) * scale, (y + ys.max() + 1) * scale)))
+    boxes.sort(key=lambda b: -b[0])
+    return [b for _, b in boxes]
+
+
+def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[int, int, int, int]
+                     ) -> tuple[float, float, float]:
+    """The blurred ink difference of a crop pair inside ``core`` (x0, y0, x1, y1 pixels of
+    the crops), as small as a shift of the old crop (within :data:`SHIFT_PT`) and a gain on
+    its ink (:data:`GAIN_RANGE`, fitted on the whole crop) make it: (largest difference 0-1,
+    removed ink pt², added ink pt²). The shift takes up the alignment's residual, the gain
+    a re-scan's heavier or lighter strokes; neither can draw a stroke that is not there. The
+    ink areas count the difference above :func:`level_for`, so they say which way it goes."""
+    s = blur_sigma_px(dpi)
+    level = level_for(dpi)
+    x0, y0, x1, y1 = core
+
+    def ink(img):
+        return (255.0 - cv2.GaussianBlur(img, (0, 0), s).astype(np.float32)) / 255.0
+
+    new_ink = ink(new)
+    nn = new_ink[y0:y1, x0:x1]
+    step = SHIFT_PT / 72.0 * dpi / SHIFT_STEPS
+    best = None
+    for ix, iy in _SHIFTS:  # nearest first: most candidates are explained at once
+        m = np.float32([[1, 0, ix * step], [0, 1, iy * step]])
+        moved = ink(cv2.warpAffine(old, m, (old.shape[1], old.shape[0]),
+                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+        oo = float((moved * moved).sum())
+        gain = 1.0 if oo <= 0 else float(np.clip((moved * new_ink).sum() / oo, *GAIN_RANGE))
+        d = nn - gain * moved[y0:y1, x0:x1]
+        most = float(np.abs(d).max()) if d.size else 0.0
+        if best is None or most < best[0]:
+            best = (most, d)
+            if most < level:
+                return most, 0.0, 0.0  # a shift and a gain explain it: no change
+    most, d = best
+    px_pt2 = (72.0 / dpi) ** 2
+    # more ink on the new sheet is ink added, less is ink removed
+    added = float(d[d >= level].sum()) * px_pt2
+    removed = float(-d[d <= -level].sum()) * px_pt2
+    return most, removed, added
+
+
+_SHIFTS = sorted(((ix, iy) for iy in range(-SHIFT_STEPS, SHIFT_STEPS + 1)
+                  for ix in range(-SHIFT_STEPS, SHIFT_STEPS + 1)), key=lambda t: t[0] ** 2 + t[1] ** 2)
+
+
+def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[ChangeRegion],
+                       crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
+                       page_pt: tuple[float, float], *, title_block=None, ignore=()
+                       ) -> list[ChangeRegion]:
+    """Small changes from a candidate map (cells of a grid at ``map_dpi`` over the new sheet
+    holding a candidate, see :func:`mark_cells`), as regions beside the overlay's
+    ``regions``.
+
+    ``crops(box)`` returns (old aligned, new) grayscale crops of ``box`` (new-sheet points,
+    inside the sheet of ``page_pt`` = (width, height)) at ``dpi``, whose pixel (0, 0) is the
+    box's top-left corner. Clusters touching one of ``regions`` (or where a moved region
+    came from) are left to it; the others are checked by :func:`small_difference`."""
+    found: list[ChangeRegion] = []
+    k = dpi / 72.0
+    w_pt, h_pt = page_pt
+    for box in candidate_boxes(candidate_map, map_dpi)[:MAX_CANDIDATES]:
+        if any(boxes_overlap(_grow(box, CLUSTER_GAP_PT), b) for r in regions
+               for b in (r.bbox, r.from_bbox) if b is not None):
+            continue  # the overlay's region there (or a moved detail's old place) has it
+        if any(box_inside(box, b) for b in ignore):
+            continue
+        if (box[0] < EDGE_PT or box[1] < EDGE_PT or box[2] > w_pt - EDGE_PT
+                or box[3] > h_pt - EDGE_PT):
+            continue
+        g = _grow(box, PAD_PT)
+        around = (max(0.0, g[0]), max(0.0, g[1]), min(w_pt, g[2]), min(h_pt, g[3]))
+        old, new = crops(around)
+        core = (int((box[0] - around[0]) * k), int((box[1] - around[1]) * k),
+                min(new.shape[1], int(math.ceil((box[2] - around[0]) * k))),
+                min(new.shape[0], int(math.ceil((box[3] - around[1]) * k))))
+        if core[2] <= core[0] or core[3] <= core[1]:
+            continue
+        most, removed, added = small_difference(old, new, dpi, core)
+        if most < level_for(dpi):
+            continue
+        total = removed + added
+        kind = ("removed" if added < PURE_SHARE * total else
+                "added" if removed < PURE_SHARE * total else "modified")
+        tb = title_block is not None and box_inside(box, title_block)
+        found.append(ChangeRegion("", kind, box, total, removed, added, in_title_block=bool(tb),
+                                  small=True))
+    return found
+
+
+def _grow(box, pad: float):
+    return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)

@@ -1,0 +1,113 @@
+"""Small changes (small_changes.py): a digit changed in a dimension, on sheets where the
+overlay's tolerance absorbs it and no text layer tells."""
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from buildtrace.engine.compare import PairOptions, compare_pair
+from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.identify import identify_page
+from buildtrace.engine.small_changes import level_for, small_difference, tone_curve
+from buildtrace.synth import make_dimension_revision, make_revision, score_pair, write_text
+from conftest import JP_HOUSE, TRANSATOMIC
+
+
+def _text_raster(tmp_path, text: str, dpi: float, size_pt: float = 7.0) -> np.ndarray:
+    """``text`` in Helvetica ``size_pt`` on a small blank sheet, rendered at ``dpi``."""
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(72, 36).close()
+    write_text(pdf, 0, text, (12, 22), size_pt)
+    path = tmp_path / f"t{abs(hash(text))}.pdf"
+    pdf.save(str(path))
+    pdf.close()
+    with open_set(str(path)) as s:
+        return s.page(0).render(dpi=dpi, as_ink=False)
+
+
+def _core(img, dpi, pad_pt=6.0):
+    k = int(pad_pt / 72 * dpi)
+    return (k, k, img.shape[1] - k, img.shape[0] - k)
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_a_changed_digit_differs_and_a_shift_or_a_tone_does_not(tmp_path, dpi):
+    old = _text_raster(tmp_path, "31'-6\"", dpi)
+    new = _text_raster(tmp_path, "31'-8\"", dpi)
+    core = _core(old, dpi)
+    most, removed, added = small_difference(old, new, dpi, core)
+    assert most >= level_for(dpi)
+    assert added > removed  # an 8 has more ink than a 6
+
+    # the same text, shifted by 0.3 pt (an alignment's residual) ...
+    m = np.float32([[1, 0, 0.3 / 72 * dpi], [0, 1, -0.2 / 72 * dpi]])
+    shifted = cv2.warpAffine(old, m, old.shape[::-1], flags=cv2.INTER_LINEAR, borderValue=255)
+    assert small_difference(old, shifted, dpi, core)[0] < level_for(dpi)
+    # ... or scanned lighter and blurred (another scanner's strokes)
+    lighter = cv2.LUT(cv2.GaussianBlur(old, (0, 0), 0.6),
+                      (255 * (np.arange(256) / 255) ** 1.35).astype(np.uint8))
+    assert small_difference(old, lighter, dpi, core)[0] < level_for(dpi)
+
+
+def test_tone_curve_matches_grey_levels_by_rank():
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (200, 300)).astype(np.uint8)
+    assert np.array_equal(tone_curve(img, img)[np.unique(img)], np.unique(img))
+    lighter = cv2.LUT(img, (255 * (np.arange(256) / 255) ** 0.6).astype(np.uint8))
+    back = cv2.LUT(lighter, tone_curve(img, lighter))
+    assert np.abs(back.astype(int) - img).max() <= 3
+
+
+def _compare(truth, out, dpi):
+    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(out), "p",
+                              PairOptions(dpi=dpi, tiles=False))
+        return result, pn.size_pt
+
+
+@pytest.mark.parametrize("src,seed,harsh,dpi,least", [
+    (TRANSATOMIC / "M201.pdf", 31, False, 150, 7),
+    (JP_HOUSE / "floor-plans.pdf", 32, True, 300, 8),
+])
+def test_digits_changed_on_scans_without_text_are_found(tmp_path, src, seed, harsh, dpi, least):
+    """One digit changed in each of 8 dimensions (7 pt), re-scanned, no text layer: the
+    overlay's tolerance absorbs each of them (the old engine found 1 in 24)."""
+    truth = make_dimension_revision(src, tmp_path, seed, harsh=harsh)
+    result, size = _compare(truth, tmp_path, dpi)
+    s = score_pair(result, truth, size)
+    assert s["found"] >= least, s
+    assert s["precision"] == 1.0  # nothing reported away from the edits
+    found_small = [c for c in result["changes"] if c.get("small")]
+    assert found_small and all(c["area_pt2"] > 0 for c in found_small)
+    # read by OCR: the words around a small change, before and after
+    assert any(c.get("text_before") and c.get("text_after") for c in found_small)
+
+
+def test_digits_changed_on_a_vector_sheet_are_found_in_the_pixels_too(tmp_path):
+    """A CAD sheet whose text is drawn as lines has no text layer to tell; the pixels must.
+    Here the text layer is there (the truth's before/after come from it), and every edit
+    is also seen in the pixels: a region with changed ink on it (a change known only from
+    the text layer has none), most of them small changes."""
+    truth = make_dimension_revision(JP_HOUSE / "floor-plans.pdf", tmp_path, 33, scan=False)
+    result, size = _compare(truth, tmp_path, 150)
+    s = score_pair(result, truth, size)
+    assert s["found"] == s["edits"] and s["precision"] == 1.0
+    assert s["text_recall"] >= 0.95
+    for e in truth["edits"]:
+        hosts = [c for c in result["changes"]
+                 if c["bbox"][0] < e["bbox"][2] and e["bbox"][0] < c["bbox"][2]
+                 and c["bbox"][1] < e["bbox"][3] and e["bbox"][1] < c["bbox"][3]]
+        assert any(c["area_pt2"] > 0 for c in hosts), e
+    assert sum(1 for c in result["changes"] if c.get("small")) >= s["edits"] // 2
+
+
+def test_a_harsh_rescan_adds_no_small_changes_off_the_edits(tmp_path):
+    """Another scanner (paper stretch, blur, heavier strokes, coarser JPEG) with ordinary
+    edits: every edit found, and no small change where nothing changed."""
+    truth = make_revision(TRANSATOMIC / "M111.pdf", tmp_path, 17, n_edits=7, harsh=True)
+    result, size = _compare(truth, tmp_path, 150)
+    s = score_pair(result, truth, size)
+    assert s["found"] == s["edits"]
+    assert s["precision"] == 1.0
