@@ -11,9 +11,10 @@ was lost (1 of 24 such changes found on re-scanned sheets).
 Here the sheets are compared as ink mass instead: each is blurred by :data:`SIGMA_PT` (about
 a stroke's width) and the difference taken. A stroke that appears or disappears leaves a
 large difference; one that moved by a fraction of a point leaves a small one, because its
-blurred profiles overlap. Pixels above :data:`CANDIDATE_LEVEL` are counted strip by strip
-into a map with one cell per point of the new sheet (:func:`candidate_pixels`); each cluster of
-candidates away from the overlay's own changes is then checked on its own against small
+blurred profiles overlap. Pixels above :data:`CANDIDATE_LEVEL` (:func:`candidate_pixels`;
+a scan's grey levels first matched to the other sheet's, :func:`tone_curve`) are marked strip
+by strip on a map with one cell per point of the new sheet (:func:`mark_cells`); each cluster
+of candidates away from the overlay's own changes is then checked on its own against small
 shifts of the old sheet (up to :data:`SHIFT_PT` each way, more than a scan's alignment
 residual) and gains on its ink (a re-scan's heavier or lighter strokes), and kept where none
 brings the difference under :func:`level_for` (:func:`find_small_changes`).
