@@ -28,7 +28,7 @@ from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pa
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .rasters import halve
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
-                      find_regions)
+                      find_regions, map_cells)
 from .small_changes import (candidate_pixels, context_px, find_small_changes, mark_cells,
                             tone_curve)
 from .summary import sheet_summary
@@ -213,12 +213,10 @@ def _add_to_map(change_map: np.ndarray, mask: np.ndarray, row0: int, col0: int, 
                 ) -> None:
     """Add the counts of mask pixels per change-map cell; (``row0``, ``col0``) is the mask's
     top-left pixel in the overlay (new-sheet pixels at ``dpi``)."""
-    if not np.count_nonzero(mask):
-        return  # the common case, and far cheaper than nonzero()
-    ys, xs = np.nonzero(mask)
-    f = MAP_DPI / dpi
-    my = np.minimum(((ys + row0) * f).astype(np.int64), change_map.shape[0] - 1)
-    mx = np.minimum(((xs + col0) * f).astype(np.int64), change_map.shape[1] - 1)
+    cells = map_cells(mask, row0, col0, dpi, change_map.shape)
+    if cells is None:
+        return
+    my, mx = cells
     # count within the cells the mask covers, not over the whole map
     y0, x0 = my.min(), mx.min()
     rows, cols = my.max() - y0 + 1, mx.max() - x0 + 1
@@ -270,9 +268,14 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     with ThreadPoolExecutor(max_workers=1) as helper:
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper)
+        # the small-change test (not for a scan at about its own resolution, see
+        # SMALL_SKIP_BAND): its candidates are marked while the overlay is made
+        small_checked = not any(d is not None and SMALL_SKIP_BAND[0] <= options.dpi / d
+                                <= SMALL_SKIP_BAND[1] for d in (_scan_dpi(old_page),
+                                                                _scan_dpi(new_page)))
         if alignment.ok:
             m = alignment.matrix
-            tone = _tone_match(old_img, new_img)
+            tone = _tone_match(old_img, new_img) if small_checked else None
             layers: list = []  # the text layers, read (PDFium) while the writers encode
 
             def read_text_layers():
@@ -280,7 +283,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
                 old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers,
-                tone=tone)
+                small=small_checked, tone=tone)
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -298,25 +301,20 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
 
-    def crop_old(box):
-        return old_region_in_new_frame(old_img, m, box, CROP_DPI, _shape(box, CROP_DPI))
+    def crop_old(box, dpi=CROP_DPI):
+        return old_region_in_new_frame(old_img, m, box, dpi, _shape(box, dpi))
 
-    def crop_new(box):
-        return new_img.region(box, CROP_DPI, _shape(box, CROP_DPI))
+    def crop_new(box, dpi=CROP_DPI):
+        return new_img.region(box, dpi, _shape(box, dpi))
 
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
 
     def crops_at_overlay_dpi(box):
-        shape = _shape(box, options.dpi)
-        new = new_img.region(box, options.dpi, shape)
-        return (old_region_in_new_frame(old_img, m, box, options.dpi, shape),
-                new if tone is None else cv2.LUT(new, tone))
+        new = crop_new(box, options.dpi)
+        return crop_old(box, options.dpi), new if tone is None else cv2.LUT(new, tone)
 
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
-    small_checked = not any(d is not None and SMALL_SKIP_BAND[0] <= options.dpi / d
-                            <= SMALL_SKIP_BAND[1] for d in (_scan_dpi(old_page),
-                                                            _scan_dpi(new_page)))
     if small_checked:
         regions += find_small_changes(candidate_map, MAP_DPI, regions, crops_at_overlay_dpi,
                                       options.dpi, new_page.size_pt, title_block=title_block,
@@ -385,11 +383,14 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
-                  out_dir: str, name: str, meanwhile=None, tone: np.ndarray | None = None):
+                  out_dir: str, name: str, meanwhile=None, small: bool = True,
+                  tone: np.ndarray | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps and the small-change candidate
-    map (one cell per point of the new sheet), the report's ``overlay`` entry and a future
-    that is done when every file is written (they are finished on a writer thread).
+    map (one cell per point of the new sheet; left empty unless ``small``, with the new
+    sheet's grey levels taken through ``tone`` when given), the report's ``overlay`` entry
+    and a future that is done when every file is written (they are finished on a writer
+    thread).
 
     ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
     work that must stay on this thread (PDFium) and would otherwise wait for the overlay."""
@@ -430,7 +431,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
-        _add_candidates(candidate_map, old_strip, new_strip, ink.windows, keep, ys0, dpi, tone)
+        if small:
+            _add_candidates(candidate_map, old_strip, new_strip, ink.windows, keep, ys0, dpi,
+                            tone)
         idx = ink.index[keep]
         packed = pack_indices(idx)  # once, for the PNG and the full-size tiles
         # The PNG and the pyramid are encoded on two writer threads (deflate and OpenCV
@@ -543,7 +546,7 @@ def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
     (:func:`.small_changes.tone_curve`, from the kept rasters), so the small-change test
     does not count another scanner's tone as changed ink. None for vector pairs, which
     PDFium renders alike."""
-    if max(old_img.page.image_pixels(), new_img.page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
+    if _scan_dpi(old_img.page) is None and _scan_dpi(new_img.page) is None:
         return None
     return tone_curve(_align_raster(old_img) if old_img.full is None else old_img.full,
                       _align_raster(new_img) if new_img.full is None else new_img.full)
@@ -576,8 +579,8 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
 
     rec = default_recognizer()
     out: list[TextChange] = []
+    page = new_img.page
     for r in [r for r in regions if r.kind != "moved"][:OCR_MAX_REGIONS]:
-        page = new_img.page
         b = (max(0.0, r.bbox[0] - OCR_CONTEXT_PT), max(0.0, r.bbox[1] - 4.0),
              min(page.width_pt, r.bbox[2] + OCR_CONTEXT_PT), min(page.height_pt, r.bbox[3] + 4.0))
         shape = _shape(b, OCR_TEXT_DPI)

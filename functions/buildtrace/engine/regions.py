@@ -70,6 +70,20 @@ class ChangeRegion:
         return d
 
 
+def map_cells(mask: np.ndarray, row0: int, col0: int, dpi: float, map_shape: tuple[int, int]
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The change-map cells (rows, cols; a grid at :data:`MAP_DPI` of ``map_shape``) of each
+    pixel of ``mask``, whose top-left pixel is (``row0``, ``col0``) of the new sheet's
+    raster at ``dpi``; None when the mask is empty (the common case, and far cheaper to
+    tell than to find no pixels)."""
+    if not np.count_nonzero(mask):
+        return None
+    ys, xs = np.nonzero(mask)
+    f = MAP_DPI / dpi
+    return (np.minimum(((ys + row0) * f).astype(np.int64), map_shape[0] - 1),
+            np.minimum(((xs + col0) * f).astype(np.int64), map_shape[1] - 1))
+
+
 def boxes_overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -147,8 +161,8 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
             if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
                 continue
             # both ways round: a shape found inside a longer look-alike matches one way only
-            score = min(_ink_match(old_crop(_grow(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox)),
-                        _ink_match(new_crop(_grow(a.bbox, MOVE_SEARCH_PT)), old_crop(r.bbox)))
+            score = min(_ink_match(old_crop(grow_box(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox)),
+                        _ink_match(new_crop(grow_box(a.bbox, MOVE_SEARCH_PT)), old_crop(r.bbox)))
             if score >= MOVE_MIN_CORRELATION:
                 scored.append((score, _distance(r.bbox, a.bbox), r))
         best = None
@@ -171,7 +185,8 @@ def _distance(a, b) -> float:
     return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
-def _grow(box, pad: float):
+def grow_box(box, pad: float):
+    """``box`` (points) grown by ``pad`` on every side."""
     return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
 
 

@@ -31,7 +31,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .regions import CLUSTER_GAP_PT, PURE_SHARE, ChangeRegion, box_inside, boxes_overlap
+from .regions import (CLUSTER_GAP_PT, PURE_SHARE, ChangeRegion, box_inside, boxes_overlap,
+                      grow_box, map_cells)
 from .rasters import outer_contours
 
 #: Blur (Gaussian sigma, points) applied to both sheets before they are compared: about the
@@ -59,8 +60,6 @@ PAD_PT = 4.0
 #: Candidate clusters checked at most per sheet, largest first: a sheet where more differ
 #: has changes the overlay shows already (or is too noisy for this test to mean anything).
 MAX_CANDIDATES = 400
-
-
 #: Small changes touching the sheet's outer band this wide (points) are not reported: a
 #: re-scan shifts what lies at the paper's edge in or out of the sheet.
 EDGE_PT = 9.0
@@ -109,16 +108,12 @@ def candidate_pixels(old: np.ndarray, new: np.ndarray, dpi: float) -> np.ndarray
 
 def mark_cells(candidate_map: np.ndarray, mask: np.ndarray, row0: int, col0: int, dpi: float
                ) -> None:
-    """Set the cells of ``candidate_map`` (uint8, a grid at 72 DPI over the new sheet) that
-    hold a pixel of ``mask``; (``row0``, ``col0``) is the mask's top-left pixel in the new
-    sheet's raster at ``dpi``."""
-    if not cv2.countNonZero(mask):
-        return
-    ys, xs = np.nonzero(mask)
-    f = 72.0 / dpi
-    h, w = candidate_map.shape
-    candidate_map[np.minimum(((ys + row0) * f).astype(np.int64), h - 1),
-                  np.minimum(((xs + col0) * f).astype(np.int64), w - 1)] = 1
+    """Set the cells of ``candidate_map`` (uint8, a change map: one cell per point of the new
+    sheet) that hold a pixel of ``mask``; (``row0``, ``col0``) is the mask's top-left pixel
+    in the new sheet's raster at ``dpi``."""
+    cells = map_cells(mask, row0, col0, dpi, candidate_map.shape)
+    if cells is not None:
+        candidate_map[cells] = 1
 
 
 def candidate_boxes(candidate_map: np.ndarray, map_dpi: float) -> list[tuple]:
@@ -139,6 +134,12 @@ def candidate_boxes(candidate_map: np.ndarray, map_dpi: float) -> list[tuple]:
                               (x + xs.max() + 1) * scale, (y + ys.max() + 1) * scale)))
     boxes.sort(key=lambda b: -b[0])
     return [b for _, b in boxes]
+
+
+#: The shift search's steps (x, y), nearest first.
+_SHIFTS = sorted(((ix, iy) for iy in range(-SHIFT_STEPS, SHIFT_STEPS + 1)
+                  for ix in range(-SHIFT_STEPS, SHIFT_STEPS + 1)),
+                 key=lambda t: t[0] ** 2 + t[1] ** 2)
 
 
 def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[int, int, int, int]
@@ -180,10 +181,6 @@ def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[i
     return most, removed, added
 
 
-_SHIFTS = sorted(((ix, iy) for iy in range(-SHIFT_STEPS, SHIFT_STEPS + 1)
-                  for ix in range(-SHIFT_STEPS, SHIFT_STEPS + 1)), key=lambda t: t[0] ** 2 + t[1] ** 2)
-
-
 def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[ChangeRegion],
                        crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
                        page_pt: tuple[float, float], *, title_block=None, ignore=()
@@ -200,7 +197,7 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
     k = dpi / 72.0
     w_pt, h_pt = page_pt
     for box in candidate_boxes(candidate_map, map_dpi)[:MAX_CANDIDATES]:
-        if any(boxes_overlap(_grow(box, CLUSTER_GAP_PT), b) for r in regions
+        if any(boxes_overlap(grow_box(box, CLUSTER_GAP_PT), b) for r in regions
                for b in (r.bbox, r.from_bbox) if b is not None):
             continue  # the overlay's region there (or a moved detail's old place) has it
         if any(box_inside(box, b) for b in ignore):
@@ -208,7 +205,7 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         if (box[0] < EDGE_PT or box[1] < EDGE_PT or box[2] > w_pt - EDGE_PT
                 or box[3] > h_pt - EDGE_PT):
             continue
-        g = _grow(box, PAD_PT)
+        g = grow_box(box, PAD_PT)
         around = (max(0.0, g[0]), max(0.0, g[1]), min(w_pt, g[2]), min(h_pt, g[3]))
         old, new = crops(around)
         core = (int((box[0] - around[0]) * k), int((box[1] - around[1]) * k),
@@ -226,7 +223,3 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         found.append(ChangeRegion("", kind, box, total, removed, added, in_title_block=bool(tb),
                                   small=True))
     return found
-
-
-def _grow(box, pad: float):
-    return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
