@@ -9,7 +9,8 @@ import pytest
 from buildtrace.engine.compare import PairOptions, compare_pair
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import identify_page
-from buildtrace.engine.small_changes import level_for, small_difference, tone_curve
+from buildtrace.engine.small_changes import (NOISY_LEVEL, level_for, small_difference,
+                                             tone_curve)
 from buildtrace.synth import make_dimension_revision, make_revision, score_pair, write_text
 from conftest import JP_HOUSE, TRANSATOMIC
 
@@ -113,13 +114,21 @@ def test_a_harsh_rescan_adds_no_small_changes_off_the_edits(tmp_path):
     assert s["precision"] == 1.0
 
 
-def test_a_scan_compared_at_its_own_resolution_is_not_given_small_changes(tmp_path):
-    """At a scan's own resolution the overlay takes its grain pixel for pixel: on a harsh
-    re-scan unchanged ink then scores like a changed digit, so the test is left out (and the
-    pair says so) rather than report noise."""
-    truth = make_dimension_revision(TRANSATOMIC / "M105.pdf", tmp_path, 34, harsh=True)
-    result, _size = _compare(truth, tmp_path, 200)  # the generator scans at 200 DPI
-    assert result["small_changes_checked"] is False
-    assert not any(c.get("small") for c in result["changes"])
+@pytest.mark.parametrize("harsh,least", [(False, 7), (True, None)])
+def test_a_scan_compared_at_its_own_resolution_is_checked_at_another(tmp_path, harsh, least):
+    """At a scan's own resolution the overlay takes its grain pixel for pixel (on a harsh
+    re-scan unchanged ink scores like a changed digit there): the test runs at 1.5x the
+    scan's DPI, interpolated, and a noisy pair is held to a higher level. A clean re-scan
+    keeps its changes; a harsh one reports none where nothing changed."""
+    truth = make_dimension_revision(TRANSATOMIC / "M105.pdf", tmp_path, 34, harsh=harsh)
+    result, size = _compare(truth, tmp_path, 200)  # the generator scans at 200 DPI
+    assert result["small_changes"]["dpi"] == pytest.approx(300, abs=3)
+    noisy = result["small_changes"]["level"] >= NOISY_LEVEL
+    assert noisy == harsh
+    s = score_pair(result, truth, size)
+    if least is not None:  # a harsh one is held to a level most changed digits miss
+        assert s["found"] >= least, s
+    assert s["precision"] == 1.0
+    # away from its own resolution the test runs at the overlay's DPI, held to level_for
     result, _size = _compare(truth, tmp_path, 150)
-    assert result["small_changes_checked"] is True
+    assert result["small_changes"] == {"dpi": 150, "level": level_for(150)}

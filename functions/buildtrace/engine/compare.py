@@ -29,8 +29,8 @@ from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink
 from .rasters import halve
 from .regions import (MAP_DPI, ChangeRegion, box_inside, boxes_overlap, detect_moves,
                       find_regions, map_cells)
-from .small_changes import (candidate_pixels, context_px, find_small_changes, mark_cells,
-                            tone_curve)
+from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
+                            mark_cells, tone_curve)
 from .summary import sheet_summary
 from .text_diff import diff_words, map_words
 from .titleblock import find_title_block
@@ -238,13 +238,17 @@ def _add_windows(removed_map: np.ndarray, added_map: np.ndarray, windows: list, 
 
 
 def _add_candidates(candidate_map: np.ndarray, old: np.ndarray, new: np.ndarray, windows: list,
-                    keep: slice, strip_row0: int, dpi: float, tone: np.ndarray | None) -> None:
+                    keep: slice, strip_row0: int, dpi: float, tone: np.ndarray | None,
+                    check_dpi: float | None = None) -> None:
     """Mark the cells holding small-change candidates (:func:`.small_changes.candidate_pixels`)
     of a strip in ``candidate_map``, looking only inside the :func:`classify_ink` windows
     (elsewhere no pixel differs enough to be one) and only at the strip's rows in ``keep``.
-    ``tone``: the new sheet's grey levels matched to the old one's (scans), or None."""
+    ``tone``: the new sheet's grey levels matched to the old one's (scans), or None.
+    ``check_dpi``: the DPI the candidates are found at (the windows resampled), when it is
+    not the overlay's ``dpi``."""
     ctx = context_px(dpi)
     h, w = new.shape
+    f = 1.0 if check_dpi is None else check_dpi / dpi
     for r, c, removed, _added in windows:
         r1, c1 = r + removed.shape[0], c + removed.shape[1]
         a, b = max(keep.start, r), min(keep.stop, r1)
@@ -252,8 +256,20 @@ def _add_candidates(candidate_map: np.ndarray, old: np.ndarray, new: np.ndarray,
             continue
         y0, y1, x0, x1 = max(0, a - ctx), min(h, b + ctx), max(0, c - ctx), min(w, c1 + ctx)
         n = new[y0:y1, x0:x1] if tone is None else cv2.LUT(new[y0:y1, x0:x1], tone)
-        cand = candidate_pixels(old[y0:y1, x0:x1], n, dpi)
-        mark_cells(candidate_map, cand[a - y0:b - y0, c - x0:c1 - x0], strip_row0 + a, c, dpi)
+        o = old[y0:y1, x0:x1]
+        if f == 1.0:
+            cand = candidate_pixels(o, n, dpi)
+            mark_cells(candidate_map, cand[a - y0:b - y0, c - x0:c1 - x0], strip_row0 + a, c, dpi)
+            continue
+        # resampled: (ra, ca) of the resampled window is pixel (a, c) of the strip
+        size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+        how = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+        cand = candidate_pixels(cv2.resize(o, size, interpolation=how),
+                                cv2.resize(n, size, interpolation=how), check_dpi)
+        ra, rb = round((a - y0) * f), round((b - y0) * f)
+        ca, cb = round((c - x0) * f), round((c1 - x0) * f)
+        mark_cells(candidate_map, cand[ra:rb, ca:cb], (strip_row0 + y0) * f + ra,
+                   x0 * f + ca, check_dpi)
 
 
 def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
@@ -268,14 +284,12 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     with ThreadPoolExecutor(max_workers=1) as helper:
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper)
-        # the small-change test (not for a scan at about its own resolution, see
-        # SMALL_SKIP_BAND): its candidates are marked while the overlay is made
-        small_checked = not any(d is not None and SMALL_SKIP_BAND[0] <= options.dpi / d
-                                <= SMALL_SKIP_BAND[1] for d in (_scan_dpi(old_page),
-                                                                _scan_dpi(new_page)))
+        # the small-change test (at another DPI for a scan at about its own resolution, see
+        # NATIVE_BAND): its candidates are marked while the overlay is made
+        check_dpi, native = _small_check_dpi(options.dpi, old_page, new_page)
         if alignment.ok:
             m = alignment.matrix
-            tone = _tone_match(old_img, new_img) if small_checked else None
+            tone = _tone_match(old_img, new_img)
             layers: list = []  # the text layers, read (PDFium) while the writers encode
 
             def read_text_layers():
@@ -283,7 +297,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
                 old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers,
-                small=small_checked, tone=tone)
+                tone=tone, check_dpi=check_dpi)
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -310,16 +324,17 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
 
-    def crops_at_overlay_dpi(box):
-        new = crop_new(box, options.dpi)
-        return crop_old(box, options.dpi), new if tone is None else cv2.LUT(new, tone)
+    def crops_at_check_dpi(box):
+        new = crop_new(box, check_dpi)
+        return crop_old(box, check_dpi), new if tone is None else cv2.LUT(new, tone)
 
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
-    if small_checked:
-        regions += find_small_changes(candidate_map, MAP_DPI, regions, crops_at_overlay_dpi,
-                                      options.dpi, new_page.size_pt, title_block=title_block,
-                                      ignore=options.ignore)
-    result["small_changes_checked"] = small_checked
+    small, small_level = find_small_changes(
+        candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
+        title_block=title_block, ignore=options.ignore,
+        noisy_level=NOISY_LEVEL if native else None)
+    regions += small
+    result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3)}
     if options.ocr and (not old_words or not new_words):
         text_changes = _ocr_text_changes(regions, old_img, new_img, m)
     else:
@@ -383,12 +398,13 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
-                  out_dir: str, name: str, meanwhile=None, small: bool = True,
+                  out_dir: str, name: str, meanwhile=None, check_dpi: float | None = None,
                   tone: np.ndarray | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps and the small-change candidate
-    map (one cell per point of the new sheet; left empty unless ``small``, with the new
-    sheet's grey levels taken through ``tone`` when given), the report's ``overlay`` entry
+    map (one cell per point of the new sheet; candidates found at ``check_dpi`` when given,
+    with the new sheet's grey levels taken through ``tone`` when given), the report's
+    ``overlay`` entry
     and a future that is done when every file is written (they are finished on a writer
     thread).
 
@@ -431,9 +447,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
-        if small:
-            _add_candidates(candidate_map, old_strip, new_strip, ink.windows, keep, ys0, dpi,
-                            tone)
+        _add_candidates(candidate_map, old_strip, new_strip, ink.windows, keep, ys0, dpi,
+                        tone, check_dpi)
         idx = ink.index[keep]
         packed = pack_indices(idx)  # once, for the PNG and the full-size tiles
         # The PNG and the pyramid are encoded on two writer threads (deflate and OpenCV
@@ -524,12 +539,25 @@ def _shape(box, dpi: float) -> tuple[int, int]:
     return (max(1, int((box[3] - box[1]) / 72 * dpi)), max(1, int((box[2] - box[0]) / 72 * dpi)))
 
 
-#: The small-change test is left out for a scan compared within this band of its own
-#: resolution (overlay DPI / the scan's DPI): there the overlay takes the scan's grain and
-#: JPEG blocks pixel for pixel, and on harsh re-scans unchanged ink scored up to 0.45, above
-#: most changed digits (200 DPI on 200 DPI scans: about 17 false small changes a sheet).
-#: Reduced (150 on 200) or interpolated (300 on 200) it stays under the levels.
-SMALL_SKIP_BAND = (0.8, 1.25)
+#: A scan compared within this band of its own resolution (overlay DPI / the scan's DPI) is
+#: checked for small changes at :data:`NATIVE_CHECK_FACTOR` times the scan's DPI, and held to
+#: :data:`.small_changes.NOISY_LEVEL` when it proves noisy. At its own resolution the
+#: overlay takes the scan's grain and JPEG blocks pixel for pixel: on harsh re-scans
+#: unchanged ink scored up to 0.45 there, above most changed digits (200 DPI on 200 DPI
+#: scans: about 17 false small changes a sheet). Interpolated (300 on 200) or reduced (150 on
+#: 200) it stayed under the levels; reduced from the overlay's own raster it did not (about
+#: 50 false a sheet), so the check interpolates.
+NATIVE_BAND = (0.8, 1.25)
+NATIVE_CHECK_FACTOR = 1.5
+
+
+def _small_check_dpi(dpi: float, old_page: Page, new_page: Page) -> tuple[float, bool]:
+    """The DPI the small-change test runs at for an overlay at ``dpi``, and whether a sheet
+    of the pair is a scan compared at about its own resolution (:data:`NATIVE_BAND`)."""
+    for d in (_scan_dpi(old_page), _scan_dpi(new_page)):
+        if d is not None and NATIVE_BAND[0] <= dpi / d <= NATIVE_BAND[1]:
+            return NATIVE_CHECK_FACTOR * d, True
+    return dpi, False
 
 
 def _scan_dpi(page: Page) -> float | None:

@@ -17,7 +17,9 @@ by strip on a map with one cell per point of the new sheet (:func:`mark_cells`);
 of candidates away from the overlay's own changes is then checked on its own against small
 shifts of the old sheet (up to :data:`SHIFT_PT` each way, more than a scan's alignment
 residual) and gains on its ink (a re-scan's heavier or lighter strokes), and kept where none
-brings the difference under :func:`level_for` (:func:`find_small_changes`).
+brings the difference under :func:`level_for` (:func:`find_small_changes`). A pair whose
+candidates are mostly explained that way is noisy (a harsh re-scan); the caller may hold it
+to a higher level (:data:`NOISY_LEVEL`, for a scan compared at about its own resolution).
 
 Boxes are in PDF points of the new sheet, origin top-left, y down; rasters are uint8
 grayscale (0 ink) in the new sheet's frame at the overlay's DPI.
@@ -63,6 +65,16 @@ MAX_CANDIDATES = 400
 #: Small changes touching the sheet's outer band this wide (points) are not reported: a
 #: re-scan shifts what lies at the paper's edge in or out of the sheet.
 EDGE_PT = 9.0
+#: A pair is noisy when at least this many candidate clusters turn out to be explained by a
+#: shift and a gain: a clean re-scan or re-plot has none (its candidates are its changes), a
+#: harsh re-scan (another scanner, JPEG 75) 90-310 a sheet.
+NOISY_CLUSTERS = 20
+#: The level a small change must keep on a noisy pair when the caller asks for it
+#: (``noisy_level``: a scan compared at about its own resolution, see
+#: ``compare.NATIVE_BAND``). Measured at 300 DPI on harsh 200 DPI re-scans compared at
+#: 200 DPI: unchanged ink scored up to 0.45 (0.33 on most sheets), and 35 of 53 changed
+#: digits stay above 0.46; on clean re-scans 47 of 48 keep :func:`level_for`.
+NOISY_LEVEL = 0.46
 
 
 def tone_curve(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -183,19 +195,23 @@ def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[i
 
 def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[ChangeRegion],
                        crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
-                       page_pt: tuple[float, float], *, title_block=None, ignore=()
-                       ) -> list[ChangeRegion]:
+                       page_pt: tuple[float, float], *, title_block=None, ignore=(),
+                       noisy_level: float | None = None) -> tuple[list[ChangeRegion], float]:
     """Small changes from a candidate map (cells of a grid at ``map_dpi`` over the new sheet
     holding a candidate, see :func:`mark_cells`), as regions beside the overlay's
-    ``regions``.
+    ``regions``, and the level they were held to.
 
     ``crops(box)`` returns (old aligned, new) grayscale crops of ``box`` (new-sheet points,
     inside the sheet of ``page_pt`` = (width, height)) at ``dpi``, whose pixel (0, 0) is the
     box's top-left corner. Clusters touching one of ``regions`` (or where a moved region
-    came from) are left to it; the others are checked by :func:`small_difference`."""
-    found: list[ChangeRegion] = []
+    came from) are left to it; the others are checked by :func:`small_difference` against
+    :func:`level_for`, or against ``noisy_level`` when given and the pair proves noisy
+    (:data:`NOISY_CLUSTERS`)."""
+    scored: list[tuple[float, ChangeRegion]] = []
+    explained = 0
     k = dpi / 72.0
     w_pt, h_pt = page_pt
+    level = level_for(dpi)
     for box in candidate_boxes(candidate_map, map_dpi)[:MAX_CANDIDATES]:
         if any(boxes_overlap(grow_box(box, CLUSTER_GAP_PT), b) for r in regions
                for b in (r.bbox, r.from_bbox) if b is not None):
@@ -214,12 +230,15 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         if core[2] <= core[0] or core[3] <= core[1]:
             continue
         most, removed, added = small_difference(old, new, dpi, core)
-        if most < level_for(dpi):
+        if most < level:
+            explained += 1
             continue
         total = removed + added
         kind = ("removed" if added < PURE_SHARE * total else
                 "added" if removed < PURE_SHARE * total else "modified")
         tb = title_block is not None and box_inside(box, title_block)
-        found.append(ChangeRegion("", kind, box, total, removed, added, in_title_block=bool(tb),
-                                  small=True))
-    return found
+        scored.append((most, ChangeRegion("", kind, box, total, removed, added,
+                                          in_title_block=bool(tb), small=True)))
+    if noisy_level is not None and explained >= NOISY_CLUSTERS:
+        level = max(level, noisy_level)
+    return [r for most, r in scored if most >= level], level
