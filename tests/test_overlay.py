@@ -6,8 +6,8 @@ import numpy as np
 from buildtrace.engine.align import align_rasters
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.geometry import points_to_pixels
-from buildtrace.engine.overlay import (ADDED_RGB, REMOVED_RGB, compare_ink, render_overlay,
-                                       warp_old_to_new)
+from buildtrace.engine.overlay import (ADDED_RGB, REMOVED_RGB, compare_ink,
+                                       explained_by_shift, render_overlay, warp_old_to_new)
 from conftest import TRANSATOMIC
 
 DPI = 150
@@ -119,3 +119,31 @@ def test_identical_sheets_need_no_comparison_and_noise_falls_back_to_the_whole_r
                     + np.random.default_rng(4).normal(0, 40, old.shape), 0, 255).astype(np.uint8)
     ink, _ = _same_as_compare_ink(old, noisy)
     assert len(ink.windows) == 1 and ink.windows[0][2].shape == old.shape
+
+
+def _lines(dpi, moved_pt=0.0, which=None, extra=False):
+    """A 60x60 pt crop of parallel lines (0.5 pt wide, 6 pt apart) at ``dpi``; ``which``
+    (an index) or all of them moved right by ``moved_pt``; ``extra`` adds a short line."""
+    k = dpi / 72
+    img = np.full((int(60 * k), int(60 * k)), 255, np.uint8)
+    for i, x in enumerate(range(6, 56, 6)):
+        dx = moved_pt if which is None or which == i else 0.0
+        x0 = int(round((x + dx) * k))
+        img[:, x0:x0 + max(1, int(round(0.5 * k)))] = 0
+    if extra:
+        img[int(30 * k):int(31 * k), int(8 * k):int(20 * k)] = 0
+    return img
+
+
+def test_a_local_misfit_is_explained_by_a_shift_and_an_edit_is_not():
+    """A region the alignment's local error made (everything 1 pt off) is explained by a
+    shift; a line that moved among lines that did not, or a line added, is not."""
+    dpi = 150
+    old = _lines(dpi)
+    misfit = _lines(dpi, moved_pt=1.0)
+    assert compare_ink(old, misfit, dpi).added.any()  # beyond the 0.75 pt tolerance ...
+    assert explained_by_shift(old, misfit, dpi, 0.75, min_area_pt2=3.0)  # ... but a misfit
+    one_moved = _lines(dpi, moved_pt=1.0, which=4)
+    assert compare_ink(old, one_moved, dpi).added.any()
+    assert not explained_by_shift(old, one_moved, dpi, 0.75, min_area_pt2=3.0)
+    assert not explained_by_shift(old, _lines(dpi, extra=True), dpi, 0.75, min_area_pt2=3.0)

@@ -78,6 +78,74 @@ def compare_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
     return OverlayMasks(removed.view(bool), added.view(bool), unchanged.view(bool), dpi)
 
 
+#: Largest local misfit of the alignment (points, each way) a change may owe its ink to: a
+#: re-scan's paper stretch (up to 0.3 pt) on top of the affine fit's error, largest near
+#: the sheet's edges, where the fit extrapolates (up to 0.6 pt measured).
+MISFIT_SHIFT_PT = 1.0
+#: Step of the local re-alignment (points).
+MISFIT_STEP_PT = 0.25
+#: Resolution the local re-alignment is fitted at, at most (DPI).
+MISFIT_FIT_DPI = 150.0
+
+
+def explained_by_shift(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
+                       tolerance_pt: float, min_area_pt2: float,
+                       max_shift_pt: float = MISFIT_SHIFT_PT) -> bool:
+    """Whether the changed ink of a crop pair is the alignment's local misfit, not an edit:
+    the crops are re-aligned locally (the shift of the old crop, within ``max_shift_pt``
+    each way, that best fits the whole crop's blurred ink) and, so aligned, hold less than
+    ``min_area_pt2`` of changed ink (:func:`compare_ink` at ``tolerance_pt``) away from the
+    crop's edges, where the shift leaves no data. The best fit is the whole crop's, so a
+    line that moved among lines that did not stays a change. Rasters: one frame (the new
+    sheet's) at ``dpi``, uint8 grayscale."""
+    k = dpi / 72.0
+    m = int(np.ceil((max_shift_pt + tolerance_pt) * k)) + 1
+    h, w = new.shape
+    if h <= 2 * m or w <= 2 * m:
+        return False
+    inner = (slice(m, h - m), slice(m, w - m))
+    # the fit is found at most at MISFIT_FIT_DPI (blurred by half a point, it needs no more)
+    r = min(1.0, MISFIT_FIT_DPI / dpi)
+    ks = k * r
+    size = (max(1, round(w * r)), max(1, round(h * r)))
+
+    def reduced(img):
+        return img if r == 1.0 else cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+    ms = int(np.ceil((max_shift_pt + tolerance_pt) * ks)) + 1
+    old_s = reduced(old_aligned)
+
+    def blurred(img):
+        return cv2.GaussianBlur(img, (0, 0), 0.5 * ks).astype(np.float32)[ms:-ms, ms:-ms]
+
+    target = blurred(reduced(new))
+    tried: dict = {}
+
+    def fit(ix, iy):  # the misfit of a shift of (ix, iy) steps
+        if (ix, iy) not in tried:
+            shift = np.float32([[1, 0, ix * MISFIT_STEP_PT * ks], [0, 1, iy * MISFIT_STEP_PT * ks]])
+            moved = cv2.warpAffine(old_s, shift, size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+            tried[ix, iy] = float(cv2.norm(blurred(moved), target, cv2.NORM_L2SQR))
+        return tried[ix, iy]
+
+    # every other step first, then the steps around the best of those
+    steps = int(round(max_shift_pt / MISFIT_STEP_PT))
+    coarse = [(ix, iy) for iy in range(-steps, steps + 1, 2) for ix in range(-steps, steps + 1, 2)]
+    cx, cy = min(coarse, key=lambda t: fit(*t))
+    fine = [(ix, iy) for iy in range(max(-steps, cy - 1), min(steps, cy + 1) + 1)
+            for ix in range(max(-steps, cx - 1), min(steps, cx + 1) + 1)]
+    ix, iy = min(fine, key=lambda t: fit(*t))
+    if ix == 0 and iy == 0:
+        return False  # the crop fits best where it is: what changed there changed
+    shift = np.float32([[1, 0, ix * MISFIT_STEP_PT * k], [0, 1, iy * MISFIT_STEP_PT * k]])
+    moved = cv2.warpAffine(old_aligned, shift, (w, h), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+    masks = compare_ink(moved, new, dpi, tolerance_pt)
+    changed = np.count_nonzero(masks.removed[inner]) + np.count_nonzero(masks.added[inner])
+    return changed / (k * k) < min_area_pt2
+
+
 def overlay_index(masks: OverlayMasks) -> np.ndarray:
     """The overlay as palette indices (H×W uint8, see :data:`PALETTE`); the three masks are
     disjoint, so the sum is exact."""
