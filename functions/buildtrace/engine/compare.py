@@ -329,8 +329,11 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         return explained_by_shift(crop_old(box, options.dpi), crop_new(box, options.dpi),
                                   options.dpi, options.tolerance_pt, MIN_CHANGE_PT2)
 
-    checked = sorted((r for r in regions if r.kind != "moved" and r.area_pt2 <= MISFIT_MAX_PT2),
-                     key=lambda r: r.area_pt2)[:MISFIT_MAX_REGIONS]
+    # scans only: a vector pair aligns exactly, so a line 1 pt off there was moved
+    scan = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
+    checked = sorted((r for r in regions if scan and r.kind != "moved"
+                      and r.area_pt2 <= MISFIT_MAX_PT2), key=lambda r: r.area_pt2)
+    checked = checked[:MISFIT_MAX_REGIONS]
     dropped = {id(r) for r in checked if misfit(r)}
     regions = [r for r in regions if id(r) not in dropped]
 
@@ -367,8 +370,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     return result
 
 
-#: Change regions up to this much changed ink (pt²) are checked against the alignment's
-#: local misfit (:func:`.overlay.explained_by_shift`), with this much context (points)
+#: Change regions up to this much changed ink (pt²) on a pair with a scan are checked
+#: against the alignment's local misfit (:func:`.overlay.explained_by_shift`), with this much context (points)
 #: around them: on harsh re-scans a line near the sheet's edge came out as a sliver of 3-6
 #: pt² where the affine fit was 0.6 pt off and the paper stretched 0.3 pt.
 MISFIT_MAX_PT2 = 30.0
