@@ -257,19 +257,16 @@ def _add_candidates(candidate_map: np.ndarray, old: np.ndarray, new: np.ndarray,
         y0, y1, x0, x1 = max(0, a - ctx), min(h, b + ctx), max(0, c - ctx), min(w, c1 + ctx)
         n = new[y0:y1, x0:x1] if tone is None else cv2.LUT(new[y0:y1, x0:x1], tone)
         o = old[y0:y1, x0:x1]
-        if f == 1.0:
-            cand = candidate_pixels(o, n, dpi)
-            mark_cells(candidate_map, cand[a - y0:b - y0, c - x0:c1 - x0], strip_row0 + a, c, dpi)
-            continue
-        # resampled: (ra, ca) of the resampled window is pixel (a, c) of the strip
-        size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
-        how = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
-        cand = candidate_pixels(cv2.resize(o, size, interpolation=how),
-                                cv2.resize(n, size, interpolation=how), check_dpi)
+        if f != 1.0:
+            size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+            how = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+            o, n = (cv2.resize(img, size, interpolation=how) for img in (o, n))
+        cand = candidate_pixels(o, n, dpi * f)
+        # pixel (ra, ca) of the (resampled) window is pixel (a, c) of the strip
         ra, rb = round((a - y0) * f), round((b - y0) * f)
         ca, cb = round((c - x0) * f), round((c1 - x0) * f)
         mark_cells(candidate_map, cand[ra:rb, ca:cb], (strip_row0 + y0) * f + ra,
-                   x0 * f + ca, check_dpi)
+                   x0 * f + ca, dpi * f)
 
 
 def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
@@ -330,10 +327,10 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                                   options.dpi, options.tolerance_pt, MIN_CHANGE_PT2)
 
     # scans only: a vector pair aligns exactly, so a line 1 pt off there was moved
-    scan = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
-    checked = sorted((r for r in regions if scan and r.kind != "moved"
-                      and r.area_pt2 <= MISFIT_MAX_PT2), key=lambda r: r.area_pt2)
-    checked = checked[:MISFIT_MAX_REGIONS]
+    checked = []
+    if _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None:
+        checked = sorted((r for r in regions if r.kind != "moved" and r.area_pt2 <= MISFIT_MAX_PT2),
+                         key=lambda r: r.area_pt2)[:MISFIT_MAX_REGIONS]
     dropped = {id(r) for r in checked if misfit(r)}
     regions = [r for r in regions if id(r) not in dropped]
 
@@ -371,9 +368,10 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
 
 #: Change regions up to this much changed ink (pt²) on a pair with a scan are checked
-#: against the alignment's local misfit (:func:`.overlay.explained_by_shift`), with this much context (points)
-#: around them: on harsh re-scans a line near the sheet's edge came out as a sliver of 3-6
-#: pt² where the affine fit was 0.6 pt off and the paper stretched 0.3 pt.
+#: against the alignment's local misfit (:func:`.overlay.explained_by_shift`), with this
+#: much context (points) around them: on harsh re-scans a line near the sheet's edge came
+#: out as a sliver of 3-6 pt² where the affine fit was 0.6 pt off and the paper stretched
+#: 0.3 pt.
 MISFIT_MAX_PT2 = 30.0
 MISFIT_PAD_PT = 12.0
 #: At most this many regions a sheet are checked so (the smallest first; 4 ms each).
@@ -427,9 +425,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     old/new views; return the removed and added change maps and the small-change candidate
     map (one cell per point of the new sheet; candidates found at ``check_dpi`` when given,
     with the new sheet's grey levels taken through ``tone`` when given), the report's
-    ``overlay`` entry
-    and a future that is done when every file is written (they are finished on a writer
-    thread).
+    ``overlay`` entry and a future that is done when every file is written (they are
+    finished on a writer thread).
 
     ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
     work that must stay on this thread (PDFium) and would otherwise wait for the overlay."""
@@ -613,9 +610,12 @@ def _align_raster(img: PageImage) -> np.ndarray:
     return cv2.resize(img.full, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
-def _pad(box, page: Page, pad: float = CROP_PAD_PT):
-    return (max(0.0, box[0] - pad), max(0.0, box[1] - pad),
-            min(page.width_pt, box[2] + pad), min(page.height_pt, box[3] + pad))
+def _pad(box, page: Page, pad: float = CROP_PAD_PT, pad_y: float | None = None):
+    """``box`` (points) grown by ``pad`` left and right and ``pad_y`` (else ``pad``) above
+    and below, kept inside ``page``."""
+    py = pad if pad_y is None else pad_y
+    return (max(0.0, box[0] - pad), max(0.0, box[1] - py),
+            min(page.width_pt, box[2] + pad), min(page.height_pt, box[3] + py))
 
 
 def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
@@ -639,10 +639,8 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
         old_img, new_img = (PageImage(i.page, OCR_TEXT_DPI, i.as_ink) for i in (old_img, new_img))
     rec = default_recognizer()
     out: list[TextChange] = []
-    page = new_img.page
     for r in targets:
-        b = (max(0.0, r.bbox[0] - OCR_CONTEXT_PT), max(0.0, r.bbox[1] - 4.0),
-             min(page.width_pt, r.bbox[2] + OCR_CONTEXT_PT), min(page.height_pt, r.bbox[3] + 4.0))
+        b = _pad(r.bbox, new_img.page, OCR_CONTEXT_PT, 4.0)
         shape = _shape(b, OCR_TEXT_DPI)
         sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
         readings = []

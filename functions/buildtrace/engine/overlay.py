@@ -121,12 +121,16 @@ def explained_by_shift(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
     target = blurred(reduced(new))
     tried: dict = {}
 
+    def shifted(img, ix, iy, px_per_pt, size):  # img shifted by (ix, iy) steps
+        t = np.float32([[1, 0, ix * MISFIT_STEP_PT * px_per_pt],
+                        [0, 1, iy * MISFIT_STEP_PT * px_per_pt]])
+        return cv2.warpAffine(img, t, size, flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+
     def fit(ix, iy):  # the misfit of a shift of (ix, iy) steps
         if (ix, iy) not in tried:
-            shift = np.float32([[1, 0, ix * MISFIT_STEP_PT * ks], [0, 1, iy * MISFIT_STEP_PT * ks]])
-            moved = cv2.warpAffine(old_s, shift, size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
-            tried[ix, iy] = float(cv2.norm(blurred(moved), target, cv2.NORM_L2SQR))
+            tried[ix, iy] = float(cv2.norm(blurred(shifted(old_s, ix, iy, ks, size)), target,
+                                           cv2.NORM_L2SQR))
         return tried[ix, iy]
 
     # every other step first, then the steps around the best of those
@@ -138,10 +142,7 @@ def explained_by_shift(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
     ix, iy = min(fine, key=lambda t: fit(*t))
     if ix == 0 and iy == 0:
         return False  # the crop fits best where it is: what changed there changed
-    shift = np.float32([[1, 0, ix * MISFIT_STEP_PT * k], [0, 1, iy * MISFIT_STEP_PT * k]])
-    moved = cv2.warpAffine(old_aligned, shift, (w, h), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
-    masks = compare_ink(moved, new, dpi, tolerance_pt)
+    masks = compare_ink(shifted(old_aligned, ix, iy, k, (w, h)), new, dpi, tolerance_pt)
     changed = np.count_nonzero(masks.removed[inner]) + np.count_nonzero(masks.added[inner])
     return changed / (k * k) < min_area_pt2
 
