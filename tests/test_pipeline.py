@@ -250,6 +250,13 @@ def test_firestore_documents_hold_no_nested_arrays():
     doc = to_firestore(entry)
     assert doc["alignment"]["matrix"] == [1.0, 0.0, 2.5, 0.0, 1.0, -3.0]
     assert from_firestore(doc) == entry
+    # a re-scan's paper stretch: two grids (rows × columns of points)
+    stretch = {"step_pt": 72.0, "max_pt": 0.4, "dx": [[0.1, 0.2, 0.3], [0.0, -0.1, 0.4]],
+               "dy": [[0.0, 0.0, 0.1], [0.2, 0.1, 0.0]]}
+    entry["alignment"]["stretch"] = stretch
+    doc = to_firestore(entry)
+    assert doc["alignment"]["stretch"]["dx"] == [0.1, 0.2, 0.3, 0.0, -0.1, 0.4]
+    assert from_firestore(doc) == entry
     with pytest.raises(TypeError, match=r"changes\[0\].bbox\[0\]"):
         to_firestore({"changes": [{"bbox": [[1, 2], [3, 4]]}]})
 

@@ -190,7 +190,8 @@ def _read_back(words, page_pt) -> list:
 def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
                   rescan: bool = True, renumber_to: str | None = None,
-                  text_layer: bool = True, harsh: bool = False) -> dict:
+                  text_layer: bool = True, harsh: bool = False,
+                  stretch_pt: float | None = None) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -202,10 +203,13 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     ``renumber_to`` reprints the sheet number (found by sheet identification) as that.
     ``text_layer=False`` writes both PDFs without text, like a scan without OCR. ``harsh``:
     the re-scan also stretches, blurs and re-tones the sheet and is saved as a coarser JPEG
-    (another scanner, a worn original; see :func:`_rescan`).
+    (another scanner, a worn original; see :func:`_rescan`), the stretch up to
+    ``stretch_pt`` (default :data:`HARSH_STRETCH_PT`).
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
-    moves, ``text_before``/``text_after`` for text) and ``matrix`` (old points → new points).
+    moves, ``text_before``/``text_after`` for text), ``matrix`` (old points → new points, the
+    affine part) and ``stretch`` (the harsh re-scan's stretch beyond it, see :func:`_rescan`;
+    None without).
     """
     import cv2
     import numpy as np
@@ -377,8 +381,9 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
             busy.append(nb)
             edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
     matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    stretch = None
     if rescan:
-        new, matrix = _rescan(new, rng, (w_pt, h_pt), harsh=harsh)
+        new, matrix, stretch = _rescan(new, rng, (w_pt, h_pt), harsh=harsh, stretch_pt=stretch_pt)
         new_words = [_map_word(w, matrix) for w in new_words]
         for e in edits:
             for key in ("bbox", "from_bbox"):
@@ -390,16 +395,21 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"),
                          quality=75 if harsh else 92)
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),
-            "seed": seed, "source": os.fspath(src)}
+            "stretch": stretch, "seed": seed, "source": os.fspath(src)}
 
 
-def _rescan(raster, rng, page_pt, *, harsh: bool = False):
+def _rescan(raster, rng, page_pt, *, harsh: bool = False, stretch_pt: float | None = None):
     """``raster`` (at :data:`SYNTH_DPI`) as a re-scan makes it: a global rotation (±1°),
     scale (±1.5 %) and shift (±20 pt) about the sheet's centre, then noise (σ 10 grey
     levels). ``harsh`` adds what another scanner or a worn original adds: a smooth
-    non-affine stretch of the paper (up to :data:`HARSH_STRETCH_PT` off the affine
-    transform), optical blur, and a tone curve that thickens or thins every stroke.
-    Returns (raster, matrix: old points → new points, the affine part)."""
+    non-affine stretch of the paper (up to ``stretch_pt``, default
+    :data:`HARSH_STRETCH_PT`, off the affine transform), optical blur, and a tone curve that
+    thickens or thins every stroke.
+
+    Returns (raster, matrix: old points → new points, the affine part, stretch): ``stretch``
+    is None, or ``{"amp_pt", "phase": [px, py], "period_pt": [wx, wy]}``: a point the
+    matrix takes to p (new-sheet points) lies at p + d(p), d(p) = -amp (sin(2π p_y / wy +
+    px), sin(2π p_x / wx + py)) (see :func:`stretched`)."""
     import cv2
     import numpy as np
 
@@ -417,7 +427,10 @@ def _rescan(raster, rng, page_pt, *, harsh: bool = False):
         h, w = out.shape
         # a smooth stretch: one wave across the sheet each way, random phases
         px, py = rng.uniform(0, 2 * np.pi, 2)
-        amp = HARSH_STRETCH_PT * k
+        amp_pt = HARSH_STRETCH_PT if stretch_pt is None else stretch_pt
+        amp = amp_pt * k
+        stretch = {"amp_pt": float(amp_pt), "phase": [float(px), float(py)],
+                   "period_pt": [w / k, h / k]}
         ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
         map_x = xs + amp * np.sin(2 * np.pi * ys / h + px).astype(np.float32)
         map_y = ys + amp * np.sin(2 * np.pi * xs / w + py).astype(np.float32)
@@ -427,8 +440,43 @@ def _rescan(raster, rng, page_pt, *, harsh: bool = False):
         gamma = rng.choice([0.75, 1.35])  # < 1 darkens the grey edges: strokes thicken
         lut = (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
         out = cv2.LUT(out, lut)
+    else:
+        stretch = None
     noise = rng.normal(0, 10, out.shape)
-    return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8), matrix
+    return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8), matrix, stretch
+
+
+def stretched(points, matrix, stretch: dict | None):
+    """Old-sheet points (n×2) carried to the new sheet by ``matrix`` and ``stretch`` as
+    :func:`_rescan` describes them (``stretch`` in the form it returns, or in a report's
+    ``alignment.stretch``; None: the matrix alone). The stretch depends on where a point
+    lands, so it is found by fixed-point iteration (it moves a point by a few points at
+    most and varies over inches: a few rounds converge)."""
+    import numpy as np
+
+    q = np.asarray(points, float).reshape(-1, 2)
+    m = np.asarray(matrix, float)
+    base = q @ m[:, :2].T + m[:, 2]
+    if not stretch:
+        return base
+    if "amp_pt" in stretch:
+        amp, (px, py), (wx, wy) = stretch["amp_pt"], stretch["phase"], stretch["period_pt"]
+
+        def d(p):
+            return -amp * np.stack([np.sin(2 * np.pi * p[:, 1] / wy + px),
+                                    np.sin(2 * np.pi * p[:, 0] / wx + py)], axis=1)
+    else:
+        from .engine.stretch import StretchField
+
+        field = StretchField(stretch["step_pt"], np.asarray(stretch["dx"], float),
+                             np.asarray(stretch["dy"], float))
+
+        def d(p):
+            return np.stack(field.at(p[:, 0], p[:, 1]), axis=1)
+    p = base
+    for _ in range(8):
+        p = base + d(p)
+    return p
 
 
 #: The harsh re-scan's paper stretch: at most this far (points) from the affine transform.
@@ -539,12 +587,14 @@ def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> di
     reported = {(t.get("text_before"), t.get("text_after"))
                 for c in changes for t in c.get("text_changes", [])}
     text_found = sum((e["text_before"], e["text_after"]) in reported for e in text_edits)
-    m_est = np.asarray(result["alignment"]["matrix"]) if result.get("alignment") else None
+    alignment = result.get("alignment")
     err = None
-    if m_est is not None:
+    if alignment:
+        # both mappings whole: the matrix and, where there is one, the paper's stretch
         w, h = page_pt
-        grid = np.array([[x, y, 1] for x in np.linspace(0, w, 9) for y in np.linspace(0, h, 9)])
-        err = float(np.abs(grid @ m_est.T - grid @ np.asarray(truth["matrix"]).T).max())
+        grid = np.array([[x, y] for x in np.linspace(0, w, 9) for y in np.linspace(0, h, 9)])
+        ours = stretched(grid, alignment["matrix"], alignment.get("stretch"))
+        err = float(np.abs(ours - stretched(grid, truth["matrix"], truth.get("stretch"))).max())
     n = len(truth["edits"])
     return {"edits": n, "found": found, "recall": found / n if n else 1.0,
             "precision": on_edits / total_area if total_area else 1.0,
@@ -690,7 +740,7 @@ def make_dimension_revision(src: str | os.PathLike, out_dir: str | os.PathLike, 
                 rasters[side] = page.render(dpi=SYNTH_DPI, as_ink=False)
                 words[side] = page.words() if text_layer else []
             os.unlink(paths[side])
-        rasters["new"], matrix = _rescan(rasters["new"], rng, (w_pt, h_pt), harsh=harsh)
+        rasters["new"], matrix, _ = _rescan(rasters["new"], rng, (w_pt, h_pt), harsh=harsh)
         words["new"] = [_map_word(w, matrix) for w in words["new"]]
         for e in edits:
             e["bbox"] = _map_box(e["bbox"], matrix)

@@ -516,20 +516,35 @@ def _fingerprint(doc: dict) -> np.ndarray | None:
 def to_firestore(entry: dict) -> dict:
     """A pair entry as a Firestore document: Firestore holds no array inside an array, so
     ``alignment.matrix`` is stored flat, row-major ``[a, b, c, d, e, f]`` (old-sheet points
-    to new-sheet points, as in report.json). Any other nested array is a bug: it raises."""
+    to new-sheet points, as in report.json), and a re-scan's ``alignment.stretch`` keeps
+    its ``dx`` and ``dy`` grids flat, row-major, with their ``rows``. Any other nested array
+    is a bug: it raises."""
     doc = json.loads(json.dumps(entry))
     al = doc.get("alignment")
     if isinstance(al, dict) and isinstance(al.get("matrix"), list):
         al["matrix"] = [v for row in al["matrix"] for v in row]
+    stretch = al.get("stretch") if isinstance(al, dict) else None
+    if isinstance(stretch, dict) and isinstance(stretch.get("dx"), list):
+        stretch["rows"] = len(stretch["dx"])
+        for key in ("dx", "dy"):
+            stretch[key] = [v for row in stretch[key] for v in row]
     _check_no_nested_arrays(doc, "sheet")
     return doc
 
 
 def from_firestore(doc: dict) -> dict:
-    """The inverse of :func:`to_firestore` (the matrix back to 2×3 rows)."""
+    """The inverse of :func:`to_firestore` (the matrix back to 2×3 rows, the stretch's
+    grids back to rows)."""
     al = doc.get("alignment")
     if isinstance(al, dict) and isinstance(al.get("matrix"), list) and len(al["matrix"]) == 6:
         al["matrix"] = [al["matrix"][:3], al["matrix"][3:]]
+    stretch = al.get("stretch") if isinstance(al, dict) else None
+    if isinstance(stretch, dict) and "rows" in stretch:
+        rows = stretch.pop("rows")
+        for key in ("dx", "dy"):
+            flat = stretch[key]
+            cols = len(flat) // rows if rows else 0
+            stretch[key] = [flat[r * cols:(r + 1) * cols] for r in range(rows)]
     return doc
 
 

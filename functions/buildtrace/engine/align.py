@@ -18,6 +18,10 @@ import cv2
 import numpy as np
 
 from .geometry import homogeneous, pixels_to_points, points_to_pixels
+from .stretch import MAX_PT as STRETCH_MAX_PT
+from .stretch import MIN_PT as STRETCH_MIN_PT
+from .stretch import StretchField, fit_stretch, held_out_misfits
+from .stretch import misfits as stretch_misfits
 
 #: Long side, in pixels, of the images the coarse alignment works on.
 COARSE_PX = 1600
@@ -32,7 +36,8 @@ INLIER_TOL_PT = 1.5
 @dataclass
 class Alignment:
     """``matrix``: 2×3, old-sheet points → new-sheet points (top-left origin, y down).
-    ``ok`` False means "could not align": the matrix must not be used for an overlay."""
+    ``ok`` False means "could not align": the matrix must not be used for an overlay.
+    ``stretch``: a re-scan's paper stretch beyond the matrix (:mod:`.stretch`), or None."""
 
     matrix: np.ndarray
     confidence: float
@@ -40,12 +45,14 @@ class Alignment:
     ok: bool
     residual_pt: float | None = None
     notes: list[str] = field(default_factory=list)
+    stretch: StretchField | None = None
 
     def to_dict(self) -> dict:
         return {"matrix": [[round(float(v), 6) for v in row] for row in self.matrix],
                 "confidence": round(self.confidence, 3), "method": self.method, "ok": self.ok,
                 "residual_pt": None if self.residual_pt is None else round(self.residual_pt, 3),
-                "notes": self.notes}
+                "notes": self.notes,
+                "stretch": None if self.stretch is None else self.stretch.to_dict()}
 
 
 def coarse_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -77,37 +84,83 @@ def _ink(img: np.ndarray) -> np.ndarray:
     return cv2.subtract(255, img).astype(np.float32)
 
 
-def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float,
-           max_patches: int | None = None) -> tuple[np.ndarray, float, int, int]:
-    """Refine a 2×3 transform (old fine pixels → new fine pixels) by phase correlation of
-    ink patches spread over the new sheet (at most ``max_patches``, evenly picked among
-    those with ink); returns (matrix, residual px, inliers, patches).
+def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
+                 fine_dpi: float, max_patches: int | None = None, patch_pt: float = PATCH_PT,
+                 edge_to_edge: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where ink patches of the old sheet, warped by ``m_px`` (2×3, old fine pixels → new
+    fine pixels; or a function of the patches' top-left corners (n×2, new fine pixels) and
+    side (pixels) giving each patch's matrix, n×2×3), still sit off the new sheet.
+
+    Returns (centres, shifts), each n×2 in new fine pixels: the ink of a patch of the
+    warped old sheet centred at c appears at c + shift on the new one; and how far each
+    shift can be trusted in each direction (n×2×2, the structure tensor of the patch's ink
+    scaled to a largest eigenvalue of 1: a patch that holds one straight line fixes its
+    shift across the line only, and has a tensor near n nᵀ for the line's normal n).
+
+    Patches are ``patch_pt`` wide, side by side over the new sheet from half a patch inside
+    its edges or, ``edge_to_edge``, from its edges (at most ``max_patches``, evenly picked
+    among those with ink); those without a clear correlation peak are left out.
 
     Only the patches are warped, each from the old sheet by ``m_px`` shifted to the
     patch: a fraction of warping the whole sheet."""
     h, w = new_fine.shape
-    patch = int(PATCH_PT / 72 * fine_dpi)
+    patch = int(patch_pt / 72 * fine_dpi)
     win = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
     paper = 255 * (1 - 0.01)  # a patch with less than 1 % ink (mean gray above) is skipped
-    inked = [(x, y) for y in range(patch // 2, h - patch, patch)
-             for x in range(patch // 2, w - patch, patch)
+    if edge_to_edge:
+        ys = sorted(set(range(0, h - patch, patch)) | {max(0, h - patch)})
+        xs = sorted(set(range(0, w - patch, patch)) | {max(0, w - patch)})
+    else:
+        ys, xs = range(patch // 2, h - patch, patch), range(patch // 2, w - patch, patch)
+    inked = [(x, y) for y in ys for x in xs
              if cv2.mean(new_fine[y:y + patch, x:x + patch])[0] <= paper]
     if max_patches is not None and len(inked) > max_patches:
         inked = [inked[int(i)] for i in np.linspace(0, len(inked) - 1, max_patches).round()]
-    pts_new, shifts = [], []
-    for x, y in inked:
-        to_patch = m_px.copy()
+    if callable(m_px):
+        per_patch = m_px(np.array(inked, float).reshape(-1, 2), patch)
+    else:
+        per_patch = [m_px] * len(inked)
+    pts_new, shifts, tensors = [], [], []
+    for (x, y), m_patch in zip(inked, per_patch):
+        to_patch = np.array(m_patch, float)
         to_patch[:, 2] -= (x, y)  # old pixels -> pixels of the patch at (x, y)
         warped = cv2.warpAffine(old_fine, to_patch, (patch, patch), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
         if cv2.mean(warped)[0] > paper:
             continue
-        (dx, dy), resp = cv2.phaseCorrelate(_ink(warped),
-                                            _ink(new_fine[y:y + patch, x:x + patch]), win)
+        ink_new = _ink(new_fine[y:y + patch, x:x + patch])
+        (dx, dy), resp = cv2.phaseCorrelate(_ink(warped), ink_new, win)
         if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
             continue
-        pts_new.append((x + patch / 2, y + patch / 2))
+        # the shift is the ink's: it is placed at the centre of the patch's (windowed) ink,
+        # not of the patch, which matters where the shift varies across the sheet
+        weighted = ink_new * win
+        mom = cv2.moments(weighted)
+        if mom["m00"] <= 0:
+            continue
+        pts_new.append((x + mom["m10"] / mom["m00"], y + mom["m01"] / mom["m00"]))
         shifts.append((dx, dy))
+        tensors.append(_structure_tensor(ink_new, win))
+    return (np.float32(pts_new).reshape(-1, 2), np.float32(shifts).reshape(-1, 2),
+            np.float32(tensors).reshape(-1, 2, 2))
+
+
+def _structure_tensor(ink: np.ndarray, win: np.ndarray) -> np.ndarray:
+    """The 2×2 structure tensor of a patch's ink (window-weighted sums of gradient
+    products), scaled to a largest eigenvalue of 1."""
+    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+    gxw = gx * win
+    a, b, c = float(np.vdot(gxw, gx)), float(np.vdot(gxw, gy)), float(np.vdot(gy * win, gy))
+    top = (a + c) / 2 + np.hypot((a - c) / 2, b)  # the larger eigenvalue
+    return np.array([[a, b], [b, c]]) / top if top > 0 else np.eye(2)
+
+
+def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float,
+           max_patches: int | None = None) -> tuple[np.ndarray, float, int, int]:
+    """Refine a 2×3 transform (old fine pixels → new fine pixels) by the shifts of ink
+    patches (:func:`patch_shifts`); returns (matrix, residual px, inliers, patches)."""
+    pts_new, shifts, _ = patch_shifts(old_fine, new_fine, m_px, fine_dpi, max_patches)
     if len(pts_new) < 6:
         return m_px, float("inf"), 0, len(pts_new)
     pts_new = np.float32(pts_new)
@@ -152,14 +205,17 @@ def shift_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, float]:
     return np.array([[1.0, 0, dx], [0, 1.0, dy]]), float(response)
 
 
-def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float
-                  ) -> Alignment:
+def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float,
+                  *, flexible: bool = False) -> Alignment:
     """Align two page rasters (uint8 grayscale; DPIs give their scale to points).
 
     Works on reduced copies for the coarse step and on :data:`FINE_DPI` copies for the
     refinement, so cost is bounded whatever resolution the rasters have. Sheets of one size
     first try a whole-sheet shift (:func:`shift_align`); the feature search (rotation,
-    scale, 90/180° turns) runs when the refinement does not confirm it."""
+    scale, 90/180° turns) runs when the refinement does not confirm it. ``flexible``: the
+    paper may have stretched (a scan is involved), so the affine matrix is completed by a
+    :class:`.stretch.StretchField` where that brings the sheets closer
+    (:func:`_with_stretch`)."""
     ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     cs_o = min(1.0, COARSE_PX / max(old.shape))
     cs_n = min(1.0, COARSE_PX / max(new.shape))
@@ -194,7 +250,7 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
             corners = np.array([[0, 0, 1], [w_pt, 0, 1], [0, h_pt, 1], [w_pt, h_pt, 1]])
             moved = np.abs(corners @ m_final.T - corners @ m_shift.T).max()
             if fast.ok and fast.confidence >= SHIFT_MIN_CONFIDENCE and moved <= SHIFT_MAX_FIX_PT:
-                return fast
+                return _with_stretch(fast, fine_o, fo_dpi, fine_n, fn_dpi) if flexible else fast
 
     coarse = coarse_align(small_o, small_n)
     if coarse is None:
@@ -205,8 +261,112 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     if inl < 6 or total == 0:
         return Alignment(m_pt, 0.2, "orb-coarse", False, None,
                          [f"refinement found {inl} agreeing patches of {total}"])
-    return _accepted(m_final, resid_pt, inl, total, "orb+phase",
-                     f"{n_inliers} coarse feature inliers")
+    found = _accepted(m_final, resid_pt, inl, total, "orb+phase",
+                      f"{n_inliers} coarse feature inliers")
+    return _with_stretch(found, fine_o, fo_dpi, fine_n, fn_dpi) if flexible else found
+
+
+#: Side (points) of the patches the paper's stretch is measured on: half the refinement's,
+#: so four times as many, as many as a smooth field needs (at 100 DPI a patch is 100 px: its
+#: correlation costs a quarter of a larger one's, and the measurement takes about as long).
+STRETCH_PATCH_PT = 72.0
+#: A patch fixes its shift both ways when its tensor's smaller eigenvalue is at least this
+#: (the larger is 1): it holds lines of more than one direction.
+STRETCH_BOTH_WAYS = 0.2
+#: The field is used only when, on patches it was not fitted on, it leaves at most this
+#: share of the misfit (:func:`_truncated_loss`) the refitted matrix alone leaves.
+STRETCH_MIN_GAIN = 0.7
+#: Patch shifts further than this (points) from the refitted affine matrix are left out of
+#: that fit (they may still be paper stretch, which the field then takes up).
+STRETCH_AFFINE_TOL_PT = STRETCH_MAX_PT
+
+
+def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.ndarray,
+                  fn_dpi: float) -> Alignment:
+    """``a`` completed by the paper's stretch, when that aligns the sheets better.
+
+    Every ink patch's remaining shift is measured (:func:`patch_shifts`, all patches, edge
+    to edge); the affine matrix is refitted to all of them (the refinement's fit leans on
+    the patches that happen to agree within :data:`INLIER_TOL_PT`, which on a stretched
+    sheet is one part of it), and a smooth field is fitted through what is left
+    (:func:`.stretch.fit_stretch`). The shifts are then measured again with that field
+    applied (a patch several points off is measured better once it is close; on 1.5 pt
+    stretches this removed the last false changes) and the field fitted again.
+
+    Used only when a field fitted on half the patches predicts the other half clearly
+    better than the refitted matrix alone (:func:`.stretch.held_out_misfits`: by
+    :data:`STRETCH_MIN_GAIN`; a field through noise fits only its own patches), when it
+    reaches :data:`.stretch.MIN_PT`, and when the result is accepted by the same rule as
+    any alignment (on the shifts left after the field)."""
+    k = 72.0 / fn_dpi
+    size_pt = (fine_n.shape[1] * k, fine_n.shape[0] * k)
+    centres, shifts, tensors = patch_shifts(
+        fine_o, fine_n, points_to_pixels(a.matrix, fo_dpi, fn_dpi), fn_dpi,
+        patch_pt=STRETCH_PATCH_PT, edge_to_edge=True)
+    tensors = tensors.astype(float)
+    # the affine part is refitted on patches that fix their shift both ways
+    both = np.linalg.eigvalsh(tensors)[:, 0] >= STRETCH_BOTH_WAYS
+    if both.sum() < 6:
+        return a
+    src = (centres * k).astype(np.float32)  # new-sheet points, where the aligned old patch is
+    dst = ((centres + shifts) * k).astype(np.float32)  # ... and where it is on the new sheet
+    corr, _ = cv2.estimateAffine2D(src[both], dst[both], method=cv2.RANSAC,
+                                   ransacReprojThreshold=STRETCH_AFFINE_TOL_PT,
+                                   maxIters=5000, confidence=0.999)
+    if corr is None:
+        return a
+    m = (homogeneous(corr) @ homogeneous(a.matrix))[:2]
+    pos = dst.astype(float)
+    total = pos - np.hstack([src, np.ones((len(src), 1))]) @ corr.T  # left after the matrix
+    # a real stretch predicts patches it was not fitted on: noise does not
+    affine_only = _truncated_loss(np.sqrt(np.einsum("ni,nij,nj->n", total, tensors, total)))
+    held_out = _truncated_loss(held_out_misfits(pos, total, tensors, size_pt))
+    if held_out > STRETCH_MIN_GAIN * affine_only:
+        return a
+    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
+    if stretch.max_pt < STRETCH_MIN_PT:
+        return a
+    pos, total, tensors = _remeasured(stretch, m, fine_o, fo_dpi, fine_n, fn_dpi)
+    if len(pos) < 6:
+        return a
+    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
+    off = stretch_misfits(stretch, pos, total, tensors)
+    inl = off <= INLIER_TOL_PT
+    if inl.sum() < 6 or stretch.max_pt < STRETCH_MIN_PT:
+        return a
+    resid = float(np.sqrt(np.mean(off[inl] ** 2)))
+    done = _accepted(m, resid, int(inl.sum()), len(off), a.method + "+stretch",
+                     f"paper stretch up to {stretch.max_pt:.2f} pt; " + "; ".join(a.notes))
+    if not done.ok:
+        return a
+    done.stretch = stretch
+    return done
+
+
+def _truncated_loss(off_pt: np.ndarray) -> float:
+    """Mean of squared misfits (points), each counted up to :data:`INLIER_TOL_PT`: how well
+    a model fits the patch shifts, an edit or a poor patch weighing no more than a miss."""
+    return float(np.mean(np.minimum(off_pt, INLIER_TOL_PT) ** 2)) if len(off_pt) else 0.0
+
+
+def _remeasured(stretch: StretchField, m: np.ndarray, fine_o: np.ndarray, fo_dpi: float,
+                fine_n: np.ndarray, fn_dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The patch shifts measured again with ``stretch`` applied (each patch warped by
+    :meth:`.StretchField.local_matrices` of ``m``), as (where, the whole shift beyond
+    ``m``, tensors): new-sheet points, points, n×2×2."""
+    k = 72.0 / fn_dpi
+
+    def local(corners, side):  # each patch's matrix (fine pixels)
+        boxes = np.concatenate([corners, corners + side], axis=1) * k
+        lm = stretch.local_matrices(m, boxes)  # old points -> new points
+        # points_to_pixels of each: scale the outputs to new pixels, the inputs from old ones
+        return (fn_dpi / 72.0) * lm @ np.diag([72.0 / fo_dpi, 72.0 / fo_dpi, 1.0])
+
+    centres, shifts, tensors = patch_shifts(fine_o, fine_n, local, fn_dpi,
+                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True)
+    pos = ((centres + shifts) * k).astype(float)
+    fx, fy = stretch.at(pos[:, 0], pos[:, 1])
+    return pos, shifts * k + np.stack([fx, fy], axis=1), tensors.astype(float)
 
 
 def _accepted(m_pt: np.ndarray, resid_pt: float, inl: int, total: int, method: str,

@@ -31,6 +31,8 @@ from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_o
                       detect_moves, find_regions, map_cells)
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             mark_cells, tone_curve)
+from .stretch import PIECE_PT as STRETCH_PIECE_PT
+from .stretch import StretchField
 from .summary import sheet_summary
 from .text_diff import diff_words, map_words
 from .titleblock import find_title_block
@@ -57,8 +59,11 @@ TILE_PX = 1024
 #: Sheets without a text layer: change regions OCR'd at this DPI, at most this many a sheet.
 OCR_TEXT_DPI = 200.0
 OCR_MAX_REGIONS = 40
-#: ... each widened by this much (points) left and right to take in the words it touches.
+#: ... each widened by this much (points) left and right to take in the words it touches,
 OCR_CONTEXT_PT = 36.0
+#: ... and to at least this height (points), about its middle: a region may hold only the
+#: lower strokes of a changed digit, and a box cut through the line of text misreads it.
+OCR_MIN_HEIGHT_PT = 18.0
 
 
 @dataclass
@@ -134,36 +139,58 @@ class PageImage:
 
 
 def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tuple,
-                            dpi: float, shape: tuple[int, int]) -> np.ndarray:
+                            dpi: float, shape: tuple[int, int],
+                            stretch: StretchField | None = None) -> np.ndarray:
     """The old sheet, aligned, over ``region_new`` (new-sheet points) at ``dpi``: a raster
-    of ``shape`` (rows, cols) whose pixel (0, 0) is the region's top-left corner."""
+    of ``shape`` (rows, cols) whose pixel (0, 0) is the region's top-left corner.
+
+    ``matrix`` maps old-sheet points to new-sheet points; with ``stretch`` (a re-scan's
+    paper stretch beyond it) the raster is warped in pieces of about
+    :data:`.stretch.PIECE_PT`, each by :meth:`.StretchField.local_matrix` there."""
     x0, y0, x1, y1 = region_new
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
     if old.full is not None and dpi >= REDUCE_BELOW * old.dpi:
-        m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
-        shift = _whole_pixel_shift(m, shape)
-        if shift is not None:
-            # a whole-pixel shift (CAD re-plots usually): a slice, no resampling
-            return _shifted_slice(old.full, -shift[1], -shift[0], shape)
-        return cv2.warpAffine(old.full, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
+        if stretch is None:
+            m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
+            shift = _whole_pixel_shift(m, shape)
+            if shift is not None:
+                # a whole-pixel shift (CAD re-plots usually): a slice, no resampling
+                return _shifted_slice(old.full, -shift[1], -shift[0], shape)
+        src, to_old_pt = old.full, scaling(72.0 / old.dpi)
+    else:
+        inv = np.linalg.inv(homogeneous(matrix))[:2]
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ inv.T
+        # a stretch moves the old sheet by up to its largest value beyond the matrix
+        pad = 4.0 + (stretch.max_pt if stretch is not None else 0.0)
+        page = old.page
+        ox0 = max(0.0, corners[:, 0].min() - pad)
+        oy0 = max(0.0, corners[:, 1].min() - pad)
+        ox1 = min(page.width_pt, corners[:, 0].max() + pad)
+        oy1 = min(page.height_pt, corners[:, 1].max() + pad)
+        if ox1 - ox0 < 1 or oy1 - oy0 < 1:
+            return np.full(shape, 255, np.uint8)
+        src, sx, sy, dx, dy = old.source((ox0, oy0, ox1, oy1), dpi)
+        # source px -> old pt
+        to_old_pt = np.array([[72.0 / dx, 0, sx], [0, 72.0 / dy, sy], [0, 0, 1]])
+    if stretch is None:
+        m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]  # source px -> strip px
+        return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    inv = np.linalg.inv(homogeneous(matrix))[:2]
-    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ inv.T
-    pad = 4.0
-    page = old.page
-    ox0 = max(0.0, corners[:, 0].min() - pad)
-    oy0 = max(0.0, corners[:, 1].min() - pad)
-    ox1 = min(page.width_pt, corners[:, 0].max() + pad)
-    oy1 = min(page.height_pt, corners[:, 1].max() + pad)
-    if ox1 - ox0 < 1 or oy1 - oy0 < 1:
-        return np.full(shape, 255, np.uint8)
-    src, sx, sy, dx, dy = old.source((ox0, oy0, ox1, oy1), dpi)
-    # source px -> old pt -> new pt -> strip px
-    to_old_pt = np.array([[72.0 / dx, 0, sx], [0, 72.0 / dy, sy], [0, 0, 1]])
-    m = (to_strip @ homogeneous(matrix) @ to_old_pt)[:2]
-    return cv2.warpAffine(src, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    out = np.empty(shape, np.uint8)
+    piece = max(1, int(round(STRETCH_PIECE_PT / 72.0 * dpi)))
+    cells = [(r0, min(shape[0], r0 + piece), c0, min(shape[1], c0 + piece))
+             for r0 in range(0, shape[0], piece) for c0 in range(0, shape[1], piece)]
+    k = 72.0 / dpi
+    boxes = np.array([(x0 + c0 * k, y0 + r0 * k, x0 + c1 * k, y0 + r1 * k)
+                      for r0, r1, c0, c1 in cells])
+    for (r0, r1, c0, c1), local in zip(cells, stretch.local_matrices(matrix, boxes)):
+        to_piece = to_strip.copy()
+        to_piece[:2, 2] -= (c0, r0)
+        m = (to_piece @ homogeneous(local) @ to_old_pt)[:2]  # source px -> piece px
+        out[r0:r1, c0:c1] = cv2.warpAffine(src, m, (c1 - c0, r1 - r0), flags=cv2.INTER_LINEAR,
+                                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return out
 
 
 #: A transform that moves no pixel of a raster more than this (pixels) from a whole-pixel
@@ -285,7 +312,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         # NATIVE_BAND): its candidates are marked while the overlay is made
         check_dpi, native = _small_check_dpi(options.dpi, old_page, new_page)
         if alignment.ok:
-            m = alignment.matrix
+            m, stretch = alignment.matrix, alignment.stretch
             tone = _tone_match(old_img, new_img)
             layers: list = []  # the text layers, read (PDFium) while the writers encode
 
@@ -294,7 +321,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
                 old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers,
-                tone=tone, check_dpi=check_dpi)
+                tone=tone, check_dpi=check_dpi, stretch=stretch)
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -313,7 +340,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                            title_block=title_block, ignore=options.ignore)
 
     def crop_old(box, dpi=CROP_DPI):
-        return old_region_in_new_frame(old_img, m, box, dpi, _shape(box, dpi))
+        return old_region_in_new_frame(old_img, m, box, dpi, _shape(box, dpi), stretch)
 
     def crop_new(box, dpi=CROP_DPI):
         return new_img.region(box, dpi, _shape(box, dpi))
@@ -346,9 +373,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions += small
     result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3)}
     if options.ocr and (not old_words or not new_words):
-        text_changes = _ocr_text_changes(regions, old_img, new_img, m)
+        text_changes = _ocr_text_changes(regions, old_img, new_img, m, stretch)
     else:
-        text_changes = diff_words(map_words(old_words, m), new_words)
+        text_changes = diff_words(map_words(old_words, m, stretch), new_words)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     _number(regions)
     changes, tb_changes = [], []
@@ -397,12 +424,14 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     def align(a_old, a_new):
         if matrix is not None:
             return Alignment(np.asarray(matrix, float), 1.0, "user", True)
-        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI)
+        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI, flexible=flexible)
 
     def title_block(a_new):
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
     ink = old_page.light_colours() or new_page.light_colours()
+    # a re-scan's paper may have stretched: the alignment then fits that too
+    flexible = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
         a_new = new_page.render(dpi=ALIGN_DPI, as_ink=ink)
         found = helper.submit(title_block, a_new)  # while the old page renders
@@ -420,7 +449,7 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
 
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
                   out_dir: str, name: str, meanwhile=None, check_dpi: float | None = None,
-                  tone: np.ndarray | None = None):
+                  tone: np.ndarray | None = None, stretch: StretchField | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps and the small-change candidate
     map (one cell per point of the new sheet; candidates found at ``check_dpi`` when given,
@@ -463,7 +492,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         region = (0.0, ys0 * 72 / dpi, new_img.page.width_pt, min(new_img.page.height_pt, ys1 * 72 / dpi))
         shape = (ys1 - ys0, w_px)
         new_strip = new_img.region(region, dpi, shape)
-        old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape)
+        old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape, stretch)
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
@@ -619,7 +648,7 @@ def _pad(box, page: Page, pad: float = CROP_PAD_PT, pad_y: float | None = None):
 
 
 def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
-                      m: np.ndarray) -> list:
+                      m: np.ndarray, stretch: StretchField | None = None) -> list:
     """Text changes of a sheet without a text layer: each change region, widened to take in
     the words it touches (:data:`OCR_CONTEXT_PT`), is read by OCR on the aligned old sheet
     and on the new one; the readings are diffed word by word like text layers, and the
@@ -640,11 +669,12 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
     rec = default_recognizer()
     out: list[TextChange] = []
     for r in targets:
-        b = _pad(r.bbox, new_img.page, OCR_CONTEXT_PT, 4.0)
+        h = r.bbox[3] - r.bbox[1]
+        b = _pad(r.bbox, new_img.page, OCR_CONTEXT_PT, max(4.0, (OCR_MIN_HEIGHT_PT - h) / 2))
         shape = _shape(b, OCR_TEXT_DPI)
         sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
         readings = []
-        for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape),
+        for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape, stretch),
                        new_img.region(b, OCR_TEXT_DPI, shape)):
             readings.append([Word(w.text, (b[0] + w.bbox[0] * sx, b[1] + w.bbox[1] * sy,
                                            b[0] + w.bbox[2] * sx, b[1] + w.bbox[3] * sy),

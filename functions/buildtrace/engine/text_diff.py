@@ -37,12 +37,16 @@ class TextChange:
                 "text_before": self.text_before, "text_after": self.text_after}
 
 
-def map_words(words: list[Word], matrix: np.ndarray) -> list[Word]:
-    """Words with their boxes carried by a 2×3 matrix (the box of the mapped corners)."""
+def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]:
+    """Words with their boxes carried by a 2×3 matrix (the box of the mapped corners), and
+    by a re-scan's paper stretch beyond it (a :class:`.stretch.StretchField`) when given."""
     out = []
     for w in words:
         x0, y0, x1, y1 = w.bbox
         pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ matrix.T
+        if stretch is not None:
+            dx, dy = stretch.at(pts[:, 0], pts[:, 1])
+            pts = pts + np.stack([dx, dy], axis=1)
         out.append(Word(w.text, (float(pts[:, 0].min()), float(pts[:, 1].min()),
                                  float(pts[:, 0].max()), float(pts[:, 1].max())), w.confidence))
     return out

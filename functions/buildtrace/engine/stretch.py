@@ -1,0 +1,224 @@
+"""Paper stretch: the smooth, non-affine part of how a re-scanned sheet lies on the old one.
+
+A scanner's rollers, a sheet's humidity and a worn original stretch paper unevenly: after
+the best affine alignment, parts of a re-scanned 34×22 in sheet can still sit 1–3 pt off,
+more than the overlay's tolerance, and every line there would be drawn red and green. The
+alignment measures how far each patch of the sheet still sits off after the affine matrix
+(:func:`.align.patch_shifts`), and :func:`fit_stretch` fits a smooth field through those
+shifts; the overlay then warps the old sheet piece by piece, each piece by the matrix
+corrected by the field there (:meth:`StretchField.local_matrix`).
+
+Frame: new-sheet PDF points, origin top-left, y down. An old-sheet point q lies at
+``M q + d(p)`` on the new sheet, where ``M`` is the alignment's matrix and ``d(p)`` the
+field (points) near that place ``p``. The field is smooth over inches, so a design edit
+(a wall moved 6 in, a door added) is never absorbed into it: it is fitted through patches
+2 in wide, smoothed over a few of them, and patches that disagree with their neighbours
+by more than :data:`OUTLIER_PT` are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Spacing (points) of the nodes the field is kept at; between them it is bilinear.
+STEP_PT = 72.0
+#: Width (points, the Gaussian's sigma) over which patch shifts are averaged into the field.
+SPREAD_PT = 144.0
+#: A patch whose shift is this far (points) from the field fitted through its neighbours
+#: is not paper stretch (an edit, a poor correlation) and is left out of the field.
+OUTLIER_PT = 0.75
+#: The field is kept within this (points): paper stretches by a few points at most; more
+#: would be a misalignment the field must not paper over.
+MAX_PT = 6.0
+#: A field whose largest value is below this (points) is not used: the affine matrix alone
+#: is as good (and the overlay can warp each strip in one piece).
+MIN_PT = 0.15
+#: Pieces (points, square) the old sheet is warped in when a field is used: each piece by
+#: the affine matrix that matches matrix plus field there. 72 pt pieces keep the error of
+#: that linearisation under 0.02 pt for a 1.5 pt stretch with a 24 in period.
+PIECE_PT = 72.0
+
+
+@dataclass
+class StretchField:
+    """``dx``, ``dy`` (points; rows × cols): the field at new-sheet points
+    (col · ``step_pt``, row · ``step_pt``); see the module's docstring for its meaning."""
+
+    step_pt: float
+    dx: np.ndarray
+    dy: np.ndarray
+
+    @property
+    def max_pt(self) -> float:
+        return float(np.hypot(self.dx, self.dy).max())
+
+    def at(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """The field (dx, dy; points) at new-sheet points ``x``, ``y`` (arrays of one
+        shape), bilinear between nodes and constant beyond the outer ones."""
+        x = np.asarray(x, float) / self.step_pt
+        y = np.asarray(y, float) / self.step_pt
+        rows, cols = self.dx.shape
+        x = np.clip(x, 0, cols - 1)
+        y = np.clip(y, 0, rows - 1)
+        c0 = np.minimum(np.floor(x).astype(int), max(cols - 2, 0))
+        r0 = np.minimum(np.floor(y).astype(int), max(rows - 2, 0))
+        c1, r1 = np.minimum(c0 + 1, cols - 1), np.minimum(r0 + 1, rows - 1)
+        fx, fy = x - c0, y - r0
+
+        def interp(g):
+            top = g[r0, c0] * (1 - fx) + g[r0, c1] * fx
+            bottom = g[r1, c0] * (1 - fx) + g[r1, c1] * fx
+            return top * (1 - fy) + bottom * fy
+        return interp(self.dx), interp(self.dy)
+
+    def local_matrix(self, matrix: np.ndarray, box) -> np.ndarray:
+        """The 2×3 matrix (old-sheet points → new-sheet points) that matches ``matrix`` plus
+        the field over ``box`` (new-sheet points): exact at its centre, with the field's
+        slope across it."""
+        return self.local_matrices(matrix, np.asarray([box], float))[0]
+
+    def local_matrices(self, matrix: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """:meth:`local_matrix` of each of ``boxes`` (n×4: x0, y0, x1, y1): n×2×3."""
+        boxes = np.asarray(boxes, float).reshape(-1, 4)
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        hx = np.maximum((boxes[:, 2] - boxes[:, 0]) / 2, 1.0)
+        hy = np.maximum((boxes[:, 3] - boxes[:, 1]) / 2, 1.0)
+        dx, dy = self.at(np.stack([cx, cx - hx, cx + hx, cx, cx]),
+                         np.stack([cy, cy, cy, cy - hy, cy + hy]))  # 5×n each
+        d0 = np.stack([dx[0], dy[0]], axis=1)  # n×2
+        jac = np.empty((len(boxes), 2, 2))
+        jac[:, 0, 0], jac[:, 0, 1] = (dx[2] - dx[1]) / (2 * hx), (dx[4] - dx[3]) / (2 * hy)
+        jac[:, 1, 0], jac[:, 1, 1] = (dy[2] - dy[1]) / (2 * hx), (dy[4] - dy[3]) / (2 * hy)
+        # p = M q + d0 + J (p - c)  =>  p = (I - J)^-1 (M q + d0 - J c)
+        inv = np.linalg.inv(np.eye(2)[None] - jac)
+        m = np.asarray(matrix, float)
+        c = np.stack([cx, cy], axis=1)
+        lin = inv @ m[:, :2]
+        off = np.einsum("nij,nj->ni", inv, m[:, 2][None] + d0 - np.einsum("nij,nj->ni", jac, c))
+        return np.concatenate([lin, off[:, :, None]], axis=2)
+
+    def to_dict(self) -> dict:
+        return {"step_pt": self.step_pt, "max_pt": round(self.max_pt, 3),
+                "dx": np.round(self.dx, 3).tolist(), "dy": np.round(self.dy, 3).tolist()}
+
+
+def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+                size_pt: tuple[float, float]) -> tuple[StretchField, np.ndarray]:
+    """A smooth field through patch shifts, and which patches it kept.
+
+    ``centres_pt`` (n×2): patch centres in new-sheet points; ``shifts_pt`` (n×2): how far
+    (points) each patch of the aligned old sheet must move to lie on the new one;
+    ``tensors`` (n×2×2): how far each shift holds in each direction (see
+    :func:`.align.patch_shifts`: a patch that holds one straight line says nothing about
+    the shift along it). At each node a plane is fitted to the shifts around it, weighted
+    by a Gaussian of :data:`SPREAD_PT` and by the tensors (a local linear regression: it
+    follows a stretch that varies across the sheet without flattening it, as a weighted
+    mean would); then patches more than :data:`OUTLIER_PT` off the field (:func:`misfits`)
+    are left out and it is fitted again, and what the smoothing flattened is fitted from
+    the residuals and added back (twicing)."""
+    w_pt, h_pt = size_pt
+    cols = int(np.ceil(w_pt / STEP_PT)) + 1
+    rows = int(np.ceil(h_pt / STEP_PT)) + 1
+    nx, ny = np.meshgrid(np.arange(cols) * STEP_PT, np.arange(rows) * STEP_PT)
+    nodes = np.stack([nx.ravel(), ny.ravel()], axis=1)
+    keep = np.ones(len(centres_pt), bool)
+
+    def fitted(values_pt):  # the field through values at the kept patches
+        values = _local_planes(nodes, centres_pt[keep], values_pt[keep], tensors[keep])
+        return values[:, 0].reshape(rows, cols), values[:, 1].reshape(rows, cols)
+
+    for _ in range(3):
+        field = StretchField(STEP_PT, *fitted(shifts_pt))
+        new_keep = misfits(field, centres_pt, shifts_pt, tensors) <= OUTLIER_PT
+        if (new_keep == keep).all() or new_keep.sum() < 6:
+            break
+        keep = new_keep
+    # "twicing": what the smoothing flattened (a crest of the stretch: 0.25 pt of a 1.5 pt
+    # wave 22 in long) is fitted again from the residuals and added back
+    fx, fy = field.at(centres_pt[:, 0], centres_pt[:, 1])
+    rx, ry = fitted(shifts_pt - np.stack([fx, fy], axis=1))
+    field = StretchField(STEP_PT, np.clip(field.dx + rx, -MAX_PT, MAX_PT),
+                         np.clip(field.dy + ry, -MAX_PT, MAX_PT))
+    return field, keep
+
+
+def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+                     size_pt: tuple[float, float]) -> np.ndarray:
+    """Each patch's misfit (:func:`misfits`) against a field fitted without it: the patches
+    are split like a chessboard of :data:`STEP_PT` squares, and each half is measured
+    against the field of the other. A field fitted through noise fits its own patches
+    better than the affine matrix alone, always; only a real stretch also fits the others."""
+    cell = np.floor(centres_pt / STEP_PT).astype(int)
+    half = (cell[:, 0] + cell[:, 1]) % 2 == 0
+    out = np.full(len(centres_pt), np.inf)
+    for fit, test in ((half, ~half), (~half, half)):
+        if fit.sum() < 6 or not test.any():
+            continue
+        field, _ = fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
+        out[test] = misfits(field, centres_pt[test], shifts_pt[test], tensors[test])
+    return out
+
+
+def misfits(field: StretchField, centres_pt: np.ndarray, shifts_pt: np.ndarray,
+            tensors: np.ndarray) -> np.ndarray:
+    """How far (points) each patch's shift is from the field, counted in the directions the
+    patch fixes (``sqrt(rᵀ T r)``, ``T`` its tensor)."""
+    fx, fy = field.at(centres_pt[:, 0], centres_pt[:, 1])
+    r = shifts_pt - np.stack([fx, fy], axis=1)
+    return np.sqrt(np.maximum(0.0, np.einsum("ni,nij,nj->n", r, tensors, r)))
+
+
+def _local_planes(nodes: np.ndarray, pts: np.ndarray, values: np.ndarray,
+                  tensors: np.ndarray) -> np.ndarray:
+    """At each node (k×2 points), the value (k×2) at the node of a plane (one per
+    component) fitted to ``values`` (n×2) at ``pts`` (n×2), by least squares weighted by
+    a Gaussian of distance and by each value's tensor (n×2×2). Where few patches are near
+    (an empty part of the sheet) the planes' slopes are held back, so the field there tends
+    to the weighted mean of the nearest patches instead of extrapolating; a direction no
+    patch nearby fixes tends to 0 (the affine matrix alone).
+
+    The normal equations of every node come from one matrix product: the weights (k×n)
+    times per-patch moments (the tensor's entries times 1, x, y, x², xy, y²; and the
+    tensor times the value, times 1, x, y), shifted to each node's origin."""
+    if len(pts) == 0:
+        return np.zeros((len(nodes), 2))
+    p = pts / SPREAD_PT
+    q = nodes / SPREAD_PT
+    d2 = ((p[None, :, :] - q[:, None, :]) ** 2).sum(axis=2)  # k×n, in spreads²
+    # weights relative to the nearest patch's: a node far from every patch still rests on
+    # the nearest ones
+    w = np.exp(-0.5 * (d2 - d2.min(axis=1, keepdims=True)))
+    x, y = p[:, 0], p[:, 1]
+    mono = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)  # n×6
+    t = tensors.reshape(-1, 4)  # T00 T01 T10 T11
+    ts = np.einsum("nij,nj->ni", tensors, values)  # n×2
+    feats = np.concatenate([(t[:, :, None] * mono[:, None, :]).reshape(len(p), -1),
+                            (ts[:, :, None] * mono[:, None, :3]).reshape(len(p), -1)], axis=1)
+    sums = w @ feats  # k×(24 + 6)
+    mt = sums[:, :24].reshape(-1, 4, 6)  # per tensor entry: Σ w T 1, x, y, x², xy, y²
+    mb = sums[:, 24:].reshape(-1, 2, 3)  # per component: Σ w (T s) 1, x, y
+    nx, ny = q[:, 0], q[:, 1]
+    # moments about each node: u = x - nx, v = y - ny
+    s1 = mt[..., 0]
+    su = mt[..., 1] - nx[:, None] * s1
+    sv = mt[..., 2] - ny[:, None] * s1
+    suu = mt[..., 3] - 2 * nx[:, None] * mt[..., 1] + (nx ** 2)[:, None] * s1
+    svv = mt[..., 5] - 2 * ny[:, None] * mt[..., 2] + (ny ** 2)[:, None] * s1
+    suv = (mt[..., 4] - nx[:, None] * mt[..., 2] - ny[:, None] * mt[..., 1]
+           + (nx * ny)[:, None] * s1)
+    # x xᵀ for x = (1, u, v), per tensor entry: k×4×3×3
+    xx = np.stack([np.stack([s1, su, sv], -1), np.stack([su, suu, suv], -1),
+                   np.stack([sv, suv, svv], -1)], -2)
+    a = xx.reshape(-1, 2, 2, 3, 3).transpose(0, 1, 3, 2, 4).reshape(-1, 6, 6)
+    b = np.stack([mb[..., 0], mb[..., 1] - nx[:, None] * mb[..., 0],
+                  mb[..., 2] - ny[:, None] * mb[..., 0]], -1).reshape(-1, 6)
+    # slopes held back by a pseudo-weight of one patch; intercepts by a hundredth of one
+    # (only decisive in a direction nothing fixes)
+    for i in (0, 3):
+        a[:, i, i] += 0.01
+    for i in (1, 2, 4, 5):
+        a[:, i, i] += 1.0
+    coef = np.linalg.solve(a, b[..., None])[..., 0]
+    return coef[:, [0, 3]]
