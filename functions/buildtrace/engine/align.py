@@ -86,7 +86,8 @@ def _ink(img: np.ndarray) -> np.ndarray:
 
 def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
                  fine_dpi: float, max_patches: int | None = None, patch_pt: float = PATCH_PT,
-                 edge_to_edge: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 edge_to_edge: bool = False, min_ink: float = 0.01
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where ink patches of the old sheet, warped by ``m_px`` (2×3, old fine pixels → new
     fine pixels; or a function of the patches' top-left corners (n×2, new fine pixels) and
     side (pixels) giving each patch's matrix, n×2×3), still sit off the new sheet.
@@ -99,14 +100,15 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
 
     Patches are ``patch_pt`` wide, side by side over the new sheet from half a patch inside
     its edges or, ``edge_to_edge``, from its edges (at most ``max_patches``, evenly picked
-    among those with ink); those without a clear correlation peak are left out.
+    among those with at least ``min_ink`` of full ink on average); those without a clear
+    correlation peak are left out.
 
     Only the patches are warped, each from the old sheet by ``m_px`` shifted to the
     patch: a fraction of warping the whole sheet."""
     h, w = new_fine.shape
     patch = int(patch_pt / 72 * fine_dpi)
     win = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
-    paper = 255 * (1 - 0.01)  # a patch with less than 1 % ink (mean gray above) is skipped
+    paper = 255 * (1 - min_ink)  # a patch with less ink (mean gray above) is skipped
     if edge_to_edge:
         ys = sorted(set(range(0, h - patch, patch)) | {max(0, h - patch)})
         xs = sorted(set(range(0, w - patch, patch)) | {max(0, w - patch)})
@@ -270,6 +272,11 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
 #: so four times as many, as many as a smooth field needs (at 100 DPI a patch is 100 px: its
 #: correlation costs a quarter of a larger one's, and the measurement takes about as long).
 STRETCH_PATCH_PT = 72.0
+#: ... and on patches with at least this much ink (share of full ink, on average): a lone
+#: line across an empty part of a sheet (a site boundary) counts, along it as it should
+#: (its tensor says so); at the refinement's 1 % it was left out, and the field there was
+#: guessed from inches away.
+STRETCH_MIN_INK = 0.0025
 #: A patch fixes its shift both ways when its tensor's smaller eigenvalue is at least this
 #: (the larger is 1): it holds lines of more than one direction.
 STRETCH_BOTH_WAYS = 0.2
@@ -302,7 +309,7 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     size_pt = (fine_n.shape[1] * k, fine_n.shape[0] * k)
     centres, shifts, tensors = patch_shifts(
         fine_o, fine_n, points_to_pixels(a.matrix, fo_dpi, fn_dpi), fn_dpi,
-        patch_pt=STRETCH_PATCH_PT, edge_to_edge=True)
+        patch_pt=STRETCH_PATCH_PT, edge_to_edge=True, min_ink=STRETCH_MIN_INK)
     tensors = tensors.astype(float)
     # the affine part is refitted on patches that fix their shift both ways
     both = np.linalg.eigvalsh(tensors)[:, 0] >= STRETCH_BOTH_WAYS
@@ -363,7 +370,8 @@ def _remeasured(stretch: StretchField, m: np.ndarray, fine_o: np.ndarray, fo_dpi
         return (fn_dpi / 72.0) * lm @ np.diag([72.0 / fo_dpi, 72.0 / fo_dpi, 1.0])
 
     centres, shifts, tensors = patch_shifts(fine_o, fine_n, local, fn_dpi,
-                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True)
+                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
+                                            min_ink=STRETCH_MIN_INK)
     pos = ((centres + shifts) * k).astype(float)
     fx, fy = stretch.at(pos[:, 0], pos[:, 1])
     return pos, shifts * k + np.stack([fx, fy], axis=1), tensors.astype(float)
