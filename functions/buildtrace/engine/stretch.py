@@ -12,8 +12,10 @@ Frame: new-sheet PDF points, origin top-left, y down. An old-sheet point q lies 
 ``M q + d(p)`` on the new sheet, where ``M`` is the alignment's matrix and ``d(p)`` the
 field (points) near that place ``p``. The field is smooth over inches, so a design edit
 (a wall moved 6 in, a door added) is never absorbed into it: it is fitted through patches
-2 in wide, smoothed over a few of them, and patches that disagree with their neighbours
-by more than :data:`OUTLIER_PT` are left out.
+1 in wide, smoothed over a few inches (:data:`SPREAD_PT`), and patches that disagree with
+their neighbours by more than :data:`OUTLIER_PT` are left out. It is used only where it
+predicts patches it was not fitted on (:func:`held_out_misfits`), so a clean re-scan,
+whose patches differ by noise alone, gets none.
 """
 
 from __future__ import annotations
