@@ -9,6 +9,7 @@ from buildtrace.engine.align import align_rasters
 from buildtrace.engine.compare import PairOptions, compare_pair
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import identify_page
+from buildtrace.engine.report import render_html
 from buildtrace.engine.stretch import OUTLIER_PT, StretchField, fit_stretch
 from buildtrace.synth import make_revision, score_pair, stretched
 from conftest import TRANSATOMIC
@@ -121,6 +122,11 @@ def test_a_rescan_stretched_by_a_point_and_a_half_shows_only_its_edits(tmp_path,
         size = pn.size_pt
     s = score_pair(result, truth, size)
     assert result["alignment"]["stretch"] is not None
+    # the report page says so in the sheet's line of facts
+    page = render_html({"old": {"file": "old.pdf"}, "new": {"file": "new.pdf"},
+                        "pairs": [{**result, "old_page": 0, "new_page": 0,
+                                   "number": "M201", "match": {"method": "number"}}]})
+    assert "paper stretch (up to" in page
     assert s["found"] == s["edits"]
     assert s["precision"] >= 0.98, (s, result["changes"])
     assert s["text_recall"] == 1.0

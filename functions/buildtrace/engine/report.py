@@ -40,6 +40,15 @@ def _kind(c: dict) -> str:
     return f"{c['kind']}, small" if c.get("small") else c["kind"]
 
 
+def _stretch_note(pair: dict) -> str:
+    """A re-scan's paper stretch, when the alignment fitted one: said in the sheet's line
+    of facts, so a reader knows the overlay follows a stretched sheet."""
+    stretch = (pair.get("alignment") or {}).get("stretch")
+    if not stretch:
+        return ""
+    return f"; the re-scan's paper stretch (up to {stretch['max_pt']:.1f} pt) fitted"
+
+
 def _change_rows(p: dict) -> str:
     rows = []
     for c in p.get("changes", []):
@@ -80,6 +89,7 @@ def render_html(report: dict) -> str:
             f"<p class=meta>old page {p['old_page']} ({_e(p.get('old_number'))}) → new page "
             f"{p['new_page']} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
             f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
+            + _stretch_note(p)
             + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
             + f"</p>{view}"
             f"<table><tr><th>id</th><th>kind</th><th>box (pt)</th><th>text</th></tr>"
