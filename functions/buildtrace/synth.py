@@ -423,6 +423,7 @@ def _rescan(raster, rng, page_pt, *, harsh: bool = False, stretch_pt: float | No
     m_px = (np.diag([k, k, 1]) @ np.vstack([matrix, [0, 0, 1]]) @ np.diag([1 / k, 1 / k, 1]))[:2]
     out = cv2.warpAffine(raster, m_px, (raster.shape[1], raster.shape[0]), flags=cv2.INTER_AREA,
                          borderValue=255)
+    stretch = None
     if harsh:
         h, w = out.shape
         # a smooth stretch: one wave across the sheet each way, random phases
@@ -440,8 +441,6 @@ def _rescan(raster, rng, page_pt, *, harsh: bool = False, stretch_pt: float | No
         gamma = rng.choice([0.75, 1.35])  # < 1 darkens the grey edges: strokes thicken
         lut = (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
         out = cv2.LUT(out, lut)
-    else:
-        stretch = None
     noise = rng.normal(0, 10, out.shape)
     return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8), matrix, stretch
 
@@ -468,11 +467,7 @@ def stretched(points, matrix, stretch: dict | None):
     else:
         from .engine.stretch import StretchField
 
-        field = StretchField(stretch["step_pt"], np.asarray(stretch["dx"], float),
-                             np.asarray(stretch["dy"], float))
-
-        def d(p):
-            return np.stack(field.at(p[:, 0], p[:, 1]), axis=1)
+        d = StretchField.from_dict(stretch).shifts_at
     p = base
     for _ in range(8):
         p = base + d(p)

@@ -20,7 +20,7 @@ import numpy as np
 from .geometry import homogeneous, pixels_to_points, points_to_pixels
 from .stretch import MAX_PT as STRETCH_MAX_PT
 from .stretch import MIN_PT as STRETCH_MIN_PT
-from .stretch import StretchField, fit_stretch, held_out_misfits
+from .stretch import StretchField, directed_norm, fit_stretch, held_out_misfits
 from .stretch import misfits as stretch_misfits
 
 #: Long side, in pixels, of the images the coarse alignment works on.
@@ -326,7 +326,7 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     pos = dst.astype(float)
     total = pos - np.hstack([src, np.ones((len(src), 1))]) @ corr.T  # left after the matrix
     # a real stretch predicts patches it was not fitted on: noise does not
-    affine_only = _truncated_loss(np.sqrt(np.einsum("ni,nij,nj->n", total, tensors, total)))
+    affine_only = _truncated_loss(directed_norm(total, tensors))
     held_out = _truncated_loss(held_out_misfits(pos, total, tensors, size_pt))
     if held_out > STRETCH_MIN_GAIN * affine_only:
         return a
@@ -365,16 +365,13 @@ def _remeasured(stretch: StretchField, m: np.ndarray, fine_o: np.ndarray, fo_dpi
 
     def local(corners, side):  # each patch's matrix (fine pixels)
         boxes = np.concatenate([corners, corners + side], axis=1) * k
-        lm = stretch.local_matrices(m, boxes)  # old points -> new points
-        # points_to_pixels of each: scale the outputs to new pixels, the inputs from old ones
-        return (fn_dpi / 72.0) * lm @ np.diag([72.0 / fo_dpi, 72.0 / fo_dpi, 1.0])
+        return points_to_pixels(stretch.local_matrices(m, boxes), fo_dpi, fn_dpi)
 
     centres, shifts, tensors = patch_shifts(fine_o, fine_n, local, fn_dpi,
                                             patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
                                             min_ink=STRETCH_MIN_INK)
     pos = ((centres + shifts) * k).astype(float)
-    fx, fy = stretch.at(pos[:, 0], pos[:, 1])
-    return pos, shifts * k + np.stack([fx, fy], axis=1), tensors.astype(float)
+    return pos, shifts * k + stretch.shifts_at(pos), tensors.astype(float)
 
 
 def _accepted(m_pt: np.ndarray, resid_pt: float, inl: int, total: int, method: str,

@@ -305,9 +305,12 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
     alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
+    # a scan's paper may have stretched (the alignment fits that too), and its alignment
+    # has a local misfit (checked below); a vector pair aligns exactly
+    has_scan = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
     with ThreadPoolExecutor(max_workers=1) as helper:
         old_img, new_img, alignment, title_block = _render_and_align(
-            old_page, new_page, new_ident, options.dpi, matrix, helper)
+            old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan)
         # the small-change test (at another DPI for a scan at about its own resolution, see
         # NATIVE_BAND): its candidates are marked while the overlay is made
         check_dpi, native = _small_check_dpi(options.dpi, old_page, new_page)
@@ -355,7 +358,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
     # scans only: a vector pair aligns exactly, so a line 1 pt off there was moved
     checked = []
-    if _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None:
+    if has_scan:
         checked = sorted((r for r in regions if r.kind != "moved" and r.area_pt2 <= MISFIT_MAX_PT2),
                          key=lambda r: r.area_pt2)[:MISFIT_MAX_REGIONS]
     dropped = {id(r) for r in checked if misfit(r)}
@@ -412,7 +415,8 @@ RENDER_ONCE_IMAGE_PX = 1_000_000
 
 
 def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, dpi: float,
-                      matrix: np.ndarray | None, helper: ThreadPoolExecutor):
+                      matrix: np.ndarray | None, helper: ThreadPoolExecutor,
+                      flexible: bool = False):
     """Both pages as :class:`PageImage` at ``dpi``, their alignment (or the user's
     ``matrix``) and the new sheet's title block (points; a future, found on ``helper``, a
     one-thread pool).
@@ -420,7 +424,8 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
     (OpenCV only) runs on ``helper`` while the full rasters are rendered, when the pages are
     cheap to render twice. The title block is needed only for the change regions: it is
-    found while the old page renders (vector pages) or beside the alignment (scans)."""
+    found while the old page renders (vector pages) or beside the alignment (scans).
+    ``flexible``: a scan is involved, so the alignment fits its paper's stretch too."""
     def align(a_old, a_new):
         if matrix is not None:
             return Alignment(np.asarray(matrix, float), 1.0, "user", True)
@@ -430,8 +435,6 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
     ink = old_page.light_colours() or new_page.light_colours()
-    # a re-scan's paper may have stretched: the alignment then fits that too
-    flexible = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
         a_new = new_page.render(dpi=ALIGN_DPI, as_ink=ink)
         found = helper.submit(title_block, a_new)  # while the old page renders

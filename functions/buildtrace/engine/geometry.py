@@ -23,8 +23,10 @@ def scaling(s: float) -> np.ndarray:
 
 def points_to_pixels(matrix_pt: np.ndarray, src_dpi: float, dst_dpi: float) -> np.ndarray:
     """A points→points matrix as a pixels→pixels one, for rasters at ``src_dpi`` (old) and
-    ``dst_dpi`` (new)."""
-    return (scaling(dst_dpi / 72.0) @ homogeneous(matrix_pt) @ scaling(72.0 / src_dpi))[:2]
+    ``dst_dpi`` (new); or each of a stack of them (n×2×3)."""
+    # scaling(dst / 72) @ homogeneous(m) @ scaling(72 / src), first two rows
+    return (dst_dpi / 72.0) * np.asarray(matrix_pt, float) @ np.diag(
+        [72.0 / src_dpi, 72.0 / src_dpi, 1.0])
 
 
 def pixels_to_points(matrix_px: np.ndarray, src_dpi: float, dst_dpi: float) -> np.ndarray:

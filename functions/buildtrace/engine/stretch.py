@@ -75,6 +75,11 @@ class StretchField:
             return top * (1 - fy) + bottom * fy
         return interp(self.dx), interp(self.dy)
 
+    def shifts_at(self, points_pt: np.ndarray) -> np.ndarray:
+        """The field at new-sheet points (n×2) as n×2 (dx, dy; points)."""
+        points_pt = np.asarray(points_pt, float).reshape(-1, 2)
+        return np.stack(self.at(points_pt[:, 0], points_pt[:, 1]), axis=1)
+
     def local_matrix(self, matrix: np.ndarray, box) -> np.ndarray:
         """The 2×3 matrix (old-sheet points → new-sheet points) that matches ``matrix`` plus
         the field over ``box`` (new-sheet points): exact at its centre, with the field's
@@ -104,6 +109,11 @@ class StretchField:
     def to_dict(self) -> dict:
         return {"step_pt": self.step_pt, "max_pt": round(self.max_pt, 3),
                 "dx": np.round(self.dx, 3).tolist(), "dy": np.round(self.dy, 3).tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> StretchField:
+        """The inverse of :meth:`to_dict` (a report's ``alignment.stretch``)."""
+        return cls(float(d["step_pt"]), np.asarray(d["dx"], float), np.asarray(d["dy"], float))
 
 
 def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
@@ -139,8 +149,7 @@ def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarr
         keep = new_keep
     # "twicing": what the smoothing flattened (a crest of the stretch: 0.25 pt of a 1.5 pt
     # wave 22 in long) is fitted again from the residuals and added back
-    fx, fy = field.at(centres_pt[:, 0], centres_pt[:, 1])
-    rx, ry = fitted(shifts_pt - np.stack([fx, fy], axis=1))
+    rx, ry = fitted(shifts_pt - field.shifts_at(centres_pt))
     field = StretchField(STEP_PT, np.clip(field.dx + rx, -MAX_PT, MAX_PT),
                          np.clip(field.dy + ry, -MAX_PT, MAX_PT))
     return field, keep
@@ -167,8 +176,12 @@ def misfits(field: StretchField, centres_pt: np.ndarray, shifts_pt: np.ndarray,
             tensors: np.ndarray) -> np.ndarray:
     """How far (points) each patch's shift is from the field, counted in the directions the
     patch fixes (``sqrt(rᵀ T r)``, ``T`` its tensor)."""
-    fx, fy = field.at(centres_pt[:, 0], centres_pt[:, 1])
-    r = shifts_pt - np.stack([fx, fy], axis=1)
+    return directed_norm(shifts_pt - field.shifts_at(centres_pt), tensors)
+
+
+def directed_norm(r: np.ndarray, tensors: np.ndarray) -> np.ndarray:
+    """The length (points) of each of the vectors ``r`` (n×2) counted in the directions its
+    patch fixes: ``sqrt(rᵀ T r)`` with ``T`` its tensor (n×2×2)."""
     return np.sqrt(np.maximum(0.0, np.einsum("ni,nij,nj->n", r, tensors, r)))
 
 

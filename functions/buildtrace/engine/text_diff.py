@@ -40,16 +40,16 @@ class TextChange:
 def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]:
     """Words with their boxes carried by a 2×3 matrix (the box of the mapped corners), and
     by a re-scan's paper stretch beyond it (a :class:`.stretch.StretchField`) when given."""
-    out = []
-    for w in words:
-        x0, y0, x1, y1 = w.bbox
-        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ matrix.T
-        if stretch is not None:
-            dx, dy = stretch.at(pts[:, 0], pts[:, 1])
-            pts = pts + np.stack([dx, dy], axis=1)
-        out.append(Word(w.text, (float(pts[:, 0].min()), float(pts[:, 1].min()),
-                                 float(pts[:, 0].max()), float(pts[:, 1].max())), w.confidence))
-    return out
+    if not words:
+        return []
+    b = np.array([w.bbox for w in words], float)  # n×4: x0, y0, x1, y1
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1)
+    pts = corners @ np.asarray(matrix, float)[:, :2].T + np.asarray(matrix, float)[:, 2]
+    if stretch is not None:  # all words' corners at once (n×4×2)
+        pts = pts + stretch.shifts_at(pts.reshape(-1, 2)).reshape(pts.shape)
+    lo, hi = pts.min(axis=1), pts.max(axis=1)
+    return [Word(w.text, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])),
+                 w.confidence) for i, w in enumerate(words)]
 
 
 def _centre(w: Word) -> tuple[float, float]:
