@@ -40,3 +40,22 @@ def test_words_are_matched_after_alignment_within_tolerance():
     old = [W("A-101", 100, 100), W("DOOR", 200, 200)]
     new = [W("A-101", 121, 94.5), W("DOOR", 220.5, 195)]
     assert diff_words(map_words(old, m), new) == []
+
+
+def test_text_changes_without_a_letter_or_digit_are_not_listed():
+    """A lone dash or dot (a scan's text layer or the OCR reading a leader or a speck) is no
+    text change a reader can use: the region keeps its changed ink and no such text; one
+    outside every region makes no region. A dimension beside it is kept."""
+    from buildtrace.engine.compare import _attach_text
+    from buildtrace.engine.regions import ChangeRegion
+    from buildtrace.engine.text_diff import TextChange
+
+    region = ChangeRegion("r1", "removed", (100, 100, 200, 140), 50, 50, 0)
+    changes = [TextChange("removed", (105, 105, 110, 130), "-", None),
+               TextChange("changed", (150, 110, 190, 120), "12'-6\"", "12'-8\""),
+               TextChange("added", (400, 400, 404, 404), None, "."),
+               TextChange("added", (500, 500, 520, 510), None, "-5")]
+    out = _attach_text([region], changes, None, ())
+    assert [(r.kind, r.text_before, r.text_after) for r in out] == [
+        ("removed", "12'-6\"", "12'-8\""), ("added", None, "-5")]
+    assert [t["text_before"] for t in out[0].text_changes] == ["12'-6\""]

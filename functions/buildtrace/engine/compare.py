@@ -700,14 +700,23 @@ def _same_letters(a: str | None, b: str | None) -> bool:
     return re.sub(r"[\W_]", "", a or "") == re.sub(r"[\W_]", "", b or "")
 
 
+def _has_letters(text: str | None) -> bool:
+    """Whether a text holds a letter or a digit: a lone "-" or "." (a scan's text layer or
+    the OCR reading a leader or a speck) tells a reader nothing a cloud does not."""
+    return any(c.isalnum() for c in text or "")
+
+
 def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
                  ) -> list[ChangeRegion]:
     """Give each region the text changes inside it; text changes outside every region
-    become regions of their own (kind from the text change)."""
+    become regions of their own (kind from the text change). Text changes with no letter
+    or digit on either side (:func:`_has_letters`) are left out."""
     extra = []
     for tc in text_changes:
         if any(box_inside(tc.bbox, box) for box in ignore):
             continue
+        if not _has_letters(tc.text_before) and not _has_letters(tc.text_after):
+            continue  # a dash or a stray mark read as a word: the region says the ink changed
         host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
         if host is None and _same_letters(tc.text_before, tc.text_after):
             continue  # the text layer split or joined words differently; nothing printed changed
