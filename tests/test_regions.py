@@ -112,3 +112,100 @@ def test_a_shape_inside_a_longer_look_alike_is_not_its_source():
     out = detect_moves([far, added, near], crop(old), crop(new))
     assert [(r.id, r.kind, r.from_bbox) for r in out] == [
         ("r2", "removed", None), ("a1", "moved", near.bbox)]
+
+
+def _detail(img, x, y, half_tag=True):
+    """A section marker drawn at (x, y) (points = pixels): a tag (circle and number), a
+    leader with an arrowhead 40 pt to the right, a note 45 pt below; pieces farther apart
+    than CLUSTER_GAP_PT, so each is a region of its own. ``half_tag=False`` leaves out the
+    tag's right half (what a move that cut through the tag carried)."""
+    cv2.circle(img, (x + 12, y + 12), 11, 0, 2)
+    cv2.putText(img, "7", (x + 7, y + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 0, 1)
+    cv2.line(img, (x + 40, y + 12), (x + 90, y + 12), 0, 2)
+    cv2.fillPoly(img, [np.array([(x + 90, y + 6), (x + 102, y + 12), (x + 90, y + 18)])], 0)
+    cv2.putText(img, "TYP. NOTE", (x, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 0, 1)
+
+
+def _regions_of(old, new):
+    from buildtrace.engine.overlay import compare_ink
+
+    masks = compare_ink(old, new, 72.0, 0.75)
+    return find_regions(masks.removed.astype(np.float32), masks.added.astype(np.float32),
+                        72.0, 1.0)
+
+
+def _crop(img):  # 1 px = 1 pt
+    return lambda b: img[max(0, round(b[1])):max(0, round(b[3])),
+                         max(0, round(b[0])):max(0, round(b[2]))]
+
+
+def test_the_pieces_of_one_moved_detail_are_one_move():
+    """A marker (tag, leader, note: three regions each side) moved by (230, 140) pt is one
+    ``moved`` change whose boxes hold all of it; before, each piece was a move of its own."""
+    old = np.full((500, 700), 255, np.uint8)
+    new = old.copy()
+    _detail(old, 60, 60)
+    _detail(new, 290, 200)
+    regions = _regions_of(old, new)
+    assert len(regions) == 6  # each piece is a cluster of its own, each side
+    added = sum(r.added_pt2 for r in regions)
+    removed = sum(r.removed_pt2 for r in regions)
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+    (m,) = out
+    assert m.bbox[0] <= 291 and m.bbox[1] <= 201 and m.bbox[2] >= 392 and m.bbox[3] >= 256
+    assert m.from_bbox[0] <= 61 and m.from_bbox[1] <= 61 and m.from_bbox[2] >= 162
+    assert m.from_bbox[3] >= 116 and m.from_bbox[2] < 290  # the old place only
+    assert (m.added_pt2, m.removed_pt2) == (added, removed)
+
+
+def test_moves_apart_or_by_other_displacements_stay_apart_and_an_edit_beside_one_stays():
+    """Two markers moved by different displacements are two moves; the same displacement
+    far apart (beyond MOVE_GROUP_GAP_PT) too; a removal beside a move whose ink did not go
+    where the move went stays a removal, and an addition beside it stays an addition."""
+    old = np.full((900, 1400), 255, np.uint8)
+    new = old.copy()
+    _detail(old, 60, 60)
+    _detail(new, 290, 200)  # moved by (230, 140)
+    _detail(old, 60, 600)
+    _detail(new, 200, 520)  # moved by (140, -80)
+    _detail(old, 900, 60)
+    _detail(new, 1130, 200)  # moved by (230, 140) too, 700 pt from the first
+    cv2.rectangle(old, (180, 70), (200, 90), 0, 2)  # removed beside the first marker's old place
+    cv2.line(new, (420, 190), (440, 230), 0, 2)  # added beside its new place
+    out = detect_moves(_regions_of(old, new), _crop(old), _crop(new))
+    moved = sorted((r for r in out if r.kind == "moved"), key=lambda r: r.bbox[0])
+    assert len(moved) == 3
+    for r in moved:
+        shift = np.subtract(r.bbox[:2], r.from_bbox[:2])
+        assert tuple(np.round(shift / 10) * 10) in {(230, 140), (140, -80)}
+    assert any(r.kind == "removed" and r.bbox[0] >= 178 and r.bbox[2] <= 202 for r in out)
+    assert any(r.kind == "added" and r.bbox[0] >= 418 and r.bbox[2] <= 442 for r in out)
+
+
+def test_a_piece_of_a_moved_detail_left_unmatched_joins_its_move():
+    """Clusters of one moved detail can differ on the two sheets: here a short stroke
+    between the tag and the leader lands on a bar that was already there, so on the new
+    sheet the tag is a region apart, while on the old sheet tag, stroke and leader are one.
+    The leader matches that removal; the tag alone is too unlike it to be matched. Its ink
+    is found where the move puts it, so it is part of the move, not an addition."""
+    old = np.full((400, 900), 255, np.uint8)
+    d = (250, 150)
+
+    def piece(img, x, y, stroke=True):
+        cv2.circle(img, (x + 6, y + 6), 5, 0, 2)  # the tag
+        if stroke:
+            cv2.line(img, (x + 12, y + 6), (x + 30, y + 6), 0, 2)
+        cv2.line(img, (x + 30, y + 6), (x + 400, y + 6), 0, 3)  # the leader
+        cv2.fillPoly(img, [np.array([(x + 400, y), (x + 412, y + 6), (x + 400, y + 12)])], 0)
+
+    new = old.copy()
+    bar = (slice(50 + d[1] - 4, 50 + d[1] + 17), slice(40 + 12 + d[0], 40 + 29 + d[0]))
+    old[bar] = new[bar] = 0  # the bar, on both sheets
+    piece(old, 40, 50)
+    piece(new, 40 + d[0], 50 + d[1])
+    regions = _regions_of(old, new)
+    assert sorted(r.kind for r in regions) == ["added", "added", "removed"]
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+    assert out[0].bbox[0] <= 40 + d[0] + 1 and out[0].bbox[2] >= 40 + d[0] + 410
