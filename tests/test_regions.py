@@ -209,3 +209,22 @@ def test_a_piece_of_a_moved_detail_left_unmatched_joins_its_move():
     out = detect_moves(regions, _crop(old), _crop(new))
     assert [r.kind for r in out] == ["moved"]
     assert out[0].bbox[0] <= 40 + d[0] + 1 and out[0].bbox[2] >= 40 + d[0] + 410
+
+
+def test_the_sides_of_a_moved_box_are_matched_to_their_own_sources():
+    """Two parallel bars (a box's top and bottom, 60 pt apart) moved by (60, 45): the old
+    bottom bar is nearer the new top one than the old top bar is, and any bar matches any
+    other. Matched by nearness alone, the sides crossed (two moves by different
+    displacements); the displacement the other side can share picks the right ones, and
+    the box is one move."""
+    old = np.full((400, 500), 255, np.uint8)
+    new = old.copy()
+    for img, (x, y) in ((old, (100, 100)), (new, (160, 145))):
+        for top in (y, y + 60):  # a bar with an anti-aliased edge, as rendered
+            img[top, x:x + 120], img[top + 1:top + 4, x:x + 120] = 128, 0
+    regions = _regions_of(old, new)
+    assert sorted(r.kind for r in regions) == ["added", "added", "removed", "removed"]
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+    assert np.allclose(out[0].from_bbox, (100, 100, 220, 164), atol=1.5)
+    assert np.allclose(out[0].bbox, (160, 145, 280, 209), atol=1.5)
