@@ -20,8 +20,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("page")
-    truth = make_revision(JP_HOUSE / "floor-plans.pdf", d, 21, kinds=("add", "erase", "text"),
-                          n_edits=4)
+    truth = make_revision(JP_HOUSE / "floor-plans.pdf", d, 21,
+                          kinds=("add", "erase", "text", "move"), n_edits=4)
     report = compare_sets(truth["old"], truth["new"], str(d / "out"), dpi=150, ocr="off")
     write_report(report, str(d / "out"))
     return d / "out", report
@@ -73,6 +73,14 @@ def test_sheet_list_overlay_clouds_and_toggles(report_dir, browser):
         box = clouds.nth(i).bounding_box()
         assert box["x"] == pytest.approx(view["x"] + c["bbox"][0] / w_pt * view["width"], abs=3)
         assert box["y"] == pytest.approx(view["y"] + c["bbox"][1] / h_pt * view["height"], abs=3)
+    # a moved change also has a dashed cloud where it was
+    moved = [c for c in pair["changes"] if c["kind"] == "moved"]
+    was = page.locator(".view .cloud-from")
+    assert moved and was.count() == len(moved)
+    for i, c in enumerate(moved):
+        box = was.nth(i).bounding_box()
+        assert box["x"] == pytest.approx(view["x"] + c["from_bbox"][0] / w_pt * view["width"], abs=3)
+        assert box["y"] == pytest.approx(view["y"] + c["from_bbox"][1] / h_pt * view["height"], abs=3)
     # the overlay shows removed red and added green; the toggles swap in the old and new sheets
     overlay = _shot(page, ".view")
     assert _has_colour(overlay, (30, 30, 220)) > 0 and _has_colour(overlay, (40, 160, 20)) > 0
@@ -147,3 +155,20 @@ def test_the_page_says_when_light_colours_were_compared_as_ink(report_dir):
     inked = copy.deepcopy(report)
     inked["pairs"][0]["render_mode"] = "ink"
     assert "light colours compared as ink" in render_html(inked)
+
+
+def test_a_move_says_how_far_and_text_lines_need_no_arrow_glyph():
+    """The change list says where a move went (inches, centre to centre); the PDF's lines
+    use "->" (its font has no arrow, which came out as a box) and name a text once."""
+    from buildtrace.engine.report import _kind, _text_line
+
+    move = {"kind": "moved", "bbox": [300, 100, 340, 120], "from_bbox": [100, 200, 140, 220]}
+    assert _kind(move) == "moved 2.8 in right, 1.4 in up"
+    assert _kind({**move, "bbox": move["from_bbox"][:1] + [170, 140, 190]}) == "moved 0.4 in up"
+    assert _kind({"kind": "added", "small": True}) == "added, small"
+    assert _text_line({"kind": "modified", "text_before": "31'-6\"", "text_after": "8'-8\""}) \
+        == "\"31'-6\"\" -> \"8'-8\"\""
+    assert _text_line({"kind": "added", "text_before": None, "text_after": "NOTE 2"}) == '"NOTE 2"'
+    assert _text_line({"kind": "modified", "text_before": None, "text_after": "NOTE 2"}) \
+        == 'text added "NOTE 2"'
+    assert _text_line({"kind": "removed"}) == ""

@@ -36,8 +36,29 @@ def _e(x) -> str:
 
 def _kind(c: dict) -> str:
     """A change's kind as listed: a small change (below the overlay's tolerance, so drawn
-    as unchanged ink; its crops show it) says so."""
-    return f"{c['kind']}, small" if c.get("small") else c["kind"]
+    as unchanged ink; its crops show it) says so; a move says how far it went on the sheet
+    (inches, between the centres of where it was and where it is)."""
+    if c.get("small"):
+        return f"{c['kind']}, small"
+    if c["kind"] == "moved" and c.get("from_bbox"):
+        b, f = c["bbox"], c["from_bbox"]
+        dx, dy = ((b[0] + b[2] - f[0] - f[2]) / 144, (b[1] + b[3] - f[1] - f[3]) / 144)
+        parts = [f"{abs(dx):.1f} in {'right' if dx > 0 else 'left'}" if abs(dx) >= 0.05 else "",
+                 f"{abs(dy):.1f} in {'down' if dy > 0 else 'up'}" if abs(dy) >= 0.05 else ""]
+        return "moved " + ", ".join(p for p in parts if p) if any(parts) else "moved"
+    return c["kind"]
+
+
+def _text_line(c: dict) -> str:
+    """A change's text for the PDF's list (its font has no arrow glyph)."""
+    before, after = c.get("text_before"), c.get("text_after")
+    if before and after:
+        return f'"{before}" -> "{after}"'
+    if after:  # said once: "c1 added "NOTE 2"", "c2 modified text added "NOTE 2""
+        return f'"{after}"' if c["kind"] == "added" else f'text added "{after}"'
+    if before:
+        return f'"{before}"' if c["kind"] == "removed" else f'text removed "{before}"'
+    return ""
 
 
 def _stretch_note(pair: dict) -> str:
@@ -56,7 +77,9 @@ def _change_rows(p: dict) -> str:
         if "text_before" in c:
             text = f"{_e(c.get('text_before') or '')} → {_e(c.get('text_after') or '')}"
         box = ", ".join(f"{v:.0f}" for v in c["bbox"])
-        rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'><td>{_e(c['id'])}</td>"
+        moved = (f" data-from='{json.dumps(c['from_bbox'])}'"
+                 if c.get("kind") == "moved" and c.get("from_bbox") else "")
+        rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'{moved}><td>{_e(c['id'])}</td>"
                     f"<td>{_e(_kind(c))}</td><td>{box}</td><td>{text}</td></tr>")
     return "\n".join(rows) or "<tr><td colspan=4>no design changes</td></tr>"
 
@@ -100,7 +123,7 @@ def render_html(report: dict) -> str:
 body{{font:14px system-ui,sans-serif;margin:0;display:flex}}
 nav{{width:240px;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f4f4;padding:8px}}
 main{{flex:1;padding:12px;min-width:0}} .view{{position:relative;border:1px solid #ccc}}
-.view img{{width:100%;display:block}} .cloud{{position:absolute;border:2px solid #e00078;border-radius:6px}}
+.view img{{width:100%;display:block}} .cloud{{position:absolute;border:2px solid #e00078;border-radius:6px}} .cloud-from{{position:absolute;border:2px dashed #e00078;border-radius:6px}}
 table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padding:2px 6px}}
 .meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
 .legend span{{padding:0 6px;margin-right:6px}}
@@ -173,14 +196,18 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
                          70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=3)
             d.text((40 + x1 + 6, 70 + y0 - 6), c["id"], fill=CLOUD_RGB, font=small)
+            if c.get("kind") == "moved" and c.get("from_bbox"):  # where it was, thinner
+                x0, y0, x1, y1 = (v * k for v in c["from_bbox"])
+                d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
+                             70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=1)
+                d.text((40 + x1 + 6, 70 + y0 - 6), f"{c['id']} was", fill=CLOUD_RGB,
+                       font=small)
         y = 70 + im.height + 14
         for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:
             d.text((40, y), line, fill="black", font=small)
             y += 22
         for c in p["changes"][:12]:
-            text = f"{c['id']}  {_kind(c)}"
-            if "text_before" in c:
-                text += f"  \"{c.get('text_before') or ''}\" → \"{c.get('text_after') or ''}\""
+            text = f"{c['id']}  {_kind(c)}  {_text_line(c)}".rstrip()
             d.text((40, y), text[:160], fill="black", font=small)
             y += 20
         pages.append(page)
@@ -195,12 +222,17 @@ for (const sec of document.querySelectorAll('section')) {
   const z = sec.querySelector('button.zoom');
   if (z) z.onclick = () => openZoom(z.dataset.dzi, +z.dataset.w, +z.dataset.h, +z.dataset.tile);
   const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
-  for (const tr of sec.querySelectorAll('tr[data-box]')) {
-    const [x0, y0, x1, y1] = JSON.parse(tr.dataset.box).map(v => v * dpi / 72);
-    const c = document.createElement('div'); c.className = 'cloud';
+  // a cloud per change; a moved one also gets a dashed cloud where it was
+  const cloud = (box, cls) => {
+    const [x0, y0, x1, y1] = JSON.parse(box).map(v => v * dpi / 72);
+    const c = document.createElement('div'); c.className = cls;
     Object.assign(c.style, {left: 100 * x0 / w + '%', top: 100 * y0 / h + '%',
       width: 100 * (x1 - x0) / w + '%', height: 100 * (y1 - y0) / h + '%'});
     view.appendChild(c);
+  };
+  for (const tr of sec.querySelectorAll('tr[data-box]')) {
+    cloud(tr.dataset.box, 'cloud');
+    if (tr.dataset.from) cloud(tr.dataset.from, 'cloud-from');
   }
 }
 // Deep Zoom viewer: wheel to zoom, drag to pan; loads only the tiles in view.
