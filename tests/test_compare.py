@@ -73,6 +73,34 @@ def test_a_moved_detail_is_reported_as_moved(scored):
     assert moved and all("from_bbox" in c for c in moved)
 
 
+def _hit(a, b, pad=6.0):
+    return a[0] < b[2] + pad and b[0] - pad < a[2] and a[1] < b[3] + pad and b[1] - pad < a[3]
+
+
+@pytest.mark.parametrize("src, seed", [(JP_HOUSE / "floor-plans.pdf", 31),
+                                       (TRANSATOMIC / "M105.pdf", 32)])
+def test_details_moved_a_few_points_are_reported_as_moved(tmp_path, src, seed):
+    """Details shifted by 3-12 pt (synth's "nudge": their red and green touch, one region
+    that was reported "modified") are reported as moved, from where they were; a detail
+    moved 1-3 in is one change, not one per piece; nothing else changes."""
+    truth = make_revision(src, tmp_path, seed, kinds=("nudge", "move", "nudge", "erase", "nudge"),
+                          n_edits=5)
+    result, size = _compare(truth, tmp_path / "out")
+    s = score_pair(result, truth, size)
+    assert s["found"] == s["edits"] and s["precision"] >= 0.9, (s, result["changes"])
+    short = [e for e in truth["edits"] if e.get("short")]
+    assert len(short) >= 2
+    changes = result["changes"]
+    for e in short:
+        mine = [c for c in changes if _hit(c["bbox"], e["bbox"])]
+        assert any(c["kind"] == "moved" and _hit(c["from_bbox"], e["from_bbox"]) for c in mine), \
+            (e, mine)
+    for e in truth["edits"]:
+        if e["kind"] == "moved" and not e.get("short"):
+            assert [c["kind"] for c in changes if _hit(c["bbox"], e["bbox"])] == ["moved"], \
+                (e, changes)
+
+
 def test_ignored_regions_are_not_reported(tmp_path):
     truth = make_revision(TRANSATOMIC / "M101.pdf", tmp_path, 7, kinds=("add",), n_edits=2)
     first = truth["edits"][0]["bbox"]

@@ -3,8 +3,9 @@ came from."""
 
 import cv2
 import numpy as np
+import pytest
 from buildtrace.engine.regions import (CLUSTER_GAP_PT, MIN_CHANGE_PT2, ChangeRegion,
-                                       detect_moves, find_regions)
+                                       detect_moves, find_regions, find_short_moves)
 
 
 def _box_crop(box):
@@ -228,3 +229,47 @@ def test_the_sides_of_a_moved_box_are_matched_to_their_own_sources():
     assert [r.kind for r in out] == ["moved"]
     assert np.allclose(out[0].from_bbox, (100, 100, 220, 164), atol=1.5)
     assert np.allclose(out[0].bbox, (160, 145, 280, 209), atol=1.5)
+
+
+@pytest.mark.parametrize("shift_pt", [(4, 0), (7, 0), (-5, 3), (8, 8)])
+def test_a_wall_moved_a_few_points_is_a_move(shift_pt):
+    """A wall (two lines 6 pt apart) moved by less than CLUSTER_GAP_PT leaves one region of
+    red and green, which was "modified"; it is a move, from where it was to where it is.
+    Moved by 7 pt, part of each line overlaps the other's old place (unchanged ink)."""
+    dx, dy = shift_pt
+    old = np.full((500, 500), 255, np.uint8)
+    new = old.copy()
+    for img, (x, y) in ((old, (200, 60)), (new, (200 + dx, 60 + dy))):
+        img[y:y + 300, x:x + 2] = 0
+        img[y:y + 300, x + 6:x + 8] = 0
+    regions = detect_moves(_regions_of(old, new), _crop(old), _crop(new))
+    assert [r.kind for r in regions] == ["modified"]
+    (r,) = find_short_moves(regions, _crop(old), _crop(new))
+    assert r.kind == "moved"
+    assert np.allclose(np.subtract(r.bbox[:2], r.from_bbox[:2]), (dx, dy), atol=1.5)
+
+
+def test_a_changed_shape_or_a_relettered_word_is_no_short_move():
+    """A door swing redrawn with another radius, a circle become a square, and a word whose
+    ink shifted a little but whose letters changed (its text change says so) stay
+    "modified"."""
+    old = np.full((400, 600), 255, np.uint8)
+    new = old.copy()
+    cv2.ellipse(old, (100, 100), (40, 40), 0, 0, 90, 0, 2)
+    cv2.ellipse(new, (100, 100), (46, 46), 0, 0, 90, 0, 2)
+    cv2.circle(old, (300, 100), 15, 0, 2)
+    cv2.rectangle(new, (286, 86), (314, 114), 0, 2)
+    cv2.putText(old, "HEATER", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    cv2.putText(new, "HEATEB", (103, 302), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    regions = detect_moves(_regions_of(old, new), _crop(old), _crop(new))
+    word = [r for r in regions if r.bbox[1] > 250]
+    assert len(word) == 1
+    word[0].text_changes = [{"kind": "changed", "bbox": list(word[0].bbox),
+                             "text_before": "HEATER", "text_after": "HEATEB"}]
+    assert [r.kind for r in find_short_moves(regions, _crop(old), _crop(new))] == \
+        ["modified"] * 3
+    # the same word moved, its letters the same: a move
+    word[0].text_changes[0]["text_after"] = "HEATER"
+    new[250:350] = 255
+    cv2.putText(new, "HEATER", (103, 302), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    assert [r.kind for r in find_short_moves(word, _crop(old), _crop(new))] == ["moved"]

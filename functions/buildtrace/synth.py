@@ -196,7 +196,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
     title-block zones: the bottom-right corner, the bottom band, the right strip): ``erase`` whites out a box of drawing; ``add`` draws a
-    new detail (a tagged box with leaders); ``move`` shifts a detail by 1-3 in; ``text``
+    new detail (a tagged box with leaders); ``move`` shifts a detail by 1-3 in; ``nudge``
+    shifts one by 3-12 pt (a wall moved a few inches: its red and green touch); ``text``
     rewrites a word of the text layer (printed and in the text layer); ``note`` adds a new
     one-line note. ``rescan`` applies a
     global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
@@ -336,6 +337,27 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
             busy.extend([box, dest])
             t = tight(box)
             edits.append({"kind": "moved", "from_bbox": t,
+                          "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)})
+        elif kind == "nudge":
+            box = random_box(40, 90, True)
+            if box is None:
+                continue
+            angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(3, 12)
+            dx, dy = dist * np.cos(angle), dist * np.sin(angle)
+            dest = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+            both = (min(box[0], dest[0]), min(box[1], dest[1]), max(box[2], dest[2]),
+                    max(box[3], dest[3]))
+            if not free(both):
+                continue
+            sx0, sy0, sx1, sy1 = px(box)
+            patch = new[sy0:sy1, sx0:sx1].copy()
+            new[sy0:sy1, sx0:sx1] = 255
+            dx0, dy0 = px(dest)[:2]
+            region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
+            np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
+            busy.append(both)
+            t = tight(box)
+            edits.append({"kind": "moved", "short": True, "from_bbox": t,
                           "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)})
         elif kind == "text":
             while text_cands and not free(text_cands[-1].bbox):

@@ -28,13 +28,13 @@ from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pa
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
-                      detect_moves, find_regions, map_cells)
+                      detect_moves, find_regions, find_short_moves, map_cells)
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             mark_cells, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
 from .summary import sheet_summary
-from .text_diff import diff_words, map_words
+from .text_diff import diff_words, map_words, same_letters
 from .titleblock import find_title_block
 
 #: DPI of the rasters the alignment works on (it reduces further for its coarse step).
@@ -380,6 +380,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     else:
         text_changes = diff_words(map_words(old_words, m, stretch), new_words)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
+    # after the text: a word re-lettered in place is a text change, not a short move
+    regions = find_short_moves(regions, crop_old, crop_new, options.tolerance_pt)
     _number(regions)
     changes, tb_changes = [], []
     for r in regions:
@@ -684,20 +686,13 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                                   w.confidence)
                              for w in rec.recognize(raster) if w.confidence >= 0.5])
         for tc in diff_words(*readings):
-            if not boxes_overlap(tc.bbox, r.bbox) or _same_letters(tc.text_before, tc.text_after):
+            if not boxes_overlap(tc.bbox, r.bbox) or same_letters(tc.text_before, tc.text_after):
                 continue
             if any(boxes_overlap(tc.bbox, o.bbox) and (tc.text_before, tc.text_after)
                    == (o.text_before, o.text_after) for o in out):
                 continue  # read again from a neighbouring region
             out.append(tc)
     return out
-
-
-def _same_letters(a: str | None, b: str | None) -> bool:
-    """Equal once spaces and punctuation are dropped ("POWER" / "-POWER", "----" / "--")."""
-    import re
-
-    return re.sub(r"[\W_]", "", a or "") == re.sub(r"[\W_]", "", b or "")
 
 
 def _has_letters(text: str | None) -> bool:
@@ -718,7 +713,7 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
         if not _has_letters(tc.text_before) and not _has_letters(tc.text_after):
             continue  # a dash or a stray mark read as a word: the region says the ink changed
         host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
-        if host is None and _same_letters(tc.text_before, tc.text_after):
+        if host is None and same_letters(tc.text_before, tc.text_after):
             continue  # the text layer split or joined words differently; nothing printed changed
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)

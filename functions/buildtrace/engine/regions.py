@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
+from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
 from .rasters import outer_contours
+from .text_diff import same_letters
 
 #: Change maps hold one cell per point.
 MAP_DPI = 72.0
@@ -41,6 +43,17 @@ MOVE_TIE = 0.05
 MOVE_GROUP_TOL_PT = 3.0
 #: ... and lie within this (points) of each other are one move, listed once.
 MOVE_GROUP_GAP_PT = 72.0
+#: A wall moved a few inches leaves its red and green closer than :data:`CLUSTER_GAP_PT`:
+#: one region, "modified". When its removed ink, shifted by at most this (points) each way,
+#: lies on its added ink, it moved (a short move) ...
+SHORT_MOVE_PT = 2 * CLUSTER_GAP_PT
+#: ... by at least this (points; less is within the overlay's tolerance twice over) ...
+SHORT_MOVE_MIN_PT = 1.5
+#: ... and at most this share of its removed or of its added ink is left unexplained by the
+#: shift (a wall moved and a door added in it stays "modified").
+SHORT_MOVE_MAX_LEFT = 0.1
+#: Shifts tried for a short move: the best few at laying the removed ink on new ink.
+SHORT_MOVE_TRIES = 8
 
 
 @dataclass
@@ -180,6 +193,103 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
     return _one_change_per_move(left, shifts, old_crop, new_crop)
 
 
+def find_short_moves(regions: list[ChangeRegion], old_crop, new_crop,
+                     tolerance_pt: float = DEFAULT_TOLERANCE_PT) -> list[ChangeRegion]:
+    """``modified`` regions that are one shape moved a short way (:func:`_short_move`) made
+    ``moved`` (``bbox`` where it is, ``from_bbox`` where it was, new-sheet points), with the
+    pieces of the move that clustered apart (:func:`_one_change_per_move`). Regions holding
+    a text change (other letters after than before) stay ``modified``: a re-lettered word
+    in about the same place is an edit, whatever its ink looks like. Crops as for
+    :func:`detect_moves`; ``tolerance_pt``: the overlay's."""
+    shifts: dict[int, np.ndarray] = {}
+    for r in regions:
+        if r.kind != "modified" or r.in_title_block or any(
+                not same_letters(t.get("text_before"), t.get("text_after"))
+                for t in r.text_changes):
+            continue
+        found = _short_move(r.bbox, old_crop, new_crop, tolerance_pt)
+        if found is not None:
+            r.kind, r.bbox, r.from_bbox = "moved", found[0], found[1]
+            r.area_pt2 = r.added_pt2
+            shifts[id(r)] = found[2]
+    return _one_change_per_move(regions, shifts, old_crop, new_crop)
+
+
+def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
+    """Whether the changed ink around ``bbox`` (new-sheet points) is one shape moved a short
+    way: a shift (at most :data:`SHORT_MOVE_PT` each way, at least
+    :data:`SHORT_MOVE_MIN_PT`) that carries all the old sheet's ink in the removed ink's box
+    onto the new sheet's ink, and all the new sheet's ink in the added ink's box back onto
+    the old sheet's, leaving at most :data:`SHORT_MOVE_MAX_LEFT` of either (within
+    ``tolerance_pt``). All the ink, not only the changed ink: of a wall moved by less than
+    its thickness part of each line is unchanged, and it moves too; the strokes of a
+    changed letter land on other letters' ink, but the word around them does not move. The
+    shifts tried are the few that lay the most removed ink on new ink. Returns (where it
+    is, where it was, the shift): one box (what moved: the removed ink and the added ink
+    taken back) at both ends, in new-sheet points, and the shift in points; or None."""
+    box = grow_box(bbox, SHORT_MOVE_PT)
+    old, new = old_crop(box), new_crop(box)
+    if old.shape != new.shape or old.size == 0:
+        return None
+    kx, ky = new.shape[1] / (box[2] - box[0]), new.shape[0] / (box[3] - box[1])  # px per pt
+    masks = compare_ink(old, new, 72.0 * kx, tolerance_pt)
+    removed, added = masks.removed.view(np.uint8), masks.added.view(np.uint8)
+    n_rem, n_add = cv2.countNonZero(removed), cv2.countNonZero(added)
+    if not n_rem or not n_add or not 0.25 < n_add / n_rem < 4.0:
+        return None
+    near = _disk_px(tolerance_pt * max(kx, ky))
+    old_ink = cv2.dilate((old < FAINT_INK_THRESHOLD).view(np.uint8), near)
+    new_ink = cv2.dilate((new < FAINT_INK_THRESHOLD).view(np.uint8), near)
+    rx, ry, rw, rh = cv2.boundingRect(removed)
+    s = int(np.ceil(SHORT_MOVE_PT * max(kx, ky)))
+    around = cv2.copyMakeBorder(new_ink, s, s, s, s, cv2.BORDER_CONSTANT, value=0)
+    around = around[ry:ry + rh + 2 * s, rx:rx + rw + 2 * s].astype(np.float32)
+    scores = np.nan_to_num(cv2.matchTemplate(
+        around, removed[ry:ry + rh, rx:rx + rw].astype(np.float32), cv2.TM_CCORR))
+    ax, ay, aw, ah = cv2.boundingRect(added)
+    # all ink where the change is, changed or not: a moved shape moves whole (a changed
+    # letter in a word is no move, though its strokes land on other letters' ink)
+    old_there = np.zeros_like(removed)
+    old_there[ry:ry + rh, rx:rx + rw] = (old[ry:ry + rh, rx:rx + rw] < INK_THRESHOLD)
+    new_there = np.zeros_like(added)
+    new_there[ay:ay + ah, ax:ax + aw] = (new[ay:ay + ah, ax:ax + aw] < INK_THRESHOLD)
+    n_old, n_new = cv2.countNonZero(old_there), cv2.countNonZero(new_there)
+    h, w = removed.shape
+    best = None
+    for flat in np.argsort(scores, axis=None)[::-1][:SHORT_MOVE_TRIES]:
+        y, x = np.unravel_index(int(flat), scores.shape)
+        dx, dy = int(x) - s, int(y) - s  # pixels
+        if np.hypot(dx / kx, dy / ky) < SHORT_MOVE_MIN_PT:
+            continue
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        back = np.float32([[1, 0, -dx], [0, 1, -dy]])
+        left = max(
+            cv2.countNonZero(cv2.subtract(cv2.warpAffine(old_there, shift, (w, h)), new_ink))
+            / n_old,
+            cv2.countNonZero(cv2.subtract(cv2.warpAffine(new_there, back, (w, h)), old_ink))
+            / n_new)
+        if left <= SHORT_MOVE_MAX_LEFT and (best is None or left < best[0]):
+            best = (left, dx, dy)
+    if best is None:
+        return None
+    _left, dx, dy = best
+
+    def points(x0, y0, bw, bh):
+        return (box[0] + x0 / kx, box[1] + y0 / ky, box[0] + (x0 + bw) / kx,
+                box[1] + (y0 + bh) / ky)
+
+    # what moved, the same box at both ends: the removed ink and the added ink taken back
+    x0, y0 = min(rx, ax - dx), min(ry, ay - dy)
+    x1, y1 = max(rx + rw, ax + aw - dx), max(ry + rh, ay + ah - dy)
+    return (points(x0 + dx, y0 + dy, x1 - x0, y1 - y0), points(x0, y0, x1 - x0, y1 - y0),
+            np.array([dx / kx, dy / ky]))
+
+
+def _disk_px(radius: float) -> np.ndarray:
+    r = max(1, int(np.ceil(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
 def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -> list:
     """The removals an addition may have moved from: (score, distance, removal), each of a
     similar size and ink area (within a ratio, or 2 pt: a thin bar's box is 3 or 4 pt wide
@@ -249,7 +359,7 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
     piece on the old sheet there, a removed one on the new sheet there. Boxes: new-sheet
     points; a moved region's ``from_bbox`` is where it was, in the same frame;
     ``moved_by``: each moved region's displacement (points), by ``id()``."""
-    moved = [r for r in regions if id(r) in moved_by]
+    moved = [r for r in regions if id(r) in moved_by and not r.text_changes]
     if not moved:
         return regions
     shifts = [moved_by[id(r)] for r in moved]
@@ -270,7 +380,9 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
     for i in range(len(moved)):
         groups.setdefault(find(i), []).append(i)
     gone: set[int] = set()  # id() of regions merged into another
-    loose = [r for r in regions if r.kind in ("added", "removed") and not r.in_title_block]
+    # (regions with text changes stay themselves: their text is listed with them)
+    loose = [r for r in regions if r.kind in ("added", "removed") and not r.in_title_block
+             and not r.text_changes]
     for members in groups.values():
         head = moved[members[0]]
         d = np.mean([shifts[i] for i in members], axis=0)

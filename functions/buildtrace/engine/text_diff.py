@@ -11,6 +11,7 @@ Boxes are in PDF points of the new sheet, origin top-left, y down.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -35,6 +36,11 @@ class TextChange:
     def to_dict(self) -> dict:
         return {"kind": self.kind, "bbox": [round(float(v), 1) for v in self.bbox],
                 "text_before": self.text_before, "text_after": self.text_after}
+
+
+def same_letters(a: str | None, b: str | None) -> bool:
+    """Equal once spaces and punctuation are dropped ("POWER" / "-POWER", "----" / "--")."""
+    return re.sub(r"[\W_]", "", a or "") == re.sub(r"[\W_]", "", b or "")
 
 
 def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]:
