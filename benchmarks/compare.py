@@ -14,7 +14,8 @@ as a baseline: full-resolution SIFT + RANSAC affine at 150 DPI.
 
 Then accuracy on revisions made with fresh random seeds (printed, so a run can be
 reproduced with BUILDTRACE_BENCH_SEEDS=1,2,3): ordinary re-scans; harsh ones whose paper
-stretched 1.5 pt beyond the affine transform; one digit changed in 7 pt dimensions.
+stretched 1.5 pt beyond the affine transform; details moved 3-12 pt; one digit changed in
+7 pt dimensions.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _measure(n: int, old, new, dpi, out) -> tuple[dict, dict, float]:
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def accuracy(seeds: list[int], tmp: str, **revision) -> dict:
+def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **revision) -> dict:
     """Edits found, change area on edits, alignment error and text changes on revisions
     made with ``seeds`` (``revision``: more arguments of :func:`.synth.make_revision`, e.g.
     a harsh re-scan whose paper stretched), compared at 150 DPI."""
@@ -116,14 +117,14 @@ def accuracy(seeds: list[int], tmp: str, **revision) -> dict:
 
     sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
     sheets.append(DRAWINGS / "jp-house" / "site-plan.pdf")
-    kinds = [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
+    kinds = kinds or [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
     tot = {"edits": 0, "found": 0, "text_edits": 0, "text_found": 0, "area": 0.0,
            "area_on": 0.0, "max_align_pt": 0.0, "revisions": 0, "moves": 0, "moves_as_one": 0,
-           "reported": 0}
+           "reported": 0, "nudges": 0, "nudges_moved": 0}
     for i, seed in enumerate(seeds):
         src = sheets[i % len(sheets)]
-        d = os.path.join(tmp, f"acc{seed}-{len(revision)}")
-        truth = make_revision(src, d, seed, kinds=kinds[i % 2], n_edits=7, **revision)
+        d = os.path.join(tmp, f"acc{seed}-{len(revision)}-{len(kinds)}")
+        truth = make_revision(src, d, seed, kinds=kinds[i % len(kinds)], n_edits=7, **revision)
         with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
             po, pn = so.page(0), sn.page(0)
             r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
@@ -143,18 +144,24 @@ def accuracy(seeds: list[int], tmp: str, **revision) -> dict:
             if e["kind"] == "moved":
                 tot["moves"] += 1
                 tot["moves_as_one"] += _one_change(e, r["changes"])
+            if e.get("short"):  # a nudge: reported as moved from where it was?
+                tot["nudges"] += 1
+                tot["nudges_moved"] += any(
+                    c["kind"] == "moved" and _near(c["bbox"], e["bbox"])
+                    and _near(c["from_bbox"], e["from_bbox"]) for c in r["changes"])
     return tot
 
 
-def _one_change(move: dict, changes: list[dict], pad: float = 6.0) -> bool:
-    """Whether a moved edit is reported as one ``moved`` change and nothing else touches
-    either of its places (boxes grown by ``pad`` points)."""
-    def hit(a, b):
-        return (a[0] < b[2] + pad and b[0] - pad < a[2] and a[1] < b[3] + pad
-                and b[1] - pad < a[3])
+def _near(a, b, pad: float = 6.0) -> bool:
+    """Do two boxes (points) overlap once grown by ``pad``?"""
+    return a[0] < b[2] + pad and b[0] - pad < a[2] and a[1] < b[3] + pad and b[1] - pad < a[3]
 
+
+def _one_change(move: dict, changes: list[dict]) -> bool:
+    """Whether a moved edit is reported as one ``moved`` change and nothing else touches
+    either of its places (boxes grown by 6 pt)."""
     touching = [c for c in changes if any(
-        hit(box, place) for box in (c["bbox"], c.get("from_bbox")) if box
+        _near(box, place) for box in (c["bbox"], c.get("from_bbox")) if box
         for place in (move["bbox"], move["from_bbox"]))]
     return len(touching) == 1 and touching[0]["kind"] == "moved"
 
@@ -252,6 +259,15 @@ def main() -> None:
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt (matrix and stretch, "
               f"at the sheet's edges too)")
         print(f"  text changes       {acc['text_found']}/{acc['text_edits']}")
+        t = time.perf_counter()
+        acc = accuracy(seeds[:4], tmp, kinds=[("nudge", "erase", "nudge", "text", "nudge")])
+        print(f"\ndetails moved 3-12 pt (red and green touch), ordinary re-scans, "
+              f"{acc['revisions']} revisions (the first seeds), 150 DPI, "
+              f"{time.perf_counter() - t:.0f} s:")
+        print(f"  edits found        {acc['found']}/{acc['edits']}")
+        print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %")
+        print(f"  nudges             {acc['nudges_moved']}/{acc['nudges']} reported as moved "
+              f"from where they were")
         t = time.perf_counter()
         small = small_accuracy(seeds[:4], tmp)
         print(f"\none digit changed in 7 pt dimensions, re-scanned without text (every other "
