@@ -172,3 +172,5 @@ def test_a_move_says_how_far_and_text_lines_need_no_arrow_glyph():
     assert _text_line({"kind": "modified", "text_before": None, "text_after": "NOTE 2"}) \
         == 'text added "NOTE 2"'
     assert _text_line({"kind": "removed"}) == ""
+    assert _text_line({"kind": "modified", "text_before": "A", "text_after": "B"}, "→") == \
+        '"A" → "B"'  # the page's list

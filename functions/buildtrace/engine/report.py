@@ -49,11 +49,12 @@ def _kind(c: dict) -> str:
     return c["kind"]
 
 
-def _text_line(c: dict) -> str:
-    """A change's text for the PDF's list (its font has no arrow glyph)."""
+def _text_line(c: dict, arrow: str = "->") -> str:
+    """A change's text for its line in the list: ``"before" -> "after"``, or an added or
+    removed text once (the PDF's font has no arrow glyph; the page uses "→")."""
     before, after = c.get("text_before"), c.get("text_after")
     if before and after:
-        return f'"{before}" -> "{after}"'
+        return f'"{before}" {arrow} "{after}"'
     if after:  # said once: "c1 added "NOTE 2"", "c2 modified text added "NOTE 2""
         return f'"{after}"' if c["kind"] == "added" else f'text added "{after}"'
     if before:
@@ -73,9 +74,7 @@ def _stretch_note(pair: dict) -> str:
 def _change_rows(p: dict) -> str:
     rows = []
     for c in p.get("changes", []):
-        text = ""
-        if "text_before" in c:
-            text = f"{_e(c.get('text_before') or '')} → {_e(c.get('text_after') or '')}"
+        text = _e(_text_line(c, "→"))
         box = ", ".join(f"{v:.0f}" for v in c["bbox"])
         moved = (f" data-from='{json.dumps(c['from_bbox'])}'"
                  if c.get("kind") == "moved" and c.get("from_bbox") else "")
