@@ -1,11 +1,12 @@
-"""Change regions: clusters of the change maps; a moved shape pairs with the removal it
-came from."""
+"""Change regions (regions.py): clusters of the change maps; and moves (moves.py): a moved
+shape pairs with the removal it came from, the pieces of a moved detail are one move, a
+detail moved a few points is a move."""
 
 import cv2
 import numpy as np
 import pytest
-from buildtrace.engine.regions import (CLUSTER_GAP_PT, MIN_CHANGE_PT2, ChangeRegion,
-                                       detect_moves, find_regions, find_short_moves)
+from buildtrace.engine.moves import detect_moves, find_short_moves
+from buildtrace.engine.regions import CLUSTER_GAP_PT, MIN_CHANGE_PT2, ChangeRegion, find_regions
 
 
 def _box_crop(box):

@@ -25,10 +25,11 @@ from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
+from .moves import detect_moves, find_short_moves
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
-                      detect_moves, find_regions, find_short_moves, map_cells)
+                      find_regions, map_cells)
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             mark_cells, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT

@@ -1,0 +1,382 @@
+"""Moves: change regions that are one detail moved, not a removal and an addition.
+
+A detail moved far (more than :data:`.regions.CLUSTER_GAP_PT`) leaves a removed region and
+an added region whose ink matches (:func:`detect_moves`), often several of each: its tag,
+leader and note cluster apart, and are merged into one move. A detail moved a short way
+(a wall moved a few inches) leaves one region of red and green, found by a shift that
+explains its ink (:func:`find_short_moves`).
+
+Boxes are in PDF points of the new sheet, origin top-left, y down; a moved region's
+``bbox`` is where the detail is and ``from_bbox`` where it was, in the same frame. Crops
+(``old_crop(box)``, ``new_crop(box)``) are grayscale rasters of the aligned old sheet and of
+the new sheet for a box, both at one DPI.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
+from .regions import CLUSTER_GAP_PT, ChangeRegion, grow_box
+from .text_diff import same_letters
+
+#: Removed and added ink of a moved detail match at least this well (correlation).
+MOVE_MIN_CORRELATION = 0.8
+#: A removal is matched against an addition over shifts of up to this (points) each way.
+MOVE_SEARCH_PT = 3.0
+#: Removals whose match with an addition scores within this of the best one are equally
+#: good sources of a move; the nearest wins.
+MOVE_TIE = 0.05
+#: Pieces of one moved detail (its lines, its tag, its text: the clustering keeps apart
+#: what lies more than :data:`CLUSTER_GAP_PT` apart) that moved by the same displacement,
+#: within this (points) each way ...
+MOVE_GROUP_TOL_PT = 3.0
+#: ... and lie within this (points) of each other are one move, listed once.
+MOVE_GROUP_GAP_PT = 72.0
+#: A wall moved a few inches leaves its red and green closer than :data:`CLUSTER_GAP_PT`:
+#: one region, "modified". When its removed ink, shifted by at most this (points) each way,
+#: lies on its added ink, it moved (a short move) ...
+SHORT_MOVE_PT = 2 * CLUSTER_GAP_PT
+#: ... by at least this (points; less is within the overlay's tolerance twice over) ...
+SHORT_MOVE_MIN_PT = 1.5
+#: ... and at most this share of its removed or of its added ink is left unexplained by the
+#: shift (a wall moved and a door added in it stays "modified") ...
+SHORT_MOVE_MAX_LEFT = 0.1
+#: ... nor this share of all the ink where the change is (lines cut where the moved part
+#: ends stay behind: up to 0.3 measured on synth's nudges; a letter's strokes landing on
+#: other letters do not make the word around them move).
+SHORT_MOVE_MAX_LEFT_WHOLE = 0.35
+#: Shifts tried for a short move: the best few at laying the removed ink on new ink and
+#: the added ink on old ink.
+SHORT_MOVE_TRIES = 8
+
+
+def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[ChangeRegion]:
+    """Merge a removed region and an added region whose ink matches into one ``moved``
+    region, then the moved pieces of one detail into one (:func:`_one_change_per_move`).
+    ``old_crop(bbox)``/``new_crop(bbox)`` return grayscale crops (same DPI) of the aligned
+    old sheet and of the new sheet for a box in new-sheet points."""
+    removed = [r for r in regions if r.kind == "removed" and not r.in_title_block]
+    added = [r for r in regions if r.kind == "added" and not r.in_title_block]
+    candidates = {id(a): _sources(a, removed, old_crop, new_crop) for a in added}
+    used: set[str] = set()
+    shifts: dict[int, np.ndarray] = {}  # id() of a moved region: how far it moved (points)
+    for a in added:
+        scored = [t for t in candidates[id(a)] if t[2].id not in used]
+        if not scored:
+            continue
+        # plain shapes (a line, a box) match several removals about equally well: the one
+        # whose displacement most other additions nearby could share (the other sides of a
+        # moved box) is the one that moved; of those, within MOVE_TIE of the best match,
+        # the nearest
+        support = [_support(a, t, added, candidates) for t in scored]
+        scored = [t for t, n in zip(scored, support) if n == max(support)]
+        top = max(t[0] for t in scored)
+        best = min((t for t in scored if t[0] >= top - MOVE_TIE), key=lambda t: t[1])[2]
+        used.add(best.id)
+        a.kind = "moved"
+        a.from_bbox = best.bbox
+        a.removed_pt2 = best.removed_pt2
+        a.area_pt2 = a.added_pt2
+        shifts[id(a)] = _displacement(a.bbox, best.bbox, old_crop, new_crop)
+    left = [r for r in regions if r.id not in used]
+    return _one_change_per_move(left, shifts, old_crop, new_crop)
+
+
+def find_short_moves(regions: list[ChangeRegion], old_crop, new_crop,
+                     tolerance_pt: float = DEFAULT_TOLERANCE_PT) -> list[ChangeRegion]:
+    """``modified`` regions that are one shape moved a short way (:func:`_short_move`) made
+    ``moved`` (``bbox`` where it is, ``from_bbox`` where it was, new-sheet points), with the
+    pieces of the move that clustered apart (:func:`_one_change_per_move`). Regions holding
+    a text change (other letters after than before) stay ``modified``: a re-lettered word
+    in about the same place is an edit, whatever its ink looks like. Crops as for
+    :func:`detect_moves`; ``tolerance_pt``: the overlay's."""
+    shifts: dict[int, np.ndarray] = {}
+    for r in regions:
+        if r.kind != "modified" or r.in_title_block or any(
+                not same_letters(t.get("text_before"), t.get("text_after"))
+                for t in r.text_changes):
+            continue
+        found = _short_move(r.bbox, old_crop, new_crop, tolerance_pt)
+        if found is not None:
+            r.kind, r.bbox, r.from_bbox = "moved", found[0], found[1]
+            r.area_pt2 = r.added_pt2
+            shifts[id(r)] = found[2]
+    return _one_change_per_move(regions, shifts, old_crop, new_crop)
+
+
+def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
+    """Whether the changed ink around ``bbox`` (new-sheet points) is one shape moved a short
+    way: a shift (at most :data:`SHORT_MOVE_PT` each way, at least
+    :data:`SHORT_MOVE_MIN_PT`) that carries the removed ink onto the new sheet's ink and
+    takes the added ink back onto the old sheet's, leaving at most
+    :data:`SHORT_MOVE_MAX_LEFT` of either (within ``tolerance_pt``), and does the same for
+    all the ink in their boxes, changed or not, within :data:`SHORT_MOVE_MAX_LEFT_WHOLE`
+    (of a wall moved by less than its thickness part of each line is unchanged ink, and it
+    moves too). The shifts tried are the :data:`SHORT_MOVE_TRIES` that explain the most
+    changed ink. Returns (where it is, where it was, the shift): one box (what moved: the
+    removed ink and the added ink taken back) at both ends, in new-sheet points, and the
+    shift in points; or None."""
+    box = grow_box(bbox, SHORT_MOVE_PT)
+    old, new = old_crop(box), new_crop(box)
+    if old.shape != new.shape or old.size == 0:
+        return None
+    kx, ky = new.shape[1] / (box[2] - box[0]), new.shape[0] / (box[3] - box[1])  # px per pt
+    masks = compare_ink(old, new, 72.0 * kx, tolerance_pt)
+    removed, added = masks.removed.view(np.uint8), masks.added.view(np.uint8)
+    n_rem, n_add = cv2.countNonZero(removed), cv2.countNonZero(added)
+    if not n_rem or not n_add or not 0.25 < n_add / n_rem < 4.0:
+        return None
+    near = _disk_px(tolerance_pt * max(kx, ky))
+    old_ink = cv2.dilate((old < FAINT_INK_THRESHOLD).view(np.uint8), near)
+    new_ink = cv2.dilate((new < FAINT_INK_THRESHOLD).view(np.uint8), near)
+    rx, ry, rw, rh = cv2.boundingRect(removed)
+    ax, ay, aw, ah = cv2.boundingRect(added)
+    s = int(np.ceil(SHORT_MOVE_PT * max(kx, ky)))
+
+    def overlap(ink, mask, x, y, bw, bh):  # per shift: share of the mask landing on ink
+        padded = cv2.copyMakeBorder(ink, s, s, s, s, cv2.BORDER_CONSTANT, value=0)
+        return cv2.matchTemplate(padded[y:y + bh + 2 * s, x:x + bw + 2 * s].astype(np.float32),
+                                 mask[y:y + bh, x:x + bw].astype(np.float32),
+                                 cv2.TM_CCORR) / cv2.countNonZero(mask)
+
+    # shift d: removed ink moved by d on new ink, and added ink on old ink moved by d (the
+    # second map is indexed by -d, hence flipped)
+    scores = np.nan_to_num(overlap(new_ink, removed, rx, ry, rw, rh)
+                           + overlap(old_ink, added, ax, ay, aw, ah)[::-1, ::-1])
+    # all ink where the change is, changed or not: a moved shape moves whole
+    old_there = np.zeros_like(removed)
+    old_there[ry:ry + rh, rx:rx + rw] = (old[ry:ry + rh, rx:rx + rw] < INK_THRESHOLD)
+    new_there = np.zeros_like(added)
+    new_there[ay:ay + ah, ax:ax + aw] = (new[ay:ay + ah, ax:ax + aw] < INK_THRESHOLD)
+    n_old, n_new = cv2.countNonZero(old_there), cv2.countNonZero(new_there)
+    h, w = removed.shape
+
+    def left(mask, ink, m, n):  # share of ``mask`` moved by ``m`` not on ``ink``
+        return cv2.countNonZero(cv2.subtract(cv2.warpAffine(mask, m, (w, h)), ink)) / n
+
+    best = None
+    for flat in np.argsort(scores, axis=None)[::-1][:SHORT_MOVE_TRIES]:
+        y, x = np.unravel_index(int(flat), scores.shape)
+        dx, dy = int(x) - s, int(y) - s  # pixels
+        if np.hypot(dx / kx, dy / ky) < SHORT_MOVE_MIN_PT:
+            continue
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        back = np.float32([[1, 0, -dx], [0, 1, -dy]])
+        changed = max(left(removed, new_ink, shift, n_rem), left(added, old_ink, back, n_add))
+        whole = max(left(old_there, new_ink, shift, n_old), left(new_there, old_ink, back, n_new))
+        if (changed <= SHORT_MOVE_MAX_LEFT and whole <= SHORT_MOVE_MAX_LEFT_WHOLE
+                and (best is None or (changed, whole) < best[0])):
+            best = ((changed, whole), dx, dy)
+    if best is None:
+        return None
+    _left, dx, dy = best
+
+    def points(x0, y0, bw, bh):
+        return (box[0] + x0 / kx, box[1] + y0 / ky, box[0] + (x0 + bw) / kx,
+                box[1] + (y0 + bh) / ky)
+
+    # what moved, the same box at both ends: the removed ink and the added ink taken back
+    x0, y0 = min(rx, ax - dx), min(ry, ay - dy)
+    x1, y1 = max(rx + rw, ax + aw - dx), max(ry + rh, ay + ah - dy)
+    return (points(x0 + dx, y0 + dy, x1 - x0, y1 - y0), points(x0, y0, x1 - x0, y1 - y0),
+            np.array([dx / kx, dy / ky]))
+
+
+def _disk_px(radius: float) -> np.ndarray:
+    r = max(1, int(np.ceil(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -> list:
+    """The removals an addition may have moved from: (score, distance, removal), each of a
+    similar size and ink area (within a ratio, or 2 pt: a thin bar's box is 3 or 4 pt wide
+    as it falls on the map's cells) whose ink matches both ways round (a shape found inside
+    a longer look-alike matches one way only) by at least :data:`MOVE_MIN_CORRELATION`."""
+    def similar(x: float, y: float) -> bool:
+        return abs(x - y) <= 2.0 or 0.8 < (x + 1) / (y + 1) < 1.25
+
+    aw, ah = a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]
+    out = []
+    for r in removed:
+        if not (similar(aw, r.bbox[2] - r.bbox[0]) and similar(ah, r.bbox[3] - r.bbox[1])):
+            continue
+        if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
+            continue
+        score = min(_ink_match(old_crop(grow_box(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox)),
+                    _ink_match(new_crop(grow_box(a.bbox, MOVE_SEARCH_PT)), old_crop(r.bbox)))
+        if score >= MOVE_MIN_CORRELATION:
+            out.append((score, _distance(r.bbox, a.bbox), r))
+    return out
+
+
+def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
+    """How many other additions within :data:`MOVE_GROUP_GAP_PT` of ``a`` could have moved
+    by the displacement of ``candidate`` (a :func:`_sources` entry of ``a``), each from
+    another removal: the pieces of one moved detail share their displacement."""
+    d = np.subtract(_centre(a.bbox), _centre(candidate[2].bbox))
+    n = 0
+    for other in added:
+        if other is a or _gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
+            continue
+        n += any(t[2] is not candidate[2] and np.abs(np.subtract(
+            _centre(other.bbox), _centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
+            for t in candidates[id(other)])
+    return n
+
+
+def _centre(box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _displacement(new_box, old_box, old_crop, new_crop) -> np.ndarray:
+    """How far (points, x and y) the ink of ``new_box`` moved from where it was found in
+    ``old_box`` (grown by :data:`MOVE_SEARCH_PT`). Not the shift between the boxes'
+    centres: a removal's cluster may hold more than what moved (a piece beside it whose
+    other end clustered apart)."""
+    around_box = grow_box(old_box, MOVE_SEARCH_PT)
+    around, shape = old_crop(around_box), new_crop(new_box)
+    _score, (px, py) = _ink_match_at(around, shape)
+    kx = around.shape[1] / max(1e-9, around_box[2] - around_box[0])  # crop px per point
+    ky = around.shape[0] / max(1e-9, around_box[3] - around_box[1])
+    return np.array([new_box[0] - (around_box[0] + px / kx),
+                     new_box[1] - (around_box[1] + py / ky)])
+
+
+def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, new_crop
+                         ) -> list[ChangeRegion]:
+    """Moved pieces of one detail merged into one ``moved`` region.
+
+    A moved detail is often several regions (a tag, its leader, a note under it, farther
+    apart than :data:`CLUSTER_GAP_PT`), each matched to its own source: a project manager
+    would read three moves where one detail moved. Moved regions whose displacements agree
+    within :data:`MOVE_GROUP_TOL_PT` and that lie within :data:`MOVE_GROUP_GAP_PT` of each
+    other become one. A piece matched to no source (an added sliver too unlike any
+    removal, or a removal whose ink joined another cluster on one side only) joins the
+    move near it when its ink is found displaced by the move's displacement: an added
+    piece on the old sheet there, a removed one on the new sheet there. Boxes: new-sheet
+    points; a moved region's ``from_bbox`` is where it was, in the same frame;
+    ``moved_by``: each moved region's displacement (points), by ``id()``."""
+    moved = [r for r in regions if id(r) in moved_by and not r.text_changes]
+    if not moved:
+        return regions
+    shifts = [moved_by[id(r)] for r in moved]
+    parent = list(range(len(moved)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(moved)):
+        for j in range(i):
+            if (np.abs(shifts[i] - shifts[j]).max() <= MOVE_GROUP_TOL_PT
+                    and _gap(moved[i].bbox, moved[j].bbox) <= MOVE_GROUP_GAP_PT):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(moved)):
+        groups.setdefault(find(i), []).append(i)
+    gone: set[int] = set()  # id() of regions merged into another
+    # (regions with text changes stay themselves: their text is listed with them)
+    loose = [r for r in regions if r.kind in ("added", "removed") and not r.in_title_block
+             and not r.text_changes]
+    for members in groups.values():
+        head = moved[members[0]]
+        d = np.mean([shifts[i] for i in members], axis=0)
+        pieces = [moved[i] for i in members]
+        new_box = _union([p.bbox for p in pieces])
+        old_box = _union([p.from_bbox for p in pieces])
+        added_extra, removed_extra = [], []
+        grew = True
+        while grew:  # a piece taken in widens the boxes the next one may fall in
+            grew = False
+            for r in loose:
+                if id(r) in gone or not _joins(r, d, new_box, old_box, old_crop, new_crop):
+                    continue
+                gone.add(id(r))
+                grew = True
+                if r.kind == "added":
+                    added_extra.append(r)
+                    new_box = _union([new_box, r.bbox])
+                else:
+                    removed_extra.append(r)
+                    old_box = _union([old_box, r.bbox])
+        if len(pieces) == 1 and not added_extra and not removed_extra:
+            continue
+        gone.update(id(p) for p in pieces[1:])
+        head.bbox, head.from_bbox = new_box, old_box
+        head.added_pt2 = sum(p.added_pt2 for p in pieces + added_extra)
+        head.removed_pt2 = sum(p.removed_pt2 for p in pieces + removed_extra)
+        head.area_pt2 = head.added_pt2
+    return [r for r in regions if id(r) not in gone]
+
+
+def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
+    """Whether a loose added or removed region is a piece of the move by ``d`` (points)
+    from ``old_box`` to ``new_box``: it lies within :data:`MOVE_GROUP_GAP_PT` of the move
+    on its side, its other end (displaced by ``d``) lies as near the move on the other side,
+    and its ink is found at that other end, both ways round (:func:`_ink_match`, so a
+    look-alike inside larger ink does not count)."""
+    if r.kind == "added":
+        there, near, far = _shifted(r.bbox, -np.asarray(d)), new_box, old_box
+        crop_here, crop_there = new_crop, old_crop
+    else:
+        there, near, far = _shifted(r.bbox, d), old_box, new_box
+        crop_here, crop_there = old_crop, new_crop
+    if _gap(r.bbox, near) > MOVE_GROUP_GAP_PT or _gap(there, far) > MOVE_GROUP_GAP_PT:
+        return False
+    score = min(_ink_match(crop_there(grow_box(there, MOVE_SEARCH_PT)), crop_here(r.bbox)),
+                _ink_match(crop_here(grow_box(r.bbox, MOVE_SEARCH_PT)), crop_there(there)))
+    return score >= MOVE_MIN_CORRELATION
+
+
+def _gap(a, b) -> float:
+    """Distance between two boxes (points; 0 when they overlap)."""
+    dx = max(0.0, a[0] - b[2], b[0] - a[2])
+    dy = max(0.0, a[1] - b[3], b[1] - a[3])
+    return float(np.hypot(dx, dy))
+
+
+def _union(boxes) -> tuple[float, float, float, float]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _shifted(box, d) -> tuple[float, float, float, float]:
+    return (box[0] + d[0], box[1] + d[1], box[2] + d[0], box[3] + d[1])
+
+
+def _distance(a, b) -> float:
+    """Distance between the centres of two boxes (points)."""
+    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
+
+
+def _ink_match(around: np.ndarray, shape: np.ndarray) -> float:
+    """The score of :func:`_ink_match_at`."""
+    return _ink_match_at(around, shape)[0]
+
+
+def _ink_match_at(around: np.ndarray, shape: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """How well ``shape`` (a crop of a region's box) is found in ``around`` (a crop of the
+    other region's box grown by :data:`MOVE_SEARCH_PT`): the best normalised correlation
+    over the shifts the margin allows, and where (the pixel of ``around``, x and y, that the
+    shape's top-left pixel falls on there). A thin bar's box rounds to whole pixels
+    differently at each place; compared in place, a true source scored lower than a
+    look-alike further away. Only one way round, a shape is also found inside a longer
+    look-alike: callers take the lower of both ways."""
+    if shape.size == 0 or around.size == 0:
+        return 0.0, (0, 0)
+    short_h = max(0, shape.shape[0] - around.shape[0])
+    short_w = max(0, shape.shape[1] - around.shape[1])
+    if short_h or short_w:  # a larger shape: the surroundings padded with paper to hold it
+        around = cv2.copyMakeBorder(around, short_h // 2, short_h - short_h // 2, short_w // 2,
+                                    short_w - short_w // 2, cv2.BORDER_CONSTANT, value=255)
+    ink = 255.0 - shape.astype(np.float32)
+    if float(ink.std()) < 1e-3:
+        return 0.0, (0, 0)  # nothing drawn: nothing to match
+    scores = cv2.matchTemplate(255.0 - around.astype(np.float32), ink, cv2.TM_CCOEFF_NORMED)
+    scores = np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0)
+    y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return float(scores[y, x]), (int(x) - short_w // 2, int(y) - short_h // 2)
