@@ -73,13 +73,14 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
         support = [_support(a, t, added, candidates) for t in scored]
         scored = [t for t, n in zip(scored, support) if n == max(support)]
         top = max(t[0] for t in scored)
-        best = min((t for t in scored if t[0] >= top - MOVE_TIE), key=lambda t: t[1])[2]
+        _score, _dist, best, d = min((t for t in scored if t[0] >= top - MOVE_TIE),
+                                     key=lambda t: t[1])
         used.add(best.id)
         a.kind = "moved"
         a.from_bbox = best.bbox
         a.removed_pt2 = best.removed_pt2
         a.area_pt2 = a.added_pt2
-        shifts[id(a)] = _displacement(a.bbox, best.bbox, old_crop, new_crop)
+        shifts[id(a)] = d
     left = [r for r in regions if r.id not in used]
     return _one_change_per_move(left, shifts, old_crop, new_crop)
 
@@ -190,10 +191,10 @@ def _disk_px(radius: float) -> np.ndarray:
 
 
 def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -> list:
-    """The removals an addition may have moved from: (score, distance, removal), each of a
-    similar size and ink area (within a ratio, or 2 pt: a thin bar's box is 3 or 4 pt wide
-    as it falls on the map's cells) whose ink matches both ways round (a shape found inside
-    a longer look-alike matches one way only) by at least :data:`MOVE_MIN_CORRELATION`."""
+    """The removals an addition may have moved from: (score, distance, removal,
+    displacement), each of a similar size and ink area (within a ratio, or 2 pt: a thin
+    bar's box is 3 or 4 pt wide as it falls on the map's cells) whose ink matches
+    (:func:`_match`) by at least :data:`MOVE_MIN_CORRELATION`."""
     def similar(x: float, y: float) -> bool:
         return abs(x - y) <= 2.0 or 0.8 < (x + 1) / (y + 1) < 1.25
 
@@ -204,10 +205,9 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
             continue
         if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
             continue
-        score = min(_ink_match(old_crop(grow_box(r.bbox, MOVE_SEARCH_PT)), new_crop(a.bbox)),
-                    _ink_match(new_crop(grow_box(a.bbox, MOVE_SEARCH_PT)), old_crop(r.bbox)))
+        score, d = _match(r.bbox, a.bbox, old_crop, new_crop)
         if score >= MOVE_MIN_CORRELATION:
-            out.append((score, _distance(r.bbox, a.bbox), r))
+            out.append((score, _distance(r.bbox, a.bbox), r, d))
     return out
 
 
@@ -230,18 +230,22 @@ def _centre(box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
-def _displacement(new_box, old_box, old_crop, new_crop) -> np.ndarray:
-    """How far (points, x and y) the ink of ``new_box`` moved from where it was found in
-    ``old_box`` (grown by :data:`MOVE_SEARCH_PT`). Not the shift between the boxes'
-    centres: a removal's cluster may hold more than what moved (a piece beside it whose
-    other end clustered apart)."""
+def _match(old_box, new_box, old_crop, new_crop) -> tuple[float, np.ndarray]:
+    """How well the old sheet's ink in ``old_box`` and the new sheet's in ``new_box`` match,
+    both ways round (:func:`_ink_match_at`, each box's ink sought in the other grown by
+    :data:`MOVE_SEARCH_PT`; the lower score, as a shape found inside a longer look-alike
+    matches one way only), and how far (points, x and y) the ink of ``new_box`` moved from
+    where it was found. That displacement is not the shift between the boxes' centres: a
+    removal's cluster may hold more than what moved (a piece beside it whose other end
+    clustered apart)."""
     around_box = grow_box(old_box, MOVE_SEARCH_PT)
-    around, shape = old_crop(around_box), new_crop(new_box)
-    _score, (px, py) = _ink_match_at(around, shape)
+    around = old_crop(around_box)
+    one_way, (px, py) = _ink_match_at(around, new_crop(new_box))
+    other_way = _ink_match(new_crop(grow_box(new_box, MOVE_SEARCH_PT)), old_crop(old_box))
     kx = around.shape[1] / max(1e-9, around_box[2] - around_box[0])  # crop px per point
     ky = around.shape[0] / max(1e-9, around_box[3] - around_box[1])
-    return np.array([new_box[0] - (around_box[0] + px / kx),
-                     new_box[1] - (around_box[1] + py / ky)])
+    return min(one_way, other_way), np.array([new_box[0] - (around_box[0] + px / kx),
+                                              new_box[1] - (around_box[1] + py / ky)])
 
 
 def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, new_crop
@@ -317,19 +321,17 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
     """Whether a loose added or removed region is a piece of the move by ``d`` (points)
     from ``old_box`` to ``new_box``: it lies within :data:`MOVE_GROUP_GAP_PT` of the move
     on its side, its other end (displaced by ``d``) lies as near the move on the other side,
-    and its ink is found at that other end, both ways round (:func:`_ink_match`, so a
+    and its ink is found at that other end (:func:`_match`, both ways round, so a
     look-alike inside larger ink does not count)."""
-    if r.kind == "added":
+    if r.kind == "added":  # where it is, and where it came from
         there, near, far = _shifted(r.bbox, -np.asarray(d)), new_box, old_box
-        crop_here, crop_there = new_crop, old_crop
-    else:
+        was, now = there, r.bbox
+    else:  # where it was, and where it went
         there, near, far = _shifted(r.bbox, d), old_box, new_box
-        crop_here, crop_there = old_crop, new_crop
+        was, now = r.bbox, there
     if _gap(r.bbox, near) > MOVE_GROUP_GAP_PT or _gap(there, far) > MOVE_GROUP_GAP_PT:
         return False
-    score = min(_ink_match(crop_there(grow_box(there, MOVE_SEARCH_PT)), crop_here(r.bbox)),
-                _ink_match(crop_here(grow_box(r.bbox, MOVE_SEARCH_PT)), crop_there(there)))
-    return score >= MOVE_MIN_CORRELATION
+    return _match(was, now, old_crop, new_crop)[0] >= MOVE_MIN_CORRELATION
 
 
 def _gap(a, b) -> float:
@@ -350,7 +352,7 @@ def _shifted(box, d) -> tuple[float, float, float, float]:
 
 def _distance(a, b) -> float:
     """Distance between the centres of two boxes (points)."""
-    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
+    return float(np.hypot(*np.subtract(_centre(a), _centre(b))))
 
 
 def _ink_match(around: np.ndarray, shape: np.ndarray) -> float:
