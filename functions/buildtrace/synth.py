@@ -275,6 +275,19 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         return ((x0 + xs.min()) / k, (y0 + ys.min()) / k, (x0 + xs.max() + 1) / k,
                 (y0 + ys.max() + 1) / k)
 
+    def move_ink(box, dx, dy):
+        """Cut the drawing in ``box`` (points) and lay it down ``dx``, ``dy`` points away
+        (over what is there); the edit's truth."""
+        sx0, sy0, sx1, sy1 = px(box)
+        patch = new[sy0:sy1, sx0:sx1].copy()
+        new[sy0:sy1, sx0:sx1] = 255
+        dx0, dy0 = px((box[0] + dx, box[1] + dy))[:2]
+        region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
+        np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
+        t = tight(box)
+        return {"kind": "moved", "from_bbox": t,
+                "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)}
+
     import re
 
     if number_box is not None:
@@ -328,16 +341,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                     break
             else:
                 continue
-            sx0, sy0, sx1, sy1 = px(box)
-            patch = new[sy0:sy1, sx0:sx1].copy()
-            new[sy0:sy1, sx0:sx1] = 255
-            dx0, dy0 = px(dest)[:2]
-            region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
-            np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
             busy.extend([box, dest])
-            t = tight(box)
-            edits.append({"kind": "moved", "from_bbox": t,
-                          "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)})
+            edits.append(move_ink(box, dx, dy))
         elif kind == "nudge":
             box = random_box(40, 90, True)
             if box is None:
@@ -349,16 +354,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                     max(box[3], dest[3]))
             if not free(both):
                 continue
-            sx0, sy0, sx1, sy1 = px(box)
-            patch = new[sy0:sy1, sx0:sx1].copy()
-            new[sy0:sy1, sx0:sx1] = 255
-            dx0, dy0 = px(dest)[:2]
-            region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
-            np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
             busy.append(both)
-            t = tight(box)
-            edits.append({"kind": "moved", "short": True, "from_bbox": t,
-                          "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy)})
+            edits.append({**move_ink(box, dx, dy), "short": True})
         elif kind == "text":
             while text_cands and not free(text_cands[-1].bbox):
                 text_cands.pop()
