@@ -190,17 +190,16 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         k = f * im.width / page_w_pt  # PDF-page pixels per sheet point
         im = im.resize((int(im.width * f), int(im.height * f)), Image.LANCZOS)
         page.paste(im, (40, 70))
-        for c in p["changes"]:
-            x0, y0, x1, y1 = (v * k for v in c["bbox"])
+        def cloud(bbox, label, width):  # a box in sheet points, on the preview
+            x0, y0, x1, y1 = (v * k for v in bbox)
             d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
-                         70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=3)
-            d.text((40 + x1 + 6, 70 + y0 - 6), c["id"], fill=CLOUD_RGB, font=small)
+                         70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=width)
+            d.text((40 + x1 + 6, 70 + y0 - 6), label, fill=CLOUD_RGB, font=small)
+
+        for c in p["changes"]:
+            cloud(c["bbox"], c["id"], 3)
             if c.get("kind") == "moved" and c.get("from_bbox"):  # where it was, thinner
-                x0, y0, x1, y1 = (v * k for v in c["from_bbox"])
-                d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
-                             70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=1)
-                d.text((40 + x1 + 6, 70 + y0 - 6), f"{c['id']} was", fill=CLOUD_RGB,
-                       font=small)
+                cloud(c["from_bbox"], f"{c['id']} was", 1)
         y = 70 + im.height + 14
         for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:
             d.text((40, y), line, fill="black", font=small)
