@@ -201,8 +201,13 @@ def test_cli_compare_writes_the_report_package(tmp_path, cli_env):
     assert "M112" in report["summary"] and "M251" in report["summary"]
     html = (out / "index.html").read_text()
     assert changed["overlay"]["preview"] in html and "overlay" in html
+    assert [s["preview"] for s in report["added_sheets"]] == ["added-p002.png"]
+    assert [s["preview"] for s in report["removed_sheets"]] == ["removed-p002.png"]
+    assert (out / "added-p002.png").exists() and (out / "removed-p002.png").exists()
     pdf = pdfium.PdfDocument(str(out / "report.pdf"))
-    assert len(pdf) == 2  # cover + the one changed sheet
+    # cover, the changed sheet and its changes in detail (9 a page), the added and the
+    # removed sheet
+    assert len(pdf) == 2 + -(-len(changed["changes"]) // 9) + 2
 
 
 @pytest.mark.ocr

@@ -174,3 +174,127 @@ def test_a_move_says_how_far_and_text_lines_need_no_arrow_glyph():
     assert _text_line({"kind": "removed"}) == ""
     assert _text_line({"kind": "modified", "text_before": "A", "text_after": "B"}, "→") == \
         '"A" → "B"'  # the page's list
+
+
+@pytest.fixture(scope="module")
+def set_report(tmp_path_factory):
+    """A set with a sheet changed (M105), one unchanged (M106), one added (M112) and one
+    removed (M251), compared and written as the CLI writes it."""
+    from buildtrace.synth import merge_pdfs
+    from conftest import TRANSATOMIC
+
+    d = tmp_path_factory.mktemp("set-page")
+    a = make_revision(TRANSATOMIC / "M105.pdf", d / "a", 5, n_edits=3)
+    b = make_revision(TRANSATOMIC / "M106.pdf", d / "b", 6, n_edits=0, rescan=False)
+    old = merge_pdfs([a["old"], b["old"], TRANSATOMIC / "M251.pdf"], d / "old.pdf")
+    new = merge_pdfs([b["new"], a["new"], TRANSATOMIC / "M112.pdf"], d / "new.pdf")
+    report = compare_sets(str(old), str(new), str(d / "out"), dpi=150, ocr="off")
+    write_report(report, str(d / "out"))
+    return d / "out", report
+
+
+def test_the_sheet_list_puts_changed_sheets_first_and_shows_added_and_removed_ones(
+        set_report, browser):
+    out, report = set_report
+    assert [s["number"] for s in report["added_sheets"]] == ["M112"]
+    assert [s["number"] for s in report["removed_sheets"]] == ["M251"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / "index.html").as_uri())
+    groups = page.locator("nav h3").all_inner_texts()
+    assert groups == ["Changed (1)", "Added (1)", "Removed (1)", "Unchanged (1)"]
+    lists = [page.locator(f"nav ul.{g} li a").all_inner_texts()
+             for g in ("changed", "added", "removed", "unchanged")]
+    assert lists == [["M105"], ["M112"], ["M251"], ["M106"]]
+    # the sections follow the list, and the added and removed sheets are shown whole
+    ids = page.locator("main section").evaluate_all("s => s.map(e => e.id)")
+    changed = next(i for i, p in enumerate(report["pairs"]) if p["changes"])
+    unchanged = 1 - changed
+    assert ids == [f"s{changed}", "added-2", "removed-2", f"s{unchanged}"]
+    for sid, name in (("added-2", "added-p002.png"), ("removed-2", "removed-p002.png")):
+        img = page.locator(f"section#{sid} .view img")
+        img.scroll_into_view_if_needed()
+        page.wait_for_function(f"document.querySelector('section#{sid} .view img').complete")
+        assert img.get_attribute("src") == name and img.evaluate("i => i.naturalWidth") >= 1500
+        assert (_shot(page, f"section#{sid} .view") < 100).any()  # a drawing, not a blank
+    assert "page 3" in page.locator("section#added-2").inner_text()  # pages said 1-based
+    assert errors == []
+
+
+def test_each_change_shows_where_it_is_its_crops_and_zooms_to_it(set_report, browser):
+    from buildtrace.engine.summary import grid_cell
+
+    out, report = set_report
+    i, pair = next((i, p) for i, p in enumerate(report["pairs"]) if p["changes"])
+    ov = pair["overlay"]
+    size_pt = (ov["width_px"] * 72 / ov["dpi"], ov["height_px"] * 72 / ov["dpi"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / "index.html").as_uri())
+    rows = page.locator(f"section#s{i} table.changes tr[data-box]")
+    assert rows.count() == len(pair["changes"])
+    for n, c in enumerate(pair["changes"]):
+        cells = rows.nth(n).locator("td").all_inner_texts()
+        assert cells[0] == c["id"] and c["grid"] == grid_cell(c["bbox"], size_pt)
+        assert cells[2].endswith(c["grid"])
+        imgs = rows.nth(n).locator("td.crop img")
+        assert [imgs.nth(k).get_attribute("src") for k in (0, 1)] == [c["crops"]["old"],
+                                                                     c["crops"]["new"]]
+    # the crops load (they are lazy: in view first)
+    rows.nth(0).scroll_into_view_if_needed()
+    page.wait_for_function(f"[...document.querySelectorAll('section#s{i} td.crop img')]"
+                           ".slice(0, 2).every(i => i.complete && i.naturalWidth > 0)")
+    # a row opens the zoom viewer on its change: the change, in its colours and its cloud,
+    # fills the middle of the screen
+    c = max(pair["changes"], key=lambda c: c["area_pt2"])
+    rows.nth(pair["changes"].index(c)).click()
+    assert page.locator("#zoomer").is_visible()
+    page.wait_for_timeout(800)
+    shot = _shot(page, "#zoomer canvas")
+    h, w = shot.shape[:2]
+    middle = shot[h // 4:3 * h // 4, w // 4:3 * w // 4]
+    assert _has_colour(middle, (120, 0, 224), tol=30) > 50  # the cloud
+    assert _has_colour(middle, (30, 30, 220)) + _has_colour(middle, (40, 160, 20)) > 50
+    page.keyboard.press("Escape")
+    assert not page.locator("#zoomer").is_visible()
+    assert errors == []
+
+
+def test_report_pdf_shows_each_change_before_and_after_and_the_added_and_removed_sheets(
+        set_report):
+    import pypdfium2 as pdfium
+
+    from buildtrace.engine.report import DETAIL_GRID
+
+    out, report = set_report
+    pair = next(p for p in report["pairs"] if p["changes"])
+    per_page = DETAIL_GRID[0] * DETAIL_GRID[1]
+    detail_pages = -(-len(pair["changes"]) // per_page)
+    pdf = pdfium.PdfDocument(str(out / "report.pdf"))
+    # cover, the changed sheet, its changes in detail, the added sheet, the removed one
+    assert len(pdf) == 2 + detail_pages + 2
+
+    def ink(i, box=None):  # share of dark pixels on page i (or in a box, fractions)
+        img = np.asarray(pdf[i].render(scale=1, grayscale=True).to_pil())
+        if box:
+            h, w = img.shape
+            img = img[int(box[1] * h):int(box[3] * h), int(box[0] * w):int(box[2] * w)]
+        return float((img < 128).mean())
+
+    # each change's cell holds its two crops: ink in the cell's lower part, both halves
+    cols, _ = DETAIL_GRID
+    for n in range(min(len(pair["changes"]), per_page)):
+        col, row = n % cols, n // cols
+        x0, y0 = (40 + col * (1570 // cols)) / 1650, (70 + row * (1175 // 3) + 50) / 1275
+        x1, y1 = x0 + (1570 // cols) / 1650, y0 + (1175 // 3 - 70) / 1275
+        mid = (x0 + x1) / 2
+        assert ink(2, (x0, y0, mid, y1)) > 0.002 or ink(2, (mid, y0, x1, y1)) > 0.002
+    # an empty cell holds nothing
+    if len(pair["changes"]) < per_page:
+        n = len(pair["changes"])
+        col, row = n % cols, n // cols
+        x0, y0 = (40 + col * (1570 // cols)) / 1650, (70 + row * (1175 // 3)) / 1275
+        assert ink(2, (x0, y0, x0 + 0.25, y0 + 0.25)) == 0
+    assert ink(len(pdf) - 2) > 0.01 and ink(len(pdf) - 1) > 0.01  # the sheets, drawn

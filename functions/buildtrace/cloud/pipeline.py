@@ -411,17 +411,22 @@ def summarise(body: dict) -> dict:
 
 def write_report_pdf(job_id: str, report: dict) -> str:
     """``results/{jobId}/report.pdf``: the CLI's report (cover with the set summary, a page
-    per changed sheet with its clouds), drawn from the previews in the results bucket."""
-    from ..engine.report import write_pdf
+    per changed sheet with its clouds, its changes' crops), drawn from the previews and
+    crops in the results bucket."""
+    from ..engine.report import MAX_DETAIL_CHANGES, write_pdf
 
     work = tempfile.mkdtemp(prefix="bt-report-")
     try:
         for p in report["pairs"]:
             ov = p.get("overlay")
-            if p.get("changes") and ov and ov.get("preview"):
-                local = os.path.join(work, ov["preview"])
+            if not (p.get("changes") and ov and ov.get("preview")):
+                continue
+            names = [ov["preview"]] + [c["crops"][k] for c in p["changes"][:MAX_DETAIL_CHANGES]
+                                       for k in ("old", "new") if (c.get("crops") or {}).get(k)]
+            for name in names:
+                local = os.path.join(work, name)
                 os.makedirs(os.path.dirname(local), exist_ok=True)
-                storage.results().blob(ov["preview"]).download_to_filename(local)
+                storage.results().blob(name).download_to_filename(local)
         path = os.path.join(work, "report.pdf")
         write_pdf(report, work, path)
         return storage.put_file(path, f"{results_prefix(job_id)}/report.pdf")

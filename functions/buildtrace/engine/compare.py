@@ -34,7 +34,7 @@ from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_smal
                             mark_cells, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
-from .summary import sheet_summary
+from .summary import grid_cell, sheet_summary
 from .text_diff import diff_words, map_words, same_letters
 from .titleblock import find_title_block
 
@@ -389,6 +389,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         d = r.to_dict()
         src = r.from_bbox if r.kind == "moved" else r.bbox
         d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
+        d["grid"] = grid_cell(r.bbox, new_page.size_pt)  # where on the sheet, as summaries say
+        if r.kind == "moved" and r.from_bbox is not None:
+            d["from_grid"] = grid_cell(r.from_bbox, new_page.size_pt)
         cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(_pad(src, new_page)))
         cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(_pad(r.bbox, new_page)))
         (tb_changes if r.in_title_block else changes).append(d)
@@ -556,6 +559,14 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
         "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px,
         "tile_px": TILE_PX if tiles is not None else None}, written
+
+
+def write_sheet_preview(page: Page, path: str) -> None:
+    """A whole sheet as a grayscale PNG about :data:`PREVIEW_PX` wide (at most 150 DPI), as
+    the report shows a sheet added or removed: there is nothing to compare it with, and a
+    reader still wants to see it."""
+    dpi = min(150.0, PREVIEW_PX * 72.0 / page.width_pt)
+    write_png(path, page.render(dpi=dpi))
 
 
 def _reduce_indices(idx: np.ndarray, k: int) -> np.ndarray:

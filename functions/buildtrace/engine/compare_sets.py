@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence
 
-from .compare import PairOptions, compare_pair
+from .compare import PairOptions, compare_pair, write_sheet_preview
 from .drawing_set import open_set
 from .errors import BuildTraceError
 from .identify import identify_set
@@ -61,9 +61,18 @@ def pair_entry(pair, result: dict, new_ident) -> dict:
 
 
 def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairing,
-                    entries: list[dict], options, notes=()) -> dict:
+                    entries: list[dict], options, notes=(), previews=None) -> dict:
     """The ``buildtrace.report/1`` dict from its parts (the CLI and the cloud's finalize
-    step both build it here, so the contract has one author)."""
+    step both build it here, so the contract has one author). ``previews``: image files of
+    the sheets added and removed, by (``"new"``/``"old"``, page), where they were made."""
+    previews = previews or {}
+
+    def unpaired(side, idents, pages):  # the sheets only one set has, as the report shows them
+        by_page = {s.page: s for s in idents}
+        return [{"page": p, "number": by_page[p].number if p in by_page else None,
+                 "title": by_page[p].title if p in by_page else None,
+                 "preview": previews.get((side, p))} for p in pages]
+
     report = {
         "schema": SCHEMA,
         "old": {"file": old_file, "sheets": [sheet_row(s) for s in old_idents]},
@@ -73,6 +82,8 @@ def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairin
         "pairs": entries,
         "added_pages": pairing.added,
         "removed_pages": pairing.removed,
+        "added_sheets": unpaired("new", new_idents, pairing.added),
+        "removed_sheets": unpaired("old", old_idents, pairing.removed),
         "renumbered": pairing.to_dict()["renumbered"],
         "notes": pairing.notes + list(notes),
     }
@@ -131,5 +142,27 @@ def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150
                 if progress:
                     progress("comparing sheets", n, total)
     entries = [pair_entry(p, results[i], new_by[p.new_page]) for i, p in enumerate(pairing.pairs)]
+    previews = sheet_previews(old_path, new_path, pairing, out_dir)
     return assemble_report(os.path.abspath(old_path), os.path.abspath(new_path), idents["old"],
-                           idents["new"], pairing, entries, options, [str(e) for e in errors])
+                           idents["new"], pairing, entries, options, [str(e) for e in errors],
+                           previews)
+
+
+def sheet_previews(old_path: str, new_path: str, pairing, out_dir: str) -> dict:
+    """Preview images of the sheets only one set has (``added-p016.png``: new page 16;
+    ``removed-p016.png``: old page 16), by (side, page). A page that cannot be rendered gets
+    none; the report still lists it."""
+    previews = {}
+    for side, path, pages, word in (("new", new_path, pairing.added, "added"),
+                                    ("old", old_path, pairing.removed, "removed")):
+        if not pages:
+            continue
+        with open_set(path) as s:
+            for p in pages:
+                name = f"{word}-p{p:03d}.png"
+                try:
+                    write_sheet_preview(s.page(p), os.path.join(out_dir, name))
+                except BuildTraceError:
+                    continue
+                previews[side, p] = name
+    return previews

@@ -71,59 +71,146 @@ def _stretch_note(pair: dict) -> str:
     return f"; the re-scan's paper stretch (up to {stretch['max_pt']:.1f} pt) fitted"
 
 
-def _change_rows(p: dict) -> str:
+def _label(p: dict) -> str:
+    return p.get("number") or f"page {p['new_page'] + 1}"
+
+
+def _change_rows(changes: list[dict]) -> str:
+    """The rows of a change table: id, what, where (the sheet grid of the summaries; the
+    box in points as a tooltip), the text, and the old and new crops. A row carries its box
+    (and a move's ``from_bbox``) for the clouds and for zooming to it."""
     rows = []
-    for c in p.get("changes", []):
+    for c in changes:
         text = _e(_text_line(c, "→"))
         box = ", ".join(f"{v:.0f}" for v in c["bbox"])
         moved = (f" data-from='{json.dumps(c['from_bbox'])}'"
                  if c.get("kind") == "moved" and c.get("from_bbox") else "")
-        rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'{moved}><td>{_e(c['id'])}</td>"
-                    f"<td>{_e(_kind(c))}</td><td>{box}</td><td>{text}</td></tr>")
-    return "\n".join(rows) or "<tr><td colspan=4>no design changes</td></tr>"
+        where = _e(c.get("grid", ""))
+        if c.get("from_grid") and c.get("from_grid") != c.get("grid"):
+            where = f"{_e(c['from_grid'])} → {where}"
+        crops = c.get("crops") or {}
+        imgs = "".join(f"<td class=crop>{_img(crops.get(k), k)}</td>" for k in ("old", "new"))
+        rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'{moved} title='zoom to "
+                    f"{_e(c['id'])}'><td>{_e(c['id'])}</td><td>{_e(_kind(c))}</td>"
+                    f"<td title='box in points: {box}'>{where}</td><td>{text}</td>{imgs}</tr>")
+    return "\n".join(rows)
+
+
+def _img(src, alt) -> str:
+    return f"<img loading=lazy src='{_e(src)}' alt='{_e(alt)}'>" if src else ""
+
+
+def _change_table(changes: list[dict], cls: str) -> str:
+    return (f"<table class={cls}><tr><th>id</th><th>change</th><th>where</th><th>text</th>"
+            f"<th>before</th><th>after</th></tr>{_change_rows(changes)}</table>")
+
+
+#: The sheet list's groups, in the order a reader wants them: what needs reading first.
+_GROUPS = (("changed", "Changed"), ("check", "Check by hand"), ("added", "Added"),
+           ("removed", "Removed"), ("unchanged", "Unchanged"))
+
+
+def _group(p: dict) -> str:
+    if p.get("status") in ("not_aligned", "failed"):
+        return "check"
+    return "changed" if p.get("changes") else "unchanged"
+
+
+def _pair_section(i: int, p: dict) -> str:
+    n = len(p.get("changes", []))
+    ov = p.get("overlay")
+    if ov:
+        w, h = ov["width_px"], ov["height_px"]
+        view = (f"<div class=toggles><button data-img='{_e(ov['preview'])}'>overlay</button>"
+                f"<button data-img='{_e(ov['old'])}'>old</button>"
+                f"<button data-img='{_e(ov['new'])}'>new</button> "
+                + (f"<button class=zoom data-dzi='{_e(ov['dzi'])}' data-w='{w}' "
+                   f"data-h='{h}' data-tile='{ov.get('tile_px') or 512}'>zoom</button> "
+                   if ov.get("dzi") else "")
+                + f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
+                f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
+                f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
+    else:
+        view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
+    tb = p.get("title_block_changes") or []
+    return (
+        f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
+        f"<p>{_e(p.get('summary'))}</p>"
+        f"<p class=meta>old: page {p['old_page'] + 1} ({_e(p.get('old_number'))}) → new: page "
+        f"{p['new_page'] + 1} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
+        f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
+        + _stretch_note(p)
+        + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
+        + f"</p>{view}"
+        + (_change_table(p["changes"], "changes") if n else
+           "<p class=meta>No design changes.</p>" if ov else "")
+        + (f"<h3>Title block: {len(tb)} change{'' if len(tb) == 1 else 's'} (dates, revision "
+           f"marks; not design changes)</h3>{_change_table(tb, 'title-block')}" if tb else "")
+        + "</section>")
+
+
+def _unpaired_section(sheet: dict, side: str) -> str:
+    """A sheet only one set has: added (new set) or removed (old set), with its image."""
+    word = "added" if side == "new" else "removed"
+    label = sheet.get("number") or f"page {sheet['page'] + 1}"
+    what = "Added: in the new set only" if side == "new" else "Removed: in the old set only"
+    img = (f"<div class=view><img loading=lazy src='{_e(sheet['preview'])}' alt='{word} "
+           f"sheet'></div>" if sheet.get("preview") else "")
+    return (f"<section id='{word}-{sheet['page']}' class={word}><h2>{_e(label)} "
+            f"<small>{_e(sheet.get('title'))}</small></h2><p>{what} (page {sheet['page'] + 1})."
+            f"</p>{img}</section>")
+
+
+def _unpaired(report: dict, side: str) -> list[dict]:
+    """``added_sheets``/``removed_sheets``, or made from the page lists of a report that
+    has none (one written before those fields)."""
+    key = "added" if side == "new" else "removed"
+    if f"{key}_sheets" in report:
+        return report[f"{key}_sheets"]
+    rows = {s["page"]: s for s in report[side]["sheets"]}
+    return [{"page": p, "number": rows.get(p, {}).get("number"),
+             "title": rows.get(p, {}).get("title"), "preview": None}
+            for p in report[f"{key}_pages"]]
 
 
 def render_html(report: dict) -> str:
-    items, sheets = [], []
-    for i, p in enumerate(report["pairs"]):
+    """The report page: the sheet list in groups (changed, to check by hand, added, removed,
+    unchanged; set order within each), then a section per sheet in the same order."""
+    groups: dict[str, list[tuple[str, str, str]]] = {g: [] for g, _ in _GROUPS}
+    sections: dict[str, list[str]] = {g: [] for g, _ in _GROUPS}
+    for i, p in sorted(enumerate(report["pairs"]), key=lambda t: t[1]["new_page"]):
         n = len(p.get("changes", []))
-        label = p.get("number") or f"page {p['new_page'] + 1}"
-        items.append(f"<li><a href='#s{i}'>{_e(label)}</a> <small>{n} change"
-                     f"{'' if n == 1 else 's'}{' · renumbered' if p.get('renumbered') else ''}"
-                     f"</small></li>")
-        ov = p.get("overlay")
-        if ov:
-            w, h = ov["width_px"], ov["height_px"]
-            view = (f"<div class=toggles><button data-img='{_e(ov['preview'])}'>overlay</button>"
-                    f"<button data-img='{_e(ov['old'])}'>old</button>"
-                    f"<button data-img='{_e(ov['new'])}'>new</button> "
-                    + (f"<button class=zoom data-dzi='{_e(ov['dzi'])}' data-w='{w}' "
-                       f"data-h='{h}' data-tile='{ov.get('tile_px') or 512}'>zoom</button> "
-                       if ov.get("dzi") else "")
-                    + f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
-                    f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
-                    f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
-        else:
-            view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
-        sheets.append(
-            f"<section id='s{i}'><h2>{_e(label)} <small>{_e(p.get('title'))}</small></h2>"
-            f"<p>{_e(p.get('summary'))}</p>"
-            f"<p class=meta>old page {p['old_page']} ({_e(p.get('old_number'))}) → new page "
-            f"{p['new_page']} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
-            f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
-            + _stretch_note(p)
-            + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
-            + f"</p>{view}"
-            f"<table><tr><th>id</th><th>kind</th><th>box (pt)</th><th>text</th></tr>"
-            f"{_change_rows(p)}</table></section>")
+        g = _group(p)
+        tb = len(p.get("title_block_changes") or [])
+        note = ("could not be aligned" if p.get("status") == "not_aligned" else
+                "not compared" if p.get("status") == "failed" else
+                f"{n} change{'' if n == 1 else 's'}" if n else
+                "title block only" if tb else "")
+        groups[g].append((f"s{i}", _label(p), " · ".join(
+            t for t in (note, "renumbered" if p.get("renumbered") else "") if t)))
+        sections[g].append(_pair_section(i, p))
+    for side, g in (("new", "added"), ("old", "removed")):
+        for sheet in _unpaired(report, side):
+            groups[g].append((f"{g}-{sheet['page']}", sheet.get("number")
+                              or f"page {sheet['page'] + 1}", f"{side} page {sheet['page'] + 1}"))
+            sections[g].append(_unpaired_section(sheet, side))
+    nav = "".join(
+        f"<h3>{title} ({len(groups[g])})</h3><ul class={g}>"
+        + "".join(f"<li><a href='#{a}'>{_e(label)}</a> <small>{_e(note)}</small></li>"
+                  for a, label, note in groups[g]) + "</ul>"
+        for g, title in _GROUPS if groups[g])
+    body = "".join(s for g, _ in _GROUPS for s in sections[g])
     return f"""<!doctype html><html lang=en><meta charset=utf-8>
 <title>BuildTrace comparison</title>
 <style>
 body{{font:14px system-ui,sans-serif;margin:0;display:flex}}
 nav{{width:240px;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f4f4;padding:8px}}
+nav h3{{margin:12px 0 2px;font-size:14px}} nav ul{{margin:0;padding-left:18px}}
 main{{flex:1;padding:12px;min-width:0}} .view{{position:relative;border:1px solid #ccc}}
 .view img{{width:100%;display:block}} .cloud{{position:absolute;border:2px solid #e00078;border-radius:6px}} .cloud-from{{position:absolute;border:2px dashed #e00078;border-radius:6px}}
 table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padding:2px 6px}}
+tr[data-box]{{cursor:zoom-in}} tr[data-box]:hover{{background:#fdf0f6}}
+td.crop img{{max-width:220px;max-height:160px;display:block;border:1px solid #eee}}
 .meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
 .legend span{{padding:0 6px;margin-right:6px}}
 #zoomer{{position:fixed;inset:0;background:#fff;display:none;z-index:9}}
@@ -133,16 +220,26 @@ table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padd
 <div id=zoomer><canvas></canvas><button>close</button></div>
 <nav><h1>BuildTrace</h1><p class=legend><span style='color:#dc1e1e'>■ removed</span>
 <span style='color:#14a028'>■ added</span><span style='color:#969696'>■ unchanged</span></p>
-<ul>{''.join(items)}</ul></nav>
+{nav}</nav>
 <main><h1>Comparison</h1><p id=summary>{_e(report.get('summary'))}</p>
 <p class=meta>old: {_e(report['old']['file'])}<br>new: {_e(report['new']['file'])}</p>
-{''.join(sheets)}</main>
+{body}</main>
 {_SCRIPT}</html>
 """
 
 
+#: report.pdf's detail pages: the changes of a sheet with their before/after crops, this
+#: many cells across and down a page, and at most this many changes a sheet (a sheet with
+#: more is listed whole in index.html and report.json; the PDF says so).
+DETAIL_GRID = (3, 3)
+MAX_DETAIL_CHANGES = 45
+
+
 def write_pdf(report: dict, out_dir: str, path: str) -> None:
-    """Cover page with the set summary, then one page per changed sheet."""
+    """Cover page with the set summary; per changed sheet the overlay with its clouds and
+    change list, then its changes in detail (each change's old and new crops side by side,
+    which is what a reader forwarded the PDF looks at); then each added and removed sheet.
+    Images are read from ``out_dir``; one missing is left out, not an error."""
     from PIL import Image, ImageDraw, ImageFont
 
     W, H = PDF_PAGE_PX
@@ -160,6 +257,14 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             else:
                 cur = trial
         return lines + ([cur] if cur else [])
+
+    def image(name):
+        f = os.path.join(out_dir, name) if name else None
+        return Image.open(f).convert("RGB") if f and os.path.exists(f) else None
+
+    def fitted(im, w, h):  # scaled to fit w×h, never enlarged more than 3 times
+        f = min(w / im.width, h / im.height, 3.0)
+        return im.resize((max(1, int(im.width * f)), max(1, int(im.height * f))), Image.LANCZOS)
 
     pages = []
     cover = Image.new("RGB", (W, H), "white")
@@ -180,27 +285,30 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             continue
         page = Image.new("RGB", (W, H), "white")
         d = ImageDraw.Draw(page)
-        label = p.get("number") or f"page {p['new_page'] + 1}"
+        label = _label(p)
         d.text((40, 24), f"{label}  {p.get('title') or ''}", fill="black", font=font)
         ov = p["overlay"]
-        im = Image.open(os.path.join(out_dir, ov["preview"])).convert("RGB")
-        page_w_pt = ov["width_px"] * 72.0 / ov["dpi"]
-        box_w, box_h = W - 80, int(H * 0.62)
-        f = min(box_w / im.width, box_h / im.height)
-        k = f * im.width / page_w_pt  # PDF-page pixels per sheet point
-        im = im.resize((int(im.width * f), int(im.height * f)), Image.LANCZOS)
-        page.paste(im, (40, 70))
-        def cloud(bbox, label, width):  # a box in sheet points, on the preview
-            x0, y0, x1, y1 = (v * k for v in bbox)
-            d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
-                         70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=width)
-            d.text((40 + x1 + 6, 70 + y0 - 6), label, fill=CLOUD_RGB, font=small)
+        im = image(ov["preview"])
+        y = 70
+        if im is not None:
+            page_w_pt = ov["width_px"] * 72.0 / ov["dpi"]
+            box_w, box_h = W - 80, int(H * 0.62)
+            f = min(box_w / im.width, box_h / im.height)
+            k = f * im.width / page_w_pt  # PDF-page pixels per sheet point
+            im = im.resize((int(im.width * f), int(im.height * f)), Image.LANCZOS)
+            page.paste(im, (40, 70))
 
-        for c in p["changes"]:
-            cloud(c["bbox"], c["id"], 3)
-            if c.get("kind") == "moved" and c.get("from_bbox"):  # where it was, thinner
-                cloud(c["from_bbox"], f"{c['id']} was", 1)
-        y = 70 + im.height + 14
+            def cloud(bbox, label, width):  # a box in sheet points, on the preview
+                x0, y0, x1, y1 = (v * k for v in bbox)
+                d.rectangle((40 + x0 - 5, 70 + y0 - 5, 40 + max(x1, x0 + 1) + 5,
+                             70 + max(y1, y0 + 1) + 5), outline=CLOUD_RGB, width=width)
+                d.text((40 + x1 + 6, 70 + y0 - 6), label, fill=CLOUD_RGB, font=small)
+
+            for c in p["changes"]:
+                cloud(c["bbox"], c["id"], 3)
+                if c.get("kind") == "moved" and c.get("from_bbox"):  # where it was, thinner
+                    cloud(c["from_bbox"], f"{c['id']} was", 1)
+            y = 70 + im.height + 14
         for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:
             d.text((40, y), line, fill="black", font=small)
             y += 22
@@ -208,39 +316,110 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             text = f"{c['id']}  {_kind(c)}  {_text_line(c)}".rstrip()
             d.text((40, y), text[:160], fill="black", font=small)
             y += 20
+        if len(p["changes"]) > 12:
+            d.text((40, y), f"... and {len(p['changes']) - 12} more: each on the pages that "
+                   "follow", fill="black", font=small)
         pages.append(page)
+        pages.extend(_detail_pages(p, label, image, fitted, wrap, (W, H), font, small))
+    for key, side, word in (("added_sheets", "new", "added"), ("removed_sheets", "old", "removed")):
+        for sheet in report.get(key) or []:
+            page = Image.new("RGB", (W, H), "white")
+            d = ImageDraw.Draw(page)
+            d.text((40, 24), f"{sheet.get('number') or 'page ' + str(sheet['page'] + 1)}  "
+                   f"{sheet.get('title') or ''}", fill="black", font=font)
+            d.text((40, 56), f"{word.capitalize()}: in the {side} set only (page "
+                   f"{sheet['page'] + 1})", fill="black", font=small)
+            im = image(sheet.get("preview"))
+            if im is not None:
+                page.paste(fitted(im, W - 80, H - 130), (40, 90))
+            pages.append(page)
     pages[0].save(path, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
+
+
+def _detail_pages(p: dict, label: str, image, fitted, wrap, size, font, small) -> list:
+    """report.pdf's pages of a sheet's changes in detail: a grid of cells, each a change's
+    line (id, what, where, text) over its old and new crops side by side."""
+    from PIL import Image, ImageDraw
+
+    W, H = size
+    cols, rows = DETAIL_GRID
+    cell_w, cell_h = (W - 80) // cols, (H - 100) // rows
+    shown = p["changes"][:MAX_DETAIL_CHANGES]
+    pages = []
+    for start in range(0, len(shown), cols * rows):
+        page = Image.new("RGB", (W, H), "white")
+        d = ImageDraw.Draw(page)
+        d.text((40, 24), f"{label}: changes in detail (before | after)", fill="black", font=font)
+        for n, c in enumerate(shown[start:start + cols * rows]):
+            x, y = 40 + (n % cols) * cell_w, 70 + (n // cols) * cell_h
+            where = c.get("grid") or ""
+            if c.get("from_grid") and c.get("from_grid") != where:
+                where = f"{c['from_grid']} -> {where}"
+            head = f"{c['id']}  {_kind(c)}  {where}  {_text_line(c)}".replace("  ", "  ").strip()
+            lines = wrap(d, head, small, cell_w - 16)[:2]
+            for i, line in enumerate(lines):
+                d.text((x, y + i * 19), line, fill=CLOUD_RGB if i == 0 else "black", font=small)
+            top = y + 44
+            half = (cell_w - 24) // 2
+            for j, key in enumerate(("old", "new")):
+                im = image((c.get("crops") or {}).get(key))
+                left = x + j * (half + 8)
+                d.rectangle((left, top, left + half, y + cell_h - 12), outline=(210, 210, 210))
+                if im is not None:
+                    th = fitted(im, half - 4, y + cell_h - 16 - top - 2)
+                    page.paste(th, (left + 2 + (half - 4 - th.width) // 2, top + 2))
+        if start + cols * rows >= len(shown) and len(p["changes"]) > len(shown):
+            d.text((40, H - 30), f"{len(p['changes']) - len(shown)} more changes on this sheet "
+                   "are listed in index.html and report.json.", fill="black", font=small)
+        pages.append(page)
+    return pages
 
 
 _SCRIPT = r"""<script>
 for (const sec of document.querySelectorAll('section')) {
-  const view = sec.querySelector('.view'); if (!view) continue;
+  const view = sec.querySelector('.view'); if (!view || !view.dataset.dpi) continue;
   const img = view.querySelector('img');
   for (const b of sec.querySelectorAll('.toggles button[data-img]')) b.onclick = () => img.src = b.dataset.img;
   const z = sec.querySelector('button.zoom');
-  if (z) z.onclick = () => openZoom(z.dataset.dzi, +z.dataset.w, +z.dataset.h, +z.dataset.tile);
   const w = +view.dataset.w, h = +view.dataset.h, dpi = +view.dataset.dpi;
-  // a cloud per change; a moved one also gets a dashed cloud where it was
+  // a cloud per design change; a moved one also gets a dashed cloud where it was
+  const boxes = [];
   const cloud = (box, cls) => {
-    const [x0, y0, x1, y1] = JSON.parse(box).map(v => v * dpi / 72);
+    const [x0, y0, x1, y1] = box.map(v => v * dpi / 72);
+    boxes.push({box: [x0, y0, x1, y1], dashed: cls === 'cloud-from'});
     const c = document.createElement('div'); c.className = cls;
     Object.assign(c.style, {left: 100 * x0 / w + '%', top: 100 * y0 / h + '%',
       width: 100 * (x1 - x0) / w + '%', height: 100 * (y1 - y0) / h + '%'});
     view.appendChild(c);
   };
-  for (const tr of sec.querySelectorAll('tr[data-box]')) {
-    cloud(tr.dataset.box, 'cloud');
-    if (tr.dataset.from) cloud(tr.dataset.from, 'cloud-from');
+  for (const tr of sec.querySelectorAll('table.changes tr[data-box]')) {
+    cloud(JSON.parse(tr.dataset.box), 'cloud');
+    if (tr.dataset.from) cloud(JSON.parse(tr.dataset.from), 'cloud-from');
   }
+  if (!z) continue;  // made without tiles: no zoom viewer
+  const zoom = focus => openZoom(z.dataset.dzi, w, h, +z.dataset.tile, boxes, focus);
+  z.onclick = () => zoom(null);
+  // a change's row opens the zoom on it (and on where a moved one was)
+  for (const tr of sec.querySelectorAll('tr[data-box]')) tr.onclick = () => {
+    const b = JSON.parse(tr.dataset.box), f = tr.dataset.from ? JSON.parse(tr.dataset.from) : b;
+    zoom([Math.min(b[0], f[0]), Math.min(b[1], f[1]), Math.max(b[2], f[2]), Math.max(b[3], f[3])]
+      .map(v => v * dpi / 72));
+  };
 }
-// Deep Zoom viewer: wheel to zoom, drag to pan; loads only the tiles in view.
-function openZoom(dzi, W, H, T) {
+// Deep Zoom viewer: wheel to zoom, drag to pan, Escape closes; loads only the tiles in
+// view and draws the change clouds (boxes in full-size pixels). ``focus``: a box to show.
+function openZoom(dzi, W, H, T, boxes, focus) {
   const box = document.getElementById('zoomer'), cv = box.querySelector('canvas');
   const ctx = cv.getContext('2d'), base = dzi.replace(/\.dzi$/, '_files/');
   const maxL = Math.ceil(Math.log2(Math.max(W, H))), cache = new Map();
   box.style.display = 'block';
   cv.width = cv.clientWidth; cv.height = cv.clientHeight;
   let s = Math.min(cv.width / W, cv.height / H), ox = 0, oy = 0;
+  if (focus) {  // the box and a margin as large as itself each side, at most 2× full size
+    const fw = Math.max(focus[2] - focus[0], 50) * 3, fh = Math.max(focus[3] - focus[1], 50) * 3;
+    s = Math.min(2, Math.max(s, Math.min(cv.width / fw, cv.height / fh)));
+    ox = cv.width / 2 - s * (focus[0] + focus[2]) / 2; oy = cv.height / 2 - s * (focus[1] + focus[3]) / 2;
+  }
   function tile(l, c, r) {
     const k = l + '/' + c + '_' + r;
     if (!cache.has(k)) { const im = new Image(); im.onload = draw; im.src = base + k + '.png'; cache.set(k, im); }
@@ -257,6 +436,12 @@ function openZoom(dzi, W, H, T) {
       const im = tile(l, c, r);
       if (im.complete && im.naturalWidth) ctx.drawImage(im, ox + c * T * f * s, oy + r * T * f * s, im.naturalWidth * f * s, im.naturalHeight * f * s);
     }
+    ctx.strokeStyle = '#e00078'; ctx.lineWidth = 2;
+    for (const b of boxes || []) {
+      ctx.setLineDash(b.dashed ? [6, 4] : []);
+      ctx.strokeRect(ox + b.box[0] * s - 4, oy + b.box[1] * s - 4, (b.box[2] - b.box[0]) * s + 8, (b.box[3] - b.box[1]) * s + 8);
+    }
+    ctx.setLineDash([]);
   }
   cv.onwheel = e => { e.preventDefault(); const k = e.deltaY < 0 ? 1.25 : 0.8;
     ox = e.offsetX - (e.offsetX - ox) * k; oy = e.offsetY - (e.offsetY - oy) * k; s *= k; draw(); };
@@ -264,7 +449,9 @@ function openZoom(dzi, W, H, T) {
   cv.onmousedown = e => drag = [e.clientX - ox, e.clientY - oy];
   window.onmouseup = () => drag = null;
   cv.onmousemove = e => { if (drag) { ox = e.clientX - drag[0]; oy = e.clientY - drag[1]; draw(); } };
-  box.querySelector('button').onclick = () => box.style.display = 'none';
+  const close = () => box.style.display = 'none';
+  box.querySelector('button').onclick = close;
+  document.onkeydown = e => { if (e.key === 'Escape') close(); };
   draw();
 }
 </script>"""
