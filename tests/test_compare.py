@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
@@ -159,6 +160,29 @@ def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
         r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p")
     assert r["status"] == "not_aligned" and r["overlay"] is None and r["changes"] == []
     assert "could not be aligned" in r["summary"]
+    # the two sheets are still shown, side by side, to check by hand: on the page and in
+    # the PDF
+    from buildtrace.engine.report import render_html, write_pdf
+
+    views = [cv2.imread(str(tmp_path / r["sheet_views"][s]), cv2.IMREAD_GRAYSCALE)
+             for s in ("old", "new")]
+    for v in views:
+        assert v.shape[1] == 2000 and v.shape[0] == pytest.approx(2000 * 22 / 34, abs=2)
+    assert (views[0] < 100).mean() > 0.01 and (views[1] < 100).mean() == 0  # M101, blank
+    entry = {"old_page": 0, "new_page": 0, "number": "M101", "title": "", "renumbered": False,
+             "match": {"method": "user", "confidence": 1.0}, **r}
+    report = {"old": {"file": "a.pdf", "sheets": []}, "new": {"file": "b.pdf", "sheets": []},
+              "pairs": [entry], "added_pages": [], "removed_pages": [], "summary": ""}
+    html = render_html(report)
+    assert "Check by hand (1)" in html and "class=side-by-side" in html
+    assert all(f"src='{r['sheet_views'][s]}'" in html for s in ("old", "new"))
+    write_pdf(report, str(tmp_path), str(tmp_path / "report.pdf"))
+    pdf = pdfium.PdfDocument(str(tmp_path / "report.pdf"))
+    assert len(pdf) == 2  # the cover, and the pair's page
+    img = np.asarray(pdf[1].render(scale=150 / 72, grayscale=True).to_pil())  # 1650×1275
+    h, w = img.shape
+    left, right = img[160:h - 50, 40:w // 2 - 10], img[160:h - 50, w // 2 + 10:w - 40]
+    assert (left < 128).mean() > 0.005 and (right < 128).mean() == 0
 
 
 def test_an_empty_set_is_refused(tmp_path):

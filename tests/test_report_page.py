@@ -277,7 +277,7 @@ def test_report_pdf_shows_each_change_before_and_after_and_the_added_and_removed
     assert len(pdf) == 2 + detail_pages + 2
 
     def ink(i, box=None):  # share of dark pixels on page i (or in a box, fractions)
-        img = np.asarray(pdf[i].render(scale=1, grayscale=True).to_pil())
+        img = np.asarray(pdf[i].render(scale=150 / 72, grayscale=True).to_pil())  # 1650×1275
         if box:
             h, w = img.shape
             img = img[int(box[1] * h):int(box[3] * h), int(box[0] * w):int(box[2] * w)]

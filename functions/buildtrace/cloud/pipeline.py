@@ -411,18 +411,20 @@ def summarise(body: dict) -> dict:
 
 def write_report_pdf(job_id: str, report: dict) -> str:
     """``results/{jobId}/report.pdf``: the CLI's report (cover with the set summary, a page
-    per changed sheet with its clouds, its changes' crops), drawn from the previews and
-    crops in the results bucket."""
+    per changed sheet with its clouds, its changes' crops; the sheets of a pair that could not
+    be aligned), drawn from the images in the results bucket."""
     from ..engine.report import MAX_DETAIL_CHANGES, write_pdf
 
     work = tempfile.mkdtemp(prefix="bt-report-")
     try:
         for p in report["pairs"]:
             ov = p.get("overlay")
-            if not (p.get("changes") and ov and ov.get("preview")):
-                continue
-            names = [ov["preview"]] + [c["crops"][k] for c in p["changes"][:MAX_DETAIL_CHANGES]
-                                       for k in ("old", "new") if (c.get("crops") or {}).get(k)]
+            names = list((p.get("sheet_views") or {}).values())  # a pair not aligned
+            if p.get("changes") and ov and ov.get("preview"):
+                names += [ov["preview"]] + [c["crops"][k]
+                                            for c in p["changes"][:MAX_DETAIL_CHANGES]
+                                            for k in ("old", "new")
+                                            if (c.get("crops") or {}).get(k)]
             for name in names:
                 local = os.path.join(work, name)
                 os.makedirs(os.path.dirname(local), exist_ok=True)
@@ -573,6 +575,8 @@ def _with_object_names(entry: dict, prefix: str) -> dict:
     if isinstance(ov, dict):
         entry["overlay"] = {k: (fix(v) if k in ("png", "dzi", "preview", "old", "new") else v)
                             for k, v in ov.items()}
+    if isinstance(entry.get("sheet_views"), dict):  # a pair that could not be aligned
+        entry["sheet_views"] = {k: fix(v) for k, v in entry["sheet_views"].items()}
     for group in ("changes", "title_block_changes"):
         for c in entry.get(group) or []:
             if isinstance(c.get("crops"), dict):

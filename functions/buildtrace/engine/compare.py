@@ -338,6 +338,11 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                       overlay=None, summary="The sheets could not be aligned automatically "
                       "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
                       "by hand (two or three point pairs) to compare.")
+        # both sheets whole, so a reader can still look at them side by side
+        result["sheet_views"] = {}
+        for side, page in (("old", old_page), ("new", new_page)):
+            result["sheet_views"][side] = f"{name}-{side}.png"
+            write_sheet_preview(page, os.path.join(out_dir, result["sheet_views"][side]))
         return result
 
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,

@@ -132,6 +132,12 @@ def _pair_section(i: int, p: dict) -> str:
                 f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
     else:
         view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
+        sv = p.get("sheet_views") or {}
+        if sv:  # not aligned: the two sheets side by side, to check by hand
+            view += "<div class=side-by-side>" + "".join(
+                f"<figure><figcaption>{side}: page {p[side + '_page'] + 1}</figcaption>"
+                f"{_img(sv.get(side), side + ' sheet')}</figure>" for side in ("old", "new")
+                if sv.get(side)) + "</div>"
     tb = p.get("title_block_changes") or []
     return (
         f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
@@ -211,6 +217,8 @@ main{{flex:1;padding:12px;min-width:0}} .view{{position:relative;border:1px soli
 table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padding:2px 6px}}
 tr[data-box]{{cursor:zoom-in}} tr[data-box]:hover{{background:#fdf0f6}}
 td.crop img{{max-width:220px;max-height:160px;display:block;border:1px solid #eee}}
+.side-by-side{{display:flex;gap:8px}} .side-by-side figure{{flex:1;margin:0}}
+.side-by-side img{{width:100%;border:1px solid #ccc}}
 .meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
 .legend span{{padding:0 6px;margin-right:6px}}
 #zoomer{{position:fixed;inset:0;background:#fff;display:none;z-index:9}}
@@ -238,7 +246,8 @@ MAX_DETAIL_CHANGES = 45
 def write_pdf(report: dict, out_dir: str, path: str) -> None:
     """Cover page with the set summary; per changed sheet the overlay with its clouds and
     change list, then its changes in detail (each change's old and new crops side by side,
-    which is what a reader forwarded the PDF looks at); then each added and removed sheet.
+    which is what a reader forwarded the PDF looks at); then each pair that could not be
+    aligned, its two sheets side by side; then each added and removed sheet.
     Images are read from ``out_dir``; one missing is left out, not an error."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -321,6 +330,23 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
                    "follow", fill="black", font=small)
         pages.append(page)
         pages.extend(_detail_pages(p, label, image, fitted, wrap, (W, H), font, small))
+    for p in report["pairs"]:
+        sv = p.get("sheet_views") or {}
+        if p.get("status") != "not_aligned" or not sv:
+            continue
+        page = Image.new("RGB", (W, H), "white")
+        d = ImageDraw.Draw(page)
+        d.text((40, 24), f"{_label(p)}  {p.get('title') or ''}", fill="black", font=font)
+        for i, line in enumerate(wrap(d, p.get("summary", ""), small, W - 80)[:3]):
+            d.text((40, 56 + 20 * i), line, fill=(176, 0, 0), font=small)
+        half = (W - 100) // 2
+        for j, side in enumerate(("old", "new")):
+            d.text((40 + j * (half + 20), 130), f"{side}: page {p[side + '_page'] + 1}",
+                   fill="black", font=small)
+            im = image(sv.get(side))
+            if im is not None:
+                page.paste(fitted(im, half, H - 200), (40 + j * (half + 20), 160))
+        pages.append(page)
     for key, side, word in (("added_sheets", "new", "added"), ("removed_sheets", "old", "removed")):
         for sheet in report.get(key) or []:
             page = Image.new("RGB", (W, H), "white")
