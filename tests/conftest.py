@@ -112,3 +112,20 @@ def small_sets(tmp_path_factory):
     return pathlib.Path(old), d / "new.pdf"
 
 
+
+
+def compare_with_a_blank_sheet(tmp_path, size_in=(34, 22), name="p") -> dict:
+    """M101 compared with a blank sheet of ``size_in`` inches: a pair that cannot be
+    aligned (its result, images written under ``tmp_path``)."""
+    import pypdfium2 as pdfium
+
+    from buildtrace.engine.compare import compare_pair
+    from buildtrace.engine.drawing_set import open_set
+    from buildtrace.engine.identify import identify_page
+
+    blank = pdfium.PdfDocument.new()
+    blank.new_page(size_in[0] * 72, size_in[1] * 72).close()
+    blank.save(str(tmp_path / "blank.pdf"))
+    with open_set(TRANSATOMIC / "M101.pdf") as so, open_set(tmp_path / "blank.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        return compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), name)

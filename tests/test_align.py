@@ -94,3 +94,26 @@ def test_partial_overlap_aligns():
     grid = np.array([[x, y, 1] for x in np.linspace(0.25 * 34 * 72, 0.75 * 34 * 72, 5)
                      for y in np.linspace(0, 22 * 72, 5)])
     assert np.abs(grid @ a.matrix.T - grid @ m_true.T).max() <= 1.0
+
+
+def test_a_users_points_a_few_points_off_are_refined_and_used_as_given_when_unconfirmed():
+    """Points picked on two previews are a few points off; the alignment starts from them
+    and refines them like a found transform. Where nothing confirms them (a blank sheet)
+    they are used as given: the user asked for them."""
+    from buildtrace.engine.geometry import matrix_from_point_pairs
+
+    with open_set(TRANSATOMIC / "M101.pdf") as s:
+        page = s.page(0)
+        old = page.render(dpi=100)
+        size = page.size_pt
+    new, m_true = _rescan(old, 100, size, 1.0, 1.01, (20, -15), 0, 100, 7)
+    picks = np.array([[150.0, 120.0], [2300.0, 1450.0]])  # two far corners of the drawing
+    clicked = picks @ m_true[:, :2].T + m_true[:, 2] + [[3.5, -4.0], [-4.0, 3.0]]
+    user = matrix_from_point_pairs(picks, clicked)
+    assert _max_error_pt(user, m_true, size) > 3.0  # as picked: several points off
+    a = align_rasters(old, 100, new, 100, initial=user)
+    assert a.ok and a.method == "user+phase", a.notes
+    assert _max_error_pt(a.matrix, m_true, size) <= 1.0
+    blank = align_rasters(old, 100, np.full_like(new, 255), 100, initial=user)
+    assert blank.ok and blank.method == "user" and np.allclose(blank.matrix, user)
+    assert "as given" in blank.notes[0]

@@ -194,11 +194,23 @@ def test_the_whole_flow_for_the_owner(stack, alice, alice_job):
     new_pts = [(m[:, :2] @ np.array(p) + m[:, 2]).tolist() for p in old_pts]
     manual = api("PUT", f"/jobs/{job}/sheets/p002/alignment",
                  {"points": {"old": old_pts, "new": new_pts}}, expect=200).json()
-    assert manual["status"] == "compared" and manual["alignment"]["method"] == "user"
-    assert np.allclose(manual["alignment"]["matrix"], m, atol=1e-6)
-    assert len(manual["changes"]) == len(sheet["changes"])
+    # the points were exact: refined on the sheets' ink, the matrix stays within the
+    # alignment's own noise (tenths of a point on a re-scan) of them over the sheet
+    assert manual["status"] == "compared" and manual["alignment"]["method"] == "user+phase"
+    corners = np.array([[0, 0, 1], [2448, 0, 1], [0, 1584, 1], [2448, 1584, 1]], float)
+    got = np.array(manual["alignment"]["matrix"])
+    assert np.abs(corners @ got.T - corners @ m.T).max() <= 0.5
+    # the same comparison: every edit the automatic one found (changed ink of 50 pt² or
+    # more), and about as many changes (small ones come and go with a tenth of a point)
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    edits = [c["bbox"] for c in sheet["changes"] if c["area_pt2"] >= 50]
+    assert edits and all(any(overlap(b, c["bbox"]) for c in manual["changes"]) for b in edits)
+    assert abs(len(manual["changes"]) - len(sheet["changes"])) <= 0.25 * len(sheet["changes"])
     after = api("GET", f"/jobs/{job}/sheets/p002", expect=200).json()
-    assert after["alignment"]["method"] != "user" and after["manual"]["by"] == alice["uid"]
+    assert not after["alignment"]["method"].startswith("user")
+    assert after["manual"]["by"] == alice["uid"]
     mov = api("GET", f"/jobs/{job}/sheets/p002/overlay?variant=manual", expect=200).json()
     assert "/manual/" in mov["urls"]["png"].split("?")[0]
     r = api("PUT", f"/jobs/{job}/sheets/p002/alignment",

@@ -15,7 +15,7 @@ from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.errors import EmptySetError
 from buildtrace.engine.identify import identify_page
 from buildtrace.synth import make_revision, merge_pdfs, score_pair
-from conftest import JP_HOUSE, TRANSATOMIC
+from conftest import JP_HOUSE, TRANSATOMIC, compare_with_a_blank_sheet
 
 CASES = [
     (TRANSATOMIC / "M101.pdf", 101, ("erase", "add", "move", "text")),
@@ -152,12 +152,7 @@ def test_same_drawing_on_a_larger_sheet_aligns_by_scale(tmp_path):
 
 
 def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
-    blank = pdfium.PdfDocument.new()
-    blank.new_page(34 * 72, 22 * 72).close()
-    blank.save(str(tmp_path / "blank.pdf"))
-    with open_set(TRANSATOMIC / "M101.pdf") as so, open_set(tmp_path / "blank.pdf") as sn:
-        po, pn = so.page(0), sn.page(0)
-        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p")
+    r = compare_with_a_blank_sheet(tmp_path)
     assert r["status"] == "not_aligned" and r["overlay"] is None and r["changes"] == []
     assert "could not be aligned" in r["summary"]
     # the two sheets are still shown, side by side, to check by hand: on the page and in
@@ -250,6 +245,34 @@ def test_scans_without_a_text_layer_get_text_changes_by_ocr(tmp_path):
                for c in result["changes"] for e in added
                if c["bbox"][0] < e["bbox"][2] and e["bbox"][0] < c["bbox"][2]
                and c["bbox"][1] < e["bbox"][3] and e["bbox"][1] < c["bbox"][3])
+
+
+def test_cli_compare_aligns_a_pair_by_hand(tmp_path, cli_env):
+    """--align: two point pairs picked a few points off (as on the report page's previews)
+    pair the pages and start their alignment, which is refined on the ink; a malformed
+    option is refused before any work."""
+    truth = make_revision(TRANSATOMIC / "M105.pdf", tmp_path / "a", 5, n_edits=3)
+    m = np.array(truth["matrix"])
+    old_pts = np.array([[200.0, 150.0], [2200.0, 1400.0]])
+    new_pts = old_pts @ m[:, :2].T + m[:, 2] + [[3.0, -2.5], [-3.5, 3.0]]
+    option = "0:0" + "".join(f"@{o[0]:.1f},{o[1]:.1f}={n[0]:.1f},{n[1]:.1f}"
+                             for o, n in zip(old_pts, new_pts))
+    out = tmp_path / "report"
+    r = subprocess.run([sys.executable, "-m", "buildtrace.cli", "compare", truth["old"],
+                        truth["new"], "--out", str(out), "--align", option, "-q"],
+                       capture_output=True, text=True, env=cli_env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    (pair,) = report["pairs"]
+    assert pair["alignment"]["method"] == "user+phase" and pair["match"]["method"] == "user"
+    result = {"alignment": pair["alignment"], "changes": pair["changes"]}
+    score = score_pair(result, truth, (2448.0, 1584.0))
+    assert score["alignment_error_pt"] <= 1.0 and score["recall"] >= 0.95, score
+    bad = subprocess.run([sys.executable, "-m", "buildtrace.cli", "compare", truth["old"],
+                          truth["new"], "--out", str(tmp_path / "x"), "--align", "0:0@1,2=3,4"],
+                         capture_output=True, text=True, env=cli_env, timeout=60)
+    assert bad.returncode == 2 and "--align" in bad.stderr and "2 or 3 point pairs" in bad.stderr
+    assert not (tmp_path / "x").exists()
 
 
 def test_cli_compare_checks_its_options(tmp_path, cli_env):

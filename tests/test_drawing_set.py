@@ -138,6 +138,26 @@ def test_image_pixels_tell_a_scan_from_a_vector_sheet(tmp_path):
         assert s.page(0).image_pixels() == 300 * 400
 
 
+def test_a_scanned_mosaic_has_the_resolution_of_its_whole_sheet_image(tmp_path):
+    """The example sheets are mosaics: a 150 DPI whole-sheet image and patches at other
+    resolutions over it. Their resolution is the whole sheet's (the average over all their
+    pixels says 193 DPI for M201); a vector sheet has none; an image set has its own."""
+    import math
+
+    import cv2
+
+    with open_set(TRANSATOMIC / "M201.pdf") as s:
+        page = s.page(0)
+        average = math.sqrt(page.image_pixels() / (page.width_pt / 72 * page.height_pt / 72))
+        assert average == pytest.approx(193, abs=1)
+        assert page.scan_dpi() == pytest.approx(150, abs=0.5)
+    with open_set(JP_HOUSE / "floor-plans.pdf") as s:
+        assert s.page(0).scan_dpi() is None
+    cv2.imwrite(str(tmp_path / "sheet.png"), np.full((2200, 3400), 255, np.uint8))
+    with open_set(tmp_path / "sheet.png") as s:
+        assert s.page(0).scan_dpi() == s.dpi
+
+
 def _lines_pdf(path, colours, width_pt=0.5):
     """A 400×200 pt page with one vertical line per colour (RGB), 45 pt apart from x=20."""
     import pypdfium2.raw as pdfium_c

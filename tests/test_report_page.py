@@ -298,3 +298,47 @@ def test_report_pdf_shows_each_change_before_and_after_and_the_added_and_removed
         x0, y0 = (40 + col * (1570 // cols)) / 1650, (70 + row * (1175 // 3)) / 1275
         assert ink(2, (x0, y0, x0 + 0.25, y0 + 0.25)) == 0
     assert ink(len(pdf) - 2) > 0.01 and ink(len(pdf) - 1) > 0.01  # the sheets, drawn
+
+
+def test_points_clicked_on_a_pair_that_could_not_be_aligned_become_the_align_option(
+        tmp_path, browser):
+    """A pair the engine could not align shows both sheets; clicking the same points on
+    each writes the command line's --align option, which the CLI reads back."""
+    from buildtrace.cli import _parse_align
+    from buildtrace.engine.report import render_html
+    from conftest import compare_with_a_blank_sheet
+
+    r = compare_with_a_blank_sheet(tmp_path, (36, 24), "p004")
+    assert r["status"] == "not_aligned"
+    assert r["sheet_sizes_pt"] == {"old": [2448.0, 1584.0], "new": [2592.0, 1728.0]}
+    entry = {"old_page": 3, "new_page": 4, "number": "M101", "title": "", "renumbered": False,
+             "match": {"method": "user", "confidence": 1.0}, **r}
+    report = {"old": {"file": "a.pdf", "sheets": []}, "new": {"file": "b.pdf", "sheets": []},
+              "pairs": [entry], "added_pages": [], "removed_pages": [], "summary": ""}
+    (tmp_path / "index.html").write_text(render_html(report), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "index.html").as_uri())
+    cmd = page.locator("code.align-cmd")
+    assert cmd.inner_text() == "points picked: old 0, new 0"
+    fractions = {"old": [(0.1, 0.2), (0.9, 0.7)], "new": [(0.15, 0.25), (0.8, 0.9)]}
+    for side in ("old", "new"):
+        img = page.locator(f"figure[data-side={side}] img")
+        img.scroll_into_view_if_needed()
+        box = img.bounding_box()
+        for fx, fy in fractions[side]:
+            page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    assert page.locator(".pick .dot").count() == 4
+    option = cmd.inner_text()
+    assert option.startswith("--align 3:4@")
+    (pages, matrix) = _parse_align(option.split(" ", 1)[1])
+    assert pages == (3, 4)
+    # the matrix takes each point clicked on the old sheet to the one clicked on the new
+    size = r["sheet_sizes_pt"]
+    for (ox, oy), (nx, ny) in zip(fractions["old"], fractions["new"]):
+        q = np.array(matrix) @ [ox * size["old"][0], oy * size["old"][1], 1]
+        assert q == pytest.approx([nx * size["new"][0], ny * size["new"][1]], abs=3)
+    page.locator("button.align-reset").click()
+    assert page.locator(".pick .dot").count() == 0 and cmd.inner_text().endswith("new 0")
+    assert errors == []

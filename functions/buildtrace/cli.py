@@ -2,6 +2,7 @@
 
     buildtrace sheets SET [--json] [--ocr auto|off|only]
     buildtrace pair OLD NEW [--json] [--pair OLD_PAGE:NEW_PAGE ...] [--ocr ...]
+    buildtrace compare OLD NEW --out DIR [--dpi ...] [--pair ...] [--align ...] [--ignore ...]
 
 Pages are 0-based in JSON and in ``--pair``, as everywhere in BuildTrace; tables show them
 0-based too so that what you read is what you type. Exit codes are listed in ``EXIT_CODES``
@@ -108,6 +109,30 @@ def _parse_pairs(values: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
+def _parse_align(v: str) -> tuple[tuple[int, int], list]:
+    """``OLD_PAGE:NEW_PAGE@OX,OY=NX,NY@OX,OY=NX,NY[@...]``: a pair aligned by hand from 2 or
+    3 point pairs (0-based pages; each point in PDF points of its sheet, origin top-left,
+    y down; ``=`` joins a point of the old sheet to the same point on the new one). Returns
+    the pages and the 2×3 matrix (old-sheet points to new-sheet points)."""
+    from .engine.geometry import matrix_from_point_pairs
+
+    try:
+        pages, *picks = v.split("@")
+        a, b = pages.split(":")
+        old_pts, new_pts = [], []
+        for pick in picks:
+            o, n = pick.split("=")
+            old_pts.append([float(x) for x in o.split(",")])
+            new_pts.append([float(x) for x in n.split(",")])
+        if not all(len(q) == 2 for q in old_pts + new_pts):
+            raise ValueError("a point is X,Y")
+        return (int(a), int(b)), matrix_from_point_pairs(old_pts, new_pts).tolist()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{v!r}: expected OLD_PAGE:NEW_PAGE@OX,OY=NX,NY@OX,OY=NX,NY (0-based pages, 2 or 3 "
+            f"point pairs in PDF points, origin top-left, y down) ({exc})") from None
+
+
 def cmd_pair(args) -> int:
     explicit = _parse_pairs(args.pair)
     old, old_errors = _identify(args.old, args.ocr, not args.quiet)
@@ -162,6 +187,8 @@ def cmd_compare(args) -> int:
     from .engine.report import write_report
 
     explicit = _parse_pairs(args.pair)
+    alignments = dict(args.align or ())
+    explicit += [pages for pages in alignments if pages not in explicit]
     bars = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -180,7 +207,8 @@ def cmd_compare(args) -> int:
         return 2
     report = compare_sets(args.old, args.new, args.out, dpi=args.dpi, jobs=args.jobs,
                           tolerance_pt=args.tolerance,
-                          explicit=explicit, ignore=args.ignore or (), ocr=args.ocr,
+                          explicit=explicit, alignments=alignments,
+                          ignore=args.ignore or (), ocr=args.ocr,
                           tiles=not args.no_tiles, progress=progress)
     for bar in bars.values():
         bar.close()
@@ -233,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sheets compared in parallel (0.4-0.5 GB each at 300 DPI)")
     p.add_argument("--pair", action="append", metavar="OLD_PAGE:NEW_PAGE",
                    help="force a pair (0-based pages); repeatable")
+    p.add_argument("--align", action="append", type=_parse_align,
+                   metavar="OLD_PAGE:NEW_PAGE@OX,OY=NX,NY@OX,OY=NX,NY",
+                   help="align a pair by hand (it is paired too): 2 or 3 point pairs, each a "
+                        "point of the old sheet = the same point on the new one, in PDF "
+                        "points (origin top-left, y down); the report page of a pair that "
+                        "could not be aligned writes this option for you; repeatable")
     p.add_argument("--ignore", action="append", type=_parse_box, metavar="X0,Y0,X1,Y1",
                    help="a region to ignore, in points of the new sheet (top-left origin, "
                         "y down); repeatable")

@@ -449,7 +449,9 @@ ALIGN_BODY = {"oneOf": [
 @route("PUT", "/jobs/{jobId}/sheets/{key}/alignment",
        "Align a sheet pair by 2-3 point pairs (PDF points, origin top-left, y down) or a "
        "2x3 matrix (old-sheet points to new-sheet points) and compare it again; the "
-       "automatic result is kept beside it", tag="alignment", body=ALIGN_BODY)
+       "alignment starts from it and is refined on the sheets' ink like a found one "
+       "(method user+phase), or is used as given when nothing confirms it (method user); "
+       "the automatic result is kept beside it", tag="alignment", body=ALIGN_BODY)
 def set_alignment(ctx, jobId, key):
     import numpy as np
 

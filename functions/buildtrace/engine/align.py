@@ -208,7 +208,7 @@ def shift_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float,
-                  *, flexible: bool = False) -> Alignment:
+                  *, flexible: bool = False, initial: np.ndarray | None = None) -> Alignment:
     """Align two page rasters (uint8 grayscale; DPIs give their scale to points).
 
     Works on reduced copies for the coarse step and on :data:`FINE_DPI` copies for the
@@ -217,7 +217,12 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     scale, 90/180° turns) runs when the refinement does not confirm it. ``flexible``: the
     paper may have stretched (a scan is involved), so the affine matrix is completed by a
     :class:`.stretch.StretchField` where that brings the sheets closer
-    (:func:`_with_stretch`)."""
+    (:func:`_with_stretch`).
+
+    ``initial`` (2×3, old-sheet points → new-sheet points): a user's alignment, from points
+    picked on two previews (a few points off at best). It replaces the shift and feature
+    steps and is refined like them (method ``user+phase``); when the refinement does not
+    confirm it, it is used as given (method ``user``): the user asked for it."""
     ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     cs_o = min(1.0, COARSE_PX / max(old.shape))
     cs_n = min(1.0, COARSE_PX / max(new.shape))
@@ -238,6 +243,16 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
                                               max_patches)
         return pixels_to_points(m_fine, fo_dpi, fn_dpi), resid_px * 72 / fn_dpi, inl, total
 
+    if initial is not None:
+        m_user = np.asarray(initial, float)
+        m_final, resid_pt, inl, total = refined(m_user)
+        found = (_accepted(m_final, resid_pt, inl, total, "user+phase", "from the user's "
+                           "points") if total and inl >= 6 else None)
+        if found is not None and found.ok:
+            return _with_stretch(found, fine_o, fo_dpi, fine_n, fn_dpi) if flexible else found
+        return Alignment(m_user, 1.0, "user", True, None,
+                         ["the user's points as given: the refinement did not confirm them "
+                          f"({inl}/{total} patches agree)"])
     if abs(old_dpi * cs_o - new_dpi * cs_n) <= 1e-3 * new_dpi * cs_n:
         m_small, response = shift_align(small_o, small_n)
         m_shift = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)

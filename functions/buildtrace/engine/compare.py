@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .align import Alignment, align_rasters
+from .align import align_rasters
 from .drawing_set import Page, Word
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
@@ -31,7 +31,7 @@ from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
                       find_regions, map_cells)
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
-                            mark_cells, tone_curve)
+                            mark_cells, noisy_sigma_pt, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
 from .summary import grid_cell, sheet_summary
@@ -303,8 +303,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                  ) -> dict:
     """Compare one pair and write its images under ``out_dir`` (``name``-prefixed files).
 
-    ``matrix`` (old points → new points) skips the automatic alignment (a user's manual
-    alignment). Returns the pair's entry of ``report.json`` (without pairing fields)."""
+    ``matrix`` (old points → new points) replaces the automatic alignment's search (a
+    user's alignment by points picked on the sheets); it is refined as a found one is. Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
     # a scan's paper may have stretched (the alignment fits that too), and its alignment
     # has a local misfit (checked below); a vector pair aligns exactly
@@ -339,9 +339,11 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                       "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
                       "by hand (two or three point pairs) to compare.")
         # both sheets whole, so a reader can still look at them side by side
-        result["sheet_views"] = {}
+        # (and their sizes in points: a reader may pick points on them to align by hand)
+        result["sheet_views"], result["sheet_sizes_pt"] = {}, {}
         for side, page in (("old", old_page), ("new", new_page)):
             result["sheet_views"][side] = f"{name}-{side}.png"
+            result["sheet_sizes_pt"][side] = [round(v, 2) for v in page.size_pt]
             write_sheet_preview(page, os.path.join(out_dir, result["sheet_views"][side]))
         return result
 
@@ -378,7 +380,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     small, small_level = find_small_changes(
         candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
-        noisy_level=NOISY_LEVEL if native else None)
+        noisy_level=NOISY_LEVEL if native else None,
+        noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)))
     regions += small
     result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3)}
     if options.ocr and (not old_words or not new_words):
@@ -437,10 +440,9 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     cheap to render twice. The title block is needed only for the change regions: it is
     found while the old page renders (vector pages) or beside the alignment (scans).
     ``flexible``: a scan is involved, so the alignment fits its paper's stretch too."""
-    def align(a_old, a_new):
-        if matrix is not None:
-            return Alignment(np.asarray(matrix, float), 1.0, "user", True)
-        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI, flexible=flexible)
+    def align(a_old, a_new):  # a user's ``matrix`` is refined like a found one
+        return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI, flexible=flexible,
+                             initial=None if matrix is None else np.asarray(matrix, float))
 
     def title_block(a_new):
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
@@ -449,7 +451,7 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
         a_new = new_page.render(dpi=ALIGN_DPI, as_ink=ink)
         found = helper.submit(title_block, a_new)  # while the old page renders
-        a_old = old_page.render(dpi=ALIGN_DPI, as_ink=ink) if matrix is None else None
+        a_old = old_page.render(dpi=ALIGN_DPI, as_ink=ink)
         aligned = helper.submit(align, a_old, a_new)
         new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
         alignment = aligned.result()
@@ -457,7 +459,7 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
         a_new = _align_raster(new_img)
         found = helper.submit(title_block, a_new)
-        alignment = align(None if matrix is not None else _align_raster(old_img), a_new)
+        alignment = align(_align_raster(old_img), a_new)
     return old_img, new_img, alignment, found
 
 
@@ -631,13 +633,16 @@ def _small_check_dpi(dpi: float, old_page: Page, new_page: Page) -> tuple[float,
     return dpi, False
 
 
+def _coarser_scan_dpi(old_page: Page, new_page: Page) -> float | None:
+    """The lower resolution of the pair's scans, or None when neither sheet is a scan."""
+    dpis = [d for d in (_scan_dpi(old_page), _scan_dpi(new_page)) if d is not None]
+    return min(dpis) if dpis else None
+
+
 def _scan_dpi(page: Page) -> float | None:
-    """The resolution of a scanned page's images (pixels per inch of the sheet, from the
-    image pixels it draws), or None for a page that is not a scan."""
-    px = page.image_pixels()
-    if px <= RENDER_ONCE_IMAGE_PX:
-        return None
-    return math.sqrt(px / ((page.width_pt / 72.0) * (page.height_pt / 72.0)))
+    """The resolution of a scanned page (its whole-sheet image's, :meth:`.Page.scan_dpi`),
+    or None for a page that is not a scan."""
+    return page.scan_dpi()
 
 
 def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:

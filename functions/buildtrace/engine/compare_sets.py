@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from .compare import PairOptions, compare_pair, write_sheet_preview
 from .drawing_set import open_set
-from .errors import BuildTraceError
+from .errors import BuildTraceError, PairingError
 from .identify import identify_set
 from .ocr import default_recognizer
 from .pairing import page_fingerprint, pair_sheets
@@ -92,11 +92,14 @@ def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairin
 
 
 def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150.0,
-                 jobs: int = 1, explicit: Sequence[tuple[int, int]] = (), ignore=(),
+                 jobs: int = 1, explicit: Sequence[tuple[int, int]] = (), alignments=None,
+                 ignore=(),
                  ocr: str = "auto", tiles: bool = True, tolerance_pt: float | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Compare two sets; writes images under ``out_dir`` and returns the report dict
-    (``buildtrace.report/1``; see the README). ``progress(stage, done, total)``."""
+    (``buildtrace.report/1``; see the README). ``progress(stage, done, total)``.
+    ``alignments``: {(old page, new page): 2×3 matrix, old-sheet points to new-sheet points}
+    for pairs aligned by hand (they must be paired, e.g. by ``explicit``)."""
     os.makedirs(out_dir, exist_ok=True)
     recognizer = None if ocr == "off" else default_recognizer()
     idents, errors = {}, []
@@ -127,8 +130,13 @@ def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150
     total = len(pairing.pairs)
     if progress:
         progress("comparing sheets", 0, total)
-    args = [(old_path, new_path, p, old_by[p.old_page], new_by[p.new_page], out_dir, options)
-            for p in pairing.pairs]
+    alignments = alignments or {}
+    unpaired = set(alignments) - {(p.old_page, p.new_page) for p in pairing.pairs}
+    if unpaired:
+        raise PairingError(f"aligned by hand but not paired: {sorted(unpaired)} (pair them "
+                           "too)")
+    args = [(old_path, new_path, p, old_by[p.old_page], new_by[p.new_page], out_dir, options,
+             alignments.get((p.old_page, p.new_page))) for p in pairing.pairs]
     if jobs <= 1 or total <= 1:
         for i, a in enumerate(args):
             results[i] = compare_one(*a)

@@ -132,18 +132,27 @@ def _pair_section(i: int, p: dict) -> str:
                 f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
     else:
         view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
-        sv = p.get("sheet_views") or {}
-        if sv:  # not aligned: the two sheets side by side, to check by hand
-            view += "<div class=side-by-side>" + "".join(
-                f"<figure><figcaption>{side}: page {p[side + '_page'] + 1}</figcaption>"
-                f"{_img(sv.get(side), side + ' sheet')}</figure>" for side in ("old", "new")
-                if sv.get(side)) + "</div>"
+        sv, size = p.get("sheet_views") or {}, p.get("sheet_sizes_pt") or {}
+        if sv.get("old") and sv.get("new"):
+            # not aligned: the two sheets side by side, to check by hand; with their sizes,
+            # points clicked on them become the command line's --align option
+            view += (f"<div class=side-by-side data-pages='{p['old_page']}:{p['new_page']}'>"
+                     + "".join(
+                         f"<figure data-side={side} data-size='{json.dumps(size.get(side))}'>"
+                         f"<figcaption>{side}: PDF page {p[side + '_page'] + 1}</figcaption>"
+                         f"<div class=pick>{_img(sv[side], side + ' sheet')}</div></figure>"
+                         for side in ("old", "new")) + "</div>"
+                     + ("<p class=align-help>To align them by hand, click the same two or "
+                        "three points (far apart: corners of the border, grid marks) on the "
+                        "old sheet and on the new one, in the same order.</p>"
+                        "<p><code class=align-cmd></code> <button class=align-reset>start "
+                        "again</button></p>" if size.get("old") and size.get("new") else ""))
     tb = p.get("title_block_changes") or []
     return (
         f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
         f"<p>{_e(p.get('summary'))}</p>"
-        f"<p class=meta>old: page {p['old_page'] + 1} ({_e(p.get('old_number'))}) → new: page "
-        f"{p['new_page'] + 1} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
+        f"<p class=meta>old: PDF page {p['old_page'] + 1} ({_e(p.get('old_number'))}) → new: "
+        f"PDF page {p['new_page'] + 1} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
         f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
         + _stretch_note(p)
         + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
@@ -163,7 +172,7 @@ def _unpaired_section(sheet: dict, side: str) -> str:
     img = (f"<div class=view><img loading=lazy src='{_e(sheet['preview'])}' alt='{word} "
            f"sheet'></div>" if sheet.get("preview") else "")
     return (f"<section id='{word}-{sheet['page']}' class={word}><h2>{_e(label)} "
-            f"<small>{_e(sheet.get('title'))}</small></h2><p>{what} (page {sheet['page'] + 1})."
+            f"<small>{_e(sheet.get('title'))}</small></h2><p>{what} (PDF page {sheet['page'] + 1})."
             f"</p>{img}</section>")
 
 
@@ -173,10 +182,10 @@ def _unpaired(report: dict, side: str) -> list[dict]:
     key = "added" if side == "new" else "removed"
     if f"{key}_sheets" in report:
         return report[f"{key}_sheets"]
-    rows = {s["page"]: s for s in report[side]["sheets"]}
+    rows = {s["page"]: s for s in (report.get(side) or {}).get("sheets", [])}
     return [{"page": p, "number": rows.get(p, {}).get("number"),
              "title": rows.get(p, {}).get("title"), "preview": None}
-            for p in report[f"{key}_pages"]]
+            for p in report.get(f"{key}_pages", [])]
 
 
 def render_html(report: dict) -> str:
@@ -197,8 +206,9 @@ def render_html(report: dict) -> str:
         sections[g].append(_pair_section(i, p))
     for side, g in (("new", "added"), ("old", "removed")):
         for sheet in _unpaired(report, side):
-            groups[g].append((f"{g}-{sheet['page']}", sheet.get("number")
-                              or f"page {sheet['page'] + 1}", f"{side} page {sheet['page'] + 1}"))
+            label = sheet.get("number") or f"page {sheet['page'] + 1}"
+            groups[g].append((f"{g}-{sheet['page']}", label,
+                              f"{side} PDF page {sheet['page'] + 1}"))
             sections[g].append(_unpaired_section(sheet, side))
     nav = "".join(
         f"<h3>{title} ({len(groups[g])})</h3><ul class={g}>"
@@ -218,7 +228,9 @@ table{{border-collapse:collapse;margin:8px 0}} td,th{{border:1px solid #ddd;padd
 tr[data-box]{{cursor:zoom-in}} tr[data-box]:hover{{background:#fdf0f6}}
 td.crop img{{max-width:220px;max-height:160px;display:block;border:1px solid #eee}}
 .side-by-side{{display:flex;gap:8px}} .side-by-side figure{{flex:1;margin:0}}
-.side-by-side img{{width:100%;border:1px solid #ccc}}
+.side-by-side img{{width:100%;border:1px solid #ccc;display:block}} .pick{{position:relative;cursor:crosshair}}
+.pick .dot{{position:absolute;width:18px;height:18px;margin:-9px 0 0 -9px;border-radius:50%;background:#e00078;color:#fff;font:12px/18px sans-serif;text-align:center;pointer-events:none}}
+code.align-cmd{{background:#f4f4f4;padding:2px 4px;user-select:all}}
 .meta{{color:#666}} .warn{{color:#b00}} small{{color:#666}}
 .legend span{{padding:0 6px;margin-right:6px}}
 #zoomer{{position:fixed;inset:0;background:#fff;display:none;z-index:9}}
@@ -341,7 +353,7 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             d.text((40, 56 + 20 * i), line, fill=(176, 0, 0), font=small)
         half = (W - 100) // 2
         for j, side in enumerate(("old", "new")):
-            d.text((40 + j * (half + 20), 130), f"{side}: page {p[side + '_page'] + 1}",
+            d.text((40 + j * (half + 20), 130), f"{side}: PDF page {p[side + '_page'] + 1}",
                    fill="black", font=small)
             im = image(sv.get(side))
             if im is not None:
@@ -353,7 +365,7 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             d = ImageDraw.Draw(page)
             d.text((40, 24), f"{sheet.get('number') or 'page ' + str(sheet['page'] + 1)}  "
                    f"{sheet.get('title') or ''}", fill="black", font=font)
-            d.text((40, 56), f"{word.capitalize()}: in the {side} set only (page "
+            d.text((40, 56), f"{word.capitalize()}: in the {side} set only (PDF page "
                    f"{sheet['page'] + 1})", fill="black", font=small)
             im = image(sheet.get("preview"))
             if im is not None:
@@ -431,6 +443,34 @@ for (const sec of document.querySelectorAll('section')) {
     zoom([Math.min(b[0], f[0]), Math.min(b[1], f[1]), Math.max(b[2], f[2]), Math.max(b[3], f[3])]
       .map(v => v * dpi / 72));
   };
+}
+// A pair that could not be aligned: points clicked on its two sheets (the same points, in
+// the same order) become the command line's --align option (PDF points, 0-based pages).
+for (const box of document.querySelectorAll('.side-by-side')) {
+  const out = box.parentElement.querySelector('.align-cmd'); if (!out) continue;
+  const picks = {old: [], new: []};
+  const fmt = q => q.map(v => v.toFixed(1)).join(',');
+  const show = () => {
+    const n = Math.min(picks.old.length, picks.new.length);
+    out.textContent = n < 2 ? `points picked: old ${picks.old.length}, new ${picks.new.length}`
+      : '--align ' + box.dataset.pages + picks.old.slice(0, n).map((o, i) => '@' + fmt(o) + '=' + fmt(picks.new[i])).join('');
+  };
+  for (const fig of box.querySelectorAll('figure')) {
+    const side = fig.dataset.side, [wpt, hpt] = JSON.parse(fig.dataset.size), pick = fig.querySelector('.pick');
+    pick.querySelector('img').onclick = e => {
+      if (picks[side].length >= 3) return;
+      const r = e.target.getBoundingClientRect();
+      const fx = (e.clientX - r.left) / r.width, fy = (e.clientY - r.top) / r.height;
+      picks[side].push([fx * wpt, fy * hpt]);
+      const dot = document.createElement('span'); dot.className = 'dot'; dot.textContent = picks[side].length;
+      Object.assign(dot.style, {left: 100 * fx + '%', top: 100 * fy + '%'}); pick.appendChild(dot);
+      show();
+    };
+  }
+  box.parentElement.querySelector('.align-reset').onclick = () => {
+    picks.old = []; picks.new = []; box.querySelectorAll('.dot').forEach(d => d.remove()); show();
+  };
+  show();
 }
 // Deep Zoom viewer: wheel to zoom, drag to pan, Escape closes; loads only the tiles in
 // view and draws the change clouds (boxes in full-size pixels). ``focus``: a box to show.
