@@ -83,7 +83,7 @@ NOISY_LEVEL = 0.46
 #: 150 DPI, the new one at 200; or a scanned set's whole-sheet image and its re-scan) reach
 #: the overlay through other resampling chains, and a stroke one source pixel wide differs
 #: in shape between them by more than any shift or gain explains: on the example sheets
-#: (150 DPI) against 200 DPI re-scans of them, 14-37 false small changes a sheet at
+#: (150 DPI) against 200 DPI re-scans of them, 8-35 false small changes a sheet at
 #: 0.4 pt, 0-4 at 0.53 pt. At 200 DPI and finer it is :data:`SIGMA_PT` itself, so the
 #: changed digits of 200 DPI re-scans are found as before (0.5 pt there found 100 of 128
 #: instead of 120).
