@@ -135,6 +135,8 @@ def test_an_original_scan_against_a_rescan_at_another_resolution_keeps_to_the_ed
         size = pn.size_pt
     s = score_pair(result, truth, size)
     assert s["found"] == s["edits"]
+    # a noisy pair, held to a blur of a pixel of the 150 DPI scan
+    assert result["small_changes"]["sigma_pt"] == pytest.approx(1.1 * 72 / 150, abs=0.01)
     off = [c for c in result["changes"] if c["area_pt2"] > 0 and not any(
         c["bbox"][0] < e["bbox"][2] + 6 and e["bbox"][0] - 6 < c["bbox"][2]
         and c["bbox"][1] < e["bbox"][3] + 6 and e["bbox"][1] - 6 < c["bbox"][3]
@@ -179,4 +181,4 @@ def test_a_scan_compared_at_its_own_resolution_is_checked_at_another(
     assert s["precision"] == 1.0
     # away from its own resolution the test runs at the overlay's DPI, held to level_for
     result, _size = _compare(truth, tmp_path, 150)
-    assert result["small_changes"] == {"dpi": 150, "level": level_for(150)}
+    assert result["small_changes"] == {"dpi": 150, "level": level_for(150), "sigma_pt": 0.4}

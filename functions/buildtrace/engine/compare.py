@@ -377,13 +377,14 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         return crop_old(box, check_dpi), new if tone is None else cv2.LUT(new, tone)
 
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
-    small, small_level = find_small_changes(
+    small, small_level, small_sigma = find_small_changes(
         candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
         noisy_level=NOISY_LEVEL if native else None,
         noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)))
     regions += small
-    result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3)}
+    result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3),
+                               "sigma_pt": round(small_sigma, 3)}
     if options.ocr and (not old_words or not new_words):
         text_changes = _ocr_text_changes(regions, old_img, new_img, m, stretch)
     else:

@@ -220,10 +220,10 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
                        crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
                        page_pt: tuple[float, float], *, title_block=None, ignore=(),
                        noisy_level: float | None = None, noisy_sigma: float = SIGMA_PT
-                       ) -> tuple[list[ChangeRegion], float]:
+                       ) -> tuple[list[ChangeRegion], float, float]:
     """Small changes from a candidate map (cells of a grid at ``map_dpi`` over the new sheet
     holding a candidate, see :func:`mark_cells`), as regions beside the overlay's
-    ``regions``, and the level they were held to.
+    ``regions``, the level they were held to and the largest blur (points) they kept it at.
 
     ``crops(box)`` returns (old aligned, new) grayscale crops of ``box`` (new-sheet points,
     inside the sheet of ``page_pt`` = (width, height)) at ``dpi``, whose pixel (0, 0) is the
@@ -269,9 +269,10 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
     if noisy and noisy_level is not None:
         level = max(level, noisy_level)
     kept = [(most, r, where) for most, r, where in scored if most >= level]
-    if noisy and noisy_sigma > SIGMA_PT:
+    sigma = noisy_sigma if noisy and noisy_sigma > SIGMA_PT else SIGMA_PT
+    if sigma > SIGMA_PT:
         # the same crops, blurred by a pixel of the coarser scan: what another resampling
         # of its strokes explains goes
         kept = [(most, r, (around, core)) for most, r, (around, core) in kept
-                if small_difference(*crops(around), dpi, core, noisy_sigma)[0] >= level]
-    return [r for _most, r, _where in kept], level
+                if small_difference(*crops(around), dpi, core, sigma)[0] >= level]
+    return [r for _most, r, _where in kept], level, sigma
