@@ -114,9 +114,10 @@ def small_sets(tmp_path_factory):
 
 
 
-def compare_with_a_blank_sheet(tmp_path, size_in=(34, 22), name="p") -> dict:
+def compare_with_a_blank_sheet(tmp_path, size_in=(34, 22), name="p", **kwargs) -> dict:
     """M101 compared with a blank sheet of ``size_in`` inches: a pair that cannot be
-    aligned (its result, images written under ``tmp_path``)."""
+    aligned (its result, images written under ``tmp_path``; ``kwargs`` go to
+    ``compare_pair``)."""
     import pypdfium2 as pdfium
 
     from buildtrace.engine.compare import compare_pair
@@ -128,4 +129,5 @@ def compare_with_a_blank_sheet(tmp_path, size_in=(34, 22), name="p") -> dict:
     blank.save(str(tmp_path / "blank.pdf"))
     with open_set(TRANSATOMIC / "M101.pdf") as so, open_set(tmp_path / "blank.pdf") as sn:
         po, pn = so.page(0), sn.page(0)
-        return compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), name)
+        return compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), name,
+                            **kwargs)

@@ -180,6 +180,17 @@ def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
     assert (left < 128).mean() > 0.005 and (right < 128).mean() == 0
 
 
+def test_points_nothing_confirms_are_used_as_given_and_the_summary_says_so(tmp_path):
+    """A user's alignment that the sheets' ink does not confirm (here the new sheet is
+    blank) is still what the user asked for: the pair is compared with it, and its summary
+    says the overlay rests on the points alone."""
+    r = compare_with_a_blank_sheet(tmp_path, matrix=[[1.0, 0, 0], [0, 1.0, 0]],
+                                   options=PairOptions(dpi=50, tiles=False, ocr=False))
+    assert r["status"] == "compared" and r["alignment"]["method"] == "user"
+    assert r["changes"] and all(c["kind"] == "removed" for c in r["changes"])
+    assert "as given" in r["summary"] and "check the overlay" in r["summary"]
+
+
 def test_an_empty_set_is_refused(tmp_path):
     empty = pdfium.PdfDocument.new()
     empty.save(str(tmp_path / "empty.pdf"))

@@ -408,6 +408,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                   overlay=overlay)
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
                                       title_block_found=title_block is not None)
+    if alignment.method == "user":  # a user's points that nothing on the sheets confirmed
+        result["summary"] += (" Aligned by the points given, as given: nothing on the sheets "
+                              "confirmed them, so check the overlay before trusting it.")
     written.result()  # the overlay's files are complete (or their error is raised)
     return result
 
