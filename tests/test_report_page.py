@@ -219,6 +219,7 @@ def test_the_sheet_list_puts_changed_sheets_first_and_shows_added_and_removed_on
         assert img.get_attribute("src") == name and img.evaluate("i => i.naturalWidth") >= 1500
         assert (_shot(page, f"section#{sid} .view") < 100).any()  # a drawing, not a blank
     assert "page 3" in page.locator("section#added-2").inner_text()  # pages said 1-based
+
     assert errors == []
 
 
@@ -342,3 +343,38 @@ def test_points_clicked_on_a_pair_that_could_not_be_aligned_become_the_align_opt
     page.locator("button.align-reset").click()
     assert page.locator(".pick .dot").count() == 0 and cmd.inner_text().endswith("new 0")
     assert errors == []
+
+
+def test_a_long_set_loads_its_sheet_images_as_they_come_into_view(set_report, browser,
+                                                                   tmp_path):
+    """A set of hundreds of sheets opens at once: a sheet's images are asked for only near
+    the view (40 sheets here, each with its own preview)."""
+    import copy
+
+    from buildtrace.engine.report import render_html
+
+    out, report = set_report
+    pair = next(p for p in report["pairs"] if not p["changes"])
+    long = copy.deepcopy(report)
+    long["pairs"] = []
+    for i in range(40):
+        p = copy.deepcopy(pair)
+        p["new_page"] = p["old_page"] = i
+        p["overlay"]["preview"] = f"sheet{i:02d}.png"
+        shutil.copy(out / pair["overlay"]["preview"], tmp_path / p["overlay"]["preview"])
+        long["pairs"].append(p)
+    long["added_sheets"] = long["removed_sheets"] = []
+    (tmp_path / "index.html").write_text(render_html(long), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    urls = []
+    page.on("request", lambda r: urls.append(r.url))
+    page.goto((tmp_path / "index.html").as_uri())
+    page.wait_for_timeout(800)
+
+    def asked(i):
+        return any(u.endswith(f"/sheet{i:02d}.png") for u in urls)
+
+    assert asked(0) and not asked(39)
+    page.locator("section#s39 .view img").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('section#s39 .view img').naturalWidth > 0")
+    assert asked(39)

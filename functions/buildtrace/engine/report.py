@@ -129,7 +129,7 @@ def _pair_section(i: int, p: dict) -> str:
                    if ov.get("dzi") else "")
                 + f"<a href='{_e(ov['png'])}'>full resolution ({w}×{h} px)</a></div>"
                 f"<div class=view data-w='{w}' data-h='{h}' data-dpi='{ov['dpi']}'>"
-                f"<img src='{_e(ov['preview'])}' alt='overlay'></div>")
+                f"<img loading=lazy src='{_e(ov['preview'])}' alt='overlay'></div>")
     else:
         view = "<p class=warn>No overlay: " + _e(p.get("summary")) + "</p>"
         sv, size = p.get("sheet_views") or {}, p.get("sheet_sizes_pt") or {}
