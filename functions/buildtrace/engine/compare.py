@@ -304,11 +304,12 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     """Compare one pair and write its images under ``out_dir`` (``name``-prefixed files).
 
     ``matrix`` (old points → new points) replaces the automatic alignment's search (a
-    user's alignment by points picked on the sheets); it is refined as a found one is. Returns the pair's entry of ``report.json`` (without pairing fields)."""
+    user's alignment by points picked on the sheets); it is refined as a found one is.
+    Returns the pair's entry of ``report.json`` (without pairing fields)."""
     os.makedirs(out_dir, exist_ok=True)
     # a scan's paper may have stretched (the alignment fits that too), and its alignment
     # has a local misfit (checked below); a vector pair aligns exactly
-    has_scan = _scan_dpi(old_page) is not None or _scan_dpi(new_page) is not None
+    has_scan = old_page.scan_dpi() is not None or new_page.scan_dpi() is not None
     with ThreadPoolExecutor(max_workers=1) as helper:
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan)
@@ -631,7 +632,7 @@ NATIVE_CHECK_FACTOR = 1.5
 def _small_check_dpi(dpi: float, old_page: Page, new_page: Page) -> tuple[float, bool]:
     """The DPI the small-change test runs at for an overlay at ``dpi``, and whether a sheet
     of the pair is a scan compared at about its own resolution (:data:`NATIVE_BAND`)."""
-    for d in (_scan_dpi(old_page), _scan_dpi(new_page)):
+    for d in (old_page.scan_dpi(), new_page.scan_dpi()):
         if d is not None and NATIVE_BAND[0] <= dpi / d <= NATIVE_BAND[1]:
             return NATIVE_CHECK_FACTOR * d, True
     return dpi, False
@@ -639,14 +640,8 @@ def _small_check_dpi(dpi: float, old_page: Page, new_page: Page) -> tuple[float,
 
 def _coarser_scan_dpi(old_page: Page, new_page: Page) -> float | None:
     """The lower resolution of the pair's scans, or None when neither sheet is a scan."""
-    dpis = [d for d in (_scan_dpi(old_page), _scan_dpi(new_page)) if d is not None]
+    dpis = [d for d in (old_page.scan_dpi(), new_page.scan_dpi()) if d is not None]
     return min(dpis) if dpis else None
-
-
-def _scan_dpi(page: Page) -> float | None:
-    """The resolution of a scanned page (its whole-sheet image's, :meth:`.Page.scan_dpi`),
-    or None for a page that is not a scan."""
-    return page.scan_dpi()
 
 
 def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
@@ -654,7 +649,7 @@ def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
     (:func:`.small_changes.tone_curve`, from the kept rasters), so the small-change test
     does not count another scanner's tone as changed ink. None for vector pairs, which
     PDFium renders alike."""
-    if _scan_dpi(old_img.page) is None and _scan_dpi(new_img.page) is None:
+    if old_img.page.scan_dpi() is None and new_img.page.scan_dpi() is None:
         return None
     return tone_curve(_align_raster(old_img) if old_img.full is None else old_img.full,
                       _align_raster(new_img) if new_img.full is None else new_img.full)

@@ -93,8 +93,8 @@ def assemble_report(old_file: str, new_file: str, old_idents, new_idents, pairin
 
 def compare_sets(old_path: str, new_path: str, out_dir: str, *, dpi: float = 150.0,
                  jobs: int = 1, explicit: Sequence[tuple[int, int]] = (), alignments=None,
-                 ignore=(),
-                 ocr: str = "auto", tiles: bool = True, tolerance_pt: float | None = None,
+                 ignore=(), ocr: str = "auto", tiles: bool = True,
+                 tolerance_pt: float | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Compare two sets; writes images under ``out_dir`` and returns the report dict
     (``buildtrace.report/1``; see the README). ``progress(stage, done, total)``.

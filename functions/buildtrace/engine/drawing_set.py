@@ -294,6 +294,7 @@ class PdfSet(DrawingSet):
             self._doc.close()
             raise EmptySetError("the PDF has no pages", path=path)
         self._image_px: dict[int, int] = {}  # per page, found once
+        self._image_dpi: dict[int, float | None] = {}
         self._colour: dict[int, bool] = {}
         self._open = None  # (index, the loaded page): see _page
 
@@ -337,7 +338,9 @@ class PdfSet(DrawingSet):
         return _pdf_words(self._page(index))
 
     def _main_image_dpi(self, index: int) -> float | None:
-        return _pdf_main_image_dpi(self._page(index).raw)
+        if index not in self._image_dpi:
+            self._image_dpi[index] = _pdf_main_image_dpi(self._page(index).raw)
+        return self._image_dpi[index]
 
     def _image_pixels(self, index: int) -> int:
         if index not in self._image_px:
@@ -495,63 +498,56 @@ IMAGE_SCAN_MAX_OBJECTS = 50_000
 SCAN_MIN_IMAGE_PX = 1_000_000
 
 
-def _pdf_image_pixels(raw_page) -> int:
-    """Pixels of the images a PDF page draws, looking inside form XObjects, through raw
-    PDFium calls (a Python wrapper per object costs 12 µs). Stops once a scan is evident
-    (:data:`IMAGE_SCAN_MAX_OBJECTS` objects or 10 Mpx of images)."""
+def _pdf_image_objects(raw_page, enough=lambda: False):
+    """The images a PDF page draws, looking inside form XObjects, through raw PDFium calls
+    (a Python wrapper per object costs 12 µs): (object, width px, height px). Stops after
+    :data:`IMAGE_SCAN_MAX_OBJECTS` objects, or once ``enough()`` (asked between the page
+    and each form it holds)."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    total, seen = 0, 0
+    seen = 0
     w, h = ctypes.c_uint(), ctypes.c_uint()
     stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject)]
-    while stack and seen < IMAGE_SCAN_MAX_OBJECTS and total < 10_000_000:
+    while stack and seen < IMAGE_SCAN_MAX_OBJECTS and not enough():
         parent, count, get = stack.pop()
         for i in range(count):
             obj = get(parent, i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                 if pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h):
-                    total += w.value * h.value
+                    yield obj, w.value, h.value
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
                 stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
                               pdfium_c.FPDFFormObj_GetObject))
         seen += count
+
+
+def _pdf_image_pixels(raw_page) -> int:
+    """Pixels of the images a PDF page draws. Stops once a scan is evident (10 Mpx of
+    images, or :data:`IMAGE_SCAN_MAX_OBJECTS` objects)."""
+    total = 0
+    for _obj, w, h in _pdf_image_objects(raw_page, lambda: total >= 10_000_000):
+        total += w * h
     return total
 
 
 def _pdf_main_image_dpi(raw_page) -> float | None:
-    """The resolution of the largest image (by pixels) a PDF page draws at its top level or
-    in a form XObject: its pixels over the area it is placed on (square inches), whatever
-    it is turned by. None without images."""
+    """The resolution of the largest image (by pixels) a PDF page draws: its pixels over
+    the area it is placed on (square inches), whatever it is turned by. None without
+    images."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
     best, dpi = 0, None
-    w, h = ctypes.c_uint(), ctypes.c_uint()
     box = [ctypes.c_float() for _ in range(4)]
-    stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject)]
-    seen = 0
-    while stack and seen < IMAGE_SCAN_MAX_OBJECTS:
-        parent, count, get = stack.pop()
-        for i in range(count):
-            obj = get(parent, i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                if (pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h)
-                        and w.value * h.value > best
-                        and pdfium_c.FPDFPageObj_GetBounds(obj, *box)):
-                    area_in2 = ((box[2].value - box[0].value) / 72.0
-                                * (box[3].value - box[1].value) / 72.0)
-                    if area_in2 > 0:
-                        best = w.value * h.value
-                        dpi = math.sqrt(best / area_in2)
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
-                              pdfium_c.FPDFFormObj_GetObject))
-        seen += count
+    for obj, w, h in _pdf_image_objects(raw_page):
+        if w * h > best and pdfium_c.FPDFPageObj_GetBounds(obj, *box):
+            area_in2 = (box[2].value - box[0].value) / 72.0 * (box[3].value - box[1].value) / 72.0
+            if area_in2 > 0:
+                best, dpi = w * h, math.sqrt(w * h / area_in2)
     return dpi
 
 

@@ -75,6 +75,19 @@ def _label(p: dict) -> str:
     return p.get("number") or f"page {p['new_page'] + 1}"
 
 
+def _sheet_label(sheet: dict) -> str:
+    """An added or removed sheet's name: its number, else its page (from 1)."""
+    return sheet.get("number") or f"page {sheet['page'] + 1}"
+
+
+def _where(c: dict, arrow: str = "->") -> str:
+    """A change's cell on the sheet grid; a move's as ``from -> to`` when it left its cell."""
+    where = c.get("grid") or ""
+    if c.get("from_grid") and c["from_grid"] != where:
+        return f"{c['from_grid']} {arrow} {where}"
+    return where
+
+
 def _change_rows(changes: list[dict]) -> str:
     """The rows of a change table: id, what, where (the sheet grid of the summaries; the
     box in points as a tooltip), the text, and the old and new crops. A row carries its box
@@ -85,9 +98,7 @@ def _change_rows(changes: list[dict]) -> str:
         box = ", ".join(f"{v:.0f}" for v in c["bbox"])
         moved = (f" data-from='{json.dumps(c['from_bbox'])}'"
                  if c.get("kind") == "moved" and c.get("from_bbox") else "")
-        where = _e(c.get("grid", ""))
-        if c.get("from_grid") and c.get("from_grid") != c.get("grid"):
-            where = f"{_e(c['from_grid'])} → {where}"
+        where = _e(_where(c, "→"))
         crops = c.get("crops") or {}
         imgs = "".join(f"<td class=crop>{_img(crops.get(k), k)}</td>" for k in ("old", "new"))
         rows.append(f"<tr data-box='{json.dumps(c['bbox'])}'{moved} title='zoom to "
@@ -152,7 +163,8 @@ def _pair_section(i: int, p: dict) -> str:
         f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
         f"<p>{_e(p.get('summary'))}</p>"
         f"<p class=meta>old: PDF page {p['old_page'] + 1} ({_e(p.get('old_number'))}) → new: "
-        f"PDF page {p['new_page'] + 1} ({_e(p.get('new_number'))}); paired by {_e(p['match']['method'])}"
+        f"PDF page {p['new_page'] + 1} ({_e(p.get('new_number'))}); "
+        f"paired by {_e(p['match']['method'])}"
         f"; alignment {_e((p.get('alignment') or {}).get('method'))}"
         + _stretch_note(p)
         + ("; light colours compared as ink" if p.get("render_mode") == "ink" else "")
@@ -167,13 +179,13 @@ def _pair_section(i: int, p: dict) -> str:
 def _unpaired_section(sheet: dict, side: str) -> str:
     """A sheet only one set has: added (new set) or removed (old set), with its image."""
     word = "added" if side == "new" else "removed"
-    label = sheet.get("number") or f"page {sheet['page'] + 1}"
+    label = _sheet_label(sheet)
     what = "Added: in the new set only" if side == "new" else "Removed: in the old set only"
-    img = (f"<div class=view><img loading=lazy src='{_e(sheet['preview'])}' alt='{word} "
-           f"sheet'></div>" if sheet.get("preview") else "")
+    img = (f"<div class=view>{_img(sheet['preview'], word + ' sheet')}</div>"
+           if sheet.get("preview") else "")
     return (f"<section id='{word}-{sheet['page']}' class={word}><h2>{_e(label)} "
-            f"<small>{_e(sheet.get('title'))}</small></h2><p>{what} (PDF page {sheet['page'] + 1})."
-            f"</p>{img}</section>")
+            f"<small>{_e(sheet.get('title'))}</small></h2><p>{what} (PDF page "
+            f"{sheet['page'] + 1}).</p>{img}</section>")
 
 
 def _unpaired(report: dict, side: str) -> list[dict]:
@@ -206,8 +218,7 @@ def render_html(report: dict) -> str:
         sections[g].append(_pair_section(i, p))
     for side, g in (("new", "added"), ("old", "removed")):
         for sheet in _unpaired(report, side):
-            label = sheet.get("number") or f"page {sheet['page'] + 1}"
-            groups[g].append((f"{g}-{sheet['page']}", label,
+            groups[g].append((f"{g}-{sheet['page']}", _sheet_label(sheet),
                               f"{side} PDF page {sheet['page'] + 1}"))
             sections[g].append(_unpaired_section(sheet, side))
     nav = "".join(
@@ -363,8 +374,8 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         for sheet in report.get(key) or []:
             page = Image.new("RGB", (W, H), "white")
             d = ImageDraw.Draw(page)
-            d.text((40, 24), f"{sheet.get('number') or 'page ' + str(sheet['page'] + 1)}  "
-                   f"{sheet.get('title') or ''}", fill="black", font=font)
+            d.text((40, 24), f"{_sheet_label(sheet)}  {sheet.get('title') or ''}",
+                   fill="black", font=font)
             d.text((40, 56), f"{word.capitalize()}: in the {side} set only (PDF page "
                    f"{sheet['page'] + 1})", fill="black", font=small)
             im = image(sheet.get("preview"))
@@ -390,10 +401,7 @@ def _detail_pages(p: dict, label: str, image, fitted, wrap, size, font, small) -
         d.text((40, 24), f"{label}: changes in detail (before | after)", fill="black", font=font)
         for n, c in enumerate(shown[start:start + cols * rows]):
             x, y = 40 + (n % cols) * cell_w, 70 + (n // cols) * cell_h
-            where = c.get("grid") or ""
-            if c.get("from_grid") and c.get("from_grid") != where:
-                where = f"{c['from_grid']} -> {where}"
-            head = f"{c['id']}  {_kind(c)}  {where}  {_text_line(c)}".replace("  ", "  ").strip()
+            head = f"{c['id']}  {_kind(c)}  {_where(c)}  {_text_line(c)}".strip()
             lines = wrap(d, head, small, cell_w - 16)[:2]
             for i, line in enumerate(lines):
                 d.text((x, y + i * 19), line, fill=CLOUD_RGB if i == 0 else "black", font=small)
