@@ -201,13 +201,17 @@ def test_the_whole_flow_for_the_owner(stack, alice, alice_job):
     got = np.array(manual["alignment"]["matrix"])
     assert np.abs(corners @ got.T - corners @ m.T).max() <= 0.5
     # the same comparison: every edit the automatic one found (changed ink of 50 pt² or
-    # more), and about as many changes (small ones come and go with a tenth of a point)
+    # more, not a small change), and about as many changes (small ones come and go with a
+    # tenth of a point)
     def overlap(a, b):
         return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
-    edits = [c["bbox"] for c in sheet["changes"] if c["area_pt2"] >= 50]
+    edits = [c["bbox"] for c in sheet["changes"] if c["area_pt2"] >= 50 and not c.get("small")]
     assert edits and all(any(overlap(b, c["bbox"]) for c in manual["changes"]) for b in edits)
-    assert abs(len(manual["changes"]) - len(sheet["changes"])) <= 0.25 * len(sheet["changes"])
+    # (this pair, the original scan against a 200 DPI re-scan, has 1-3 such small changes
+    # where nothing was edited, see the bench's cross-resolution figures)
+    assert abs(len(manual["changes"]) - len(sheet["changes"])) <= max(
+        2, 0.25 * len(sheet["changes"]))
     after = api("GET", f"/jobs/{job}/sheets/p002", expect=200).json()
     assert not after["alignment"]["method"].startswith("user")
     assert after["manual"]["by"] == alice["uid"]

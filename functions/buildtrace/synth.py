@@ -567,6 +567,54 @@ def _rewrite(text: str, rng) -> str:
     return out if out != text else out + "1"
 
 
+#: Letters OCR confuses, each way (a misreading changes one of these in a word).
+_OCR_CONFUSIONS = {"I": "1", "1": "l", "l": "I", "O": "0", "0": "O", "S": "5", "5": "S",
+                   "B": "8", "8": "B", "Z": "2", "2": "Z", "G": "6", "6": "G", "E": "F"}
+
+
+def reread_text_layer(src: str | os.PathLike, out: str | os.PathLike, seed: int, *,
+                      share: float = 0.3) -> dict:
+    """Page 0 of the scan ``src`` again, its image unchanged, with the text layer another
+    OCR run might have written: ``share`` of its words misread (a confused letter, as I/1,
+    O/0, S/5), missed, or split in two. Two scans of a set are read by OCR apart, and their
+    layers differ where nothing printed did.
+
+    Returns ``{"path", "words", "misread": [(bbox, text_before, text_after or None)]}`` with
+    boxes in points of the page (top-left origin)."""
+    import numpy as np
+
+    from .engine.drawing_set import Word, open_set
+
+    rng = np.random.default_rng(seed)
+    with open_set(src) as s:
+        page = s.page(0)
+        dpi = page.scan_dpi() or 200.0
+        raster = page.render(dpi=dpi, as_ink=False)
+        words, page_pt = page.words(), page.size_pt
+    reread, misread = [], []
+    for w in words:
+        if rng.random() >= share:
+            reread.append(w)
+            continue
+        how = rng.choice(["confuse", "miss", "split"])
+        confusable = [i for i, c in enumerate(w.text) if c in _OCR_CONFUSIONS]
+        if how == "confuse" and confusable:
+            i = int(rng.choice(confusable))
+            text = w.text[:i] + _OCR_CONFUSIONS[w.text[i]] + w.text[i + 1:]
+            reread.append(Word(text, w.bbox, w.confidence))
+            misread.append((w.bbox, w.text, text))
+        elif how == "split" and len(w.text) >= 4:
+            k = len(w.text) // 2
+            x0, y0, x1, y1 = w.bbox
+            xm = x0 + (x1 - x0) * k / len(w.text)
+            reread += [Word(w.text[:k], (x0, y0, xm, y1)), Word(w.text[k:], (xm, y0, x1, y1))]
+            misread.append((w.bbox, w.text, f"{w.text[:k]} {w.text[k:]}"))
+        else:
+            misread.append((w.bbox, w.text, None))
+    raster_pdf(raster, reread, page_pt, out)
+    return {"path": os.fspath(out), "words": len(words), "misread": misread}
+
+
 def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> dict:
     """How a compared pair (an entry of report.json) did against :func:`make_revision`'s
     truth: ``recall`` (share of edits with a reported change on them; a move counts when

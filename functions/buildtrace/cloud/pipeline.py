@@ -277,6 +277,10 @@ def diff_pair(body: dict) -> dict:
     if len(doc.get("changes") or []) > MAX_CHANGES_IN_DOC:
         doc["changes"] = doc["changes"][:MAX_CHANGES_IN_DOC]
         doc["changesTruncated"] = True
+    layers = doc.get("text_layers") or {}
+    if len(layers.get("unconfirmed") or []) > MAX_CHANGES_IN_DOC:  # the rest in resultsJson
+        layers["unconfirmed"] = layers["unconfirmed"][:MAX_CHANGES_IN_DOC]
+        layers["unconfirmedTruncated"] = True
     doc["resultsJson"] = f"{prefix}.json"
     store.write_once_and_count(job_id, "diff", store.sheet_ref(job_id, key), doc)
     log("sheet compared", job=job_id, sheet=key, status=entry.get("status"),

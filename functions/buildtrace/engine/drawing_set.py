@@ -169,9 +169,12 @@ class Page:
         (scans) are smoothed either way.
 
         ``dpi`` fixes the resolution; ``max_pixels`` caps it (the DPI is lowered so the raster
-        fits). With neither, 150 DPI. Returns ``uint8`` H×W; the raster's DPI is
-        ``width_px * 72 / region_width_pt``. Requests beyond :data:`MAX_PAGE_PIXELS` raise
-        :class:`PageTooLargeError` before any memory is allocated."""
+        fits). With neither, 150 DPI. Returns ``uint8`` H×W on an exact grid: pixel (i, j)
+        covers the points from (x0 + j·72/dpi, y0 + i·72/dpi), the raster is the region's
+        size in pixels rounded up (a last row or column may reach past it, as paper), and
+        with ``max_pixels`` its DPI is ``width_px * 72 / region_width_pt`` to within a pixel.
+        Requests beyond :data:`MAX_PAGE_PIXELS` raise :class:`PageTooLargeError` before any
+        memory is allocated."""
         x0, y0, x1, y1 = region if region is not None else (0, 0, self.width_pt, self.height_pt)
         x0, y0 = max(0.0, x0), max(0.0, y0)
         x1, y1 = min(self.width_pt, x1), min(self.height_pt, y1)
@@ -360,21 +363,51 @@ class PdfSet(DrawingSet):
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
                 as_ink: bool, smooth: bool = True) -> np.ndarray:
         page = self._page(index)
-        w, h = page.get_size()
-        x0, y0, x1, y1 = region
-        # pypdfium2's crop is (left, bottom, right, top) amounts cut off the rendered page.
-        crop = (x0, h - y1, w - x1, y0)
         if as_ink:
-            return _render_ink(page, dpi / 72.0, crop, smooth)
-        bitmap = page.render(scale=dpi / 72.0, grayscale=True, crop=crop,
-                             bitmap_maker=_bitmap_in_numpy, no_smoothpath=not smooth,
-                             no_smoothtext=not smooth)
-        arr = bitmap.to_numpy()
-        if arr.ndim == 3:
-            arr = arr[..., 0]
-        out = np.ascontiguousarray(arr)
-        bitmap.close()
+            return _render_ink(page, dpi / 72.0, region, smooth)
+        h, w = _raster_shape(region, dpi / 72.0)
+        out = np.empty((h, w), np.uint8)
+        _render_into(page, out, dpi / 72.0, region[0], region[1], smooth, gray=True)
         return out
+
+
+def _raster_shape(region: tuple[float, float, float, float], scale: float) -> tuple[int, int]:
+    """Rows and columns of a raster of ``region`` (points) at ``scale`` px per point: whole
+    pixels, rounded up (a last row or column may reach past the region)."""
+    x0, y0, x1, y1 = region
+    # a hair under a whole number of pixels (the float error of x·dpi/72) is that number
+    return (max(1, math.ceil((y1 - y0) * scale - 1e-6)),
+            max(1, math.ceil((x1 - x0) * scale - 1e-6)))
+
+
+def _render_into(page, out: np.ndarray, scale: float, x0: float, y0: float, smooth: bool,
+                 gray: bool) -> None:
+    """Draw ``page`` into ``out`` (H×W uint8 gray, or H×W×4 BGRx) on white, so that its pixel
+    (i, j) covers the page's points x0 + j/scale .. x0 + (j+1)/scale across and y0 + i/scale
+    .. down (displayed page, origin top-left, y down): an exact grid at ``scale`` px per point.
+
+    pypdfium2's ``render`` (and ``FPDF_RenderPageBitmap``) stretch the page to a whole
+    number of pixels and crop by whole pixels: up to a pixel off at the far edge of the
+    sheet (0.5 pt at 150 DPI), in a different way at each DPI, which put a vector sheet and
+    a scan of it 0.6 pt out of register. A matrix (``FPDF_RenderPageBitmapWithMatrix``)
+    places the page exactly; it applies the page's /Rotate and crop box as the other calls
+    do (checked on rotated and cropped pages)."""
+    import pypdfium2.raw as pdfium_c
+
+    h, w = out.shape[:2]
+    fmt = pdfium_c.FPDFBitmap_Gray if gray else pdfium_c.FPDFBitmap_BGRx
+    bitmap = pdfium_c.FPDFBitmap_CreateEx(w, h, fmt, out.ctypes.data_as(ctypes.c_void_p),
+                                          out.strides[0])
+    flags = pdfium_c.FPDF_ANNOT | (pdfium_c.FPDF_GRAYSCALE if gray else 0)
+    if not smooth:
+        flags |= pdfium_c.FPDF_RENDER_NO_SMOOTHPATH | pdfium_c.FPDF_RENDER_NO_SMOOTHTEXT
+    try:
+        pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
+        matrix = pdfium_c.FS_MATRIX(scale, 0, 0, scale, -x0 * scale, -y0 * scale)
+        clip = pdfium_c.FS_RECTF(0, 0, w, h)
+        pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page.raw, matrix, clip, flags)
+    finally:
+        pdfium_c.FPDFBitmap_Destroy(bitmap)
 
 
 def _bitmap_in_numpy(width, height, format, rev_byteorder=False):
@@ -430,22 +463,15 @@ def has_light_colours(bgr: np.ndarray) -> bool:
     return cv2.countNonZero(light) >= LIGHT_COLOUR_MIN_PX
 
 
-def _render_ink(page, scale: float, crop: tuple, smooth: bool = True) -> np.ndarray:
-    """The page rendered in colour, each pixel its darkest channel (uint8 H×W), with the
-    same size and pixel grid as ``page.render(scale=scale, crop=crop, grayscale=True)``.
+def _render_ink(page, scale: float, region: tuple, smooth: bool = True) -> np.ndarray:
+    """The page's ``region`` (points) rendered in colour, each pixel its darkest channel
+    (uint8 H×W), on the same exact pixel grid as the grayscale render (:func:`_render_into`).
     Rendered in bands of at most :data:`COLOUR_BAND_PX` pixels, so the colour raster never
     exists whole; a band's darkest channel is taken on a thread while PDFium renders the
     next one (both release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import pypdfium2.raw as pdfium_c
-
-    src_w, src_h = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
-    left, bottom, right, top = (math.ceil(c * scale) for c in crop)
-    width, height = src_w - left - right, src_h - bottom - top
-    flags = pdfium_c.FPDF_ANNOT
-    if not smooth:
-        flags |= pdfium_c.FPDF_RENDER_NO_SMOOTHPATH | pdfium_c.FPDF_RENDER_NO_SMOOTHTEXT
+    height, width = _raster_shape(region, scale)
     out = np.empty((height, width), np.uint8)
     rows = max(1, min(height, COLOUR_BAND_PX // 2 // width))
     bands = [np.empty((rows, width, 4), np.uint8) for _ in range(2)]  # BGRx, in turn
@@ -456,16 +482,9 @@ def _render_ink(page, scale: float, crop: tuple, smooth: bool = True) -> np.ndar
             band = bands[i % 2]
             if taking[i % 2] is not None:
                 taking[i % 2].result()  # the band is free again
-            bitmap = pdfium_c.FPDFBitmap_CreateEx(width, n, pdfium_c.FPDFBitmap_BGRx,
-                                                  band.ctypes.data_as(ctypes.c_void_p),
-                                                  width * 4)
-            try:
-                pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, width, n, 0xFFFFFFFF)
-                # the whole page's pixel grid, shifted so this band's rows land in the bitmap
-                pdfium_c.FPDF_RenderPageBitmap(bitmap, page.raw, -left, -top - r0, src_w,
-                                               src_h, 0, flags)
-            finally:
-                pdfium_c.FPDFBitmap_Destroy(bitmap)
+            # the band's rows: the region's grid, moved down by r0 pixels
+            _render_into(page, band[:n], scale, region[0], region[1] + r0 / scale, smooth,
+                         gray=False)
             taking[i % 2] = converter.submit(darkest_channel, band[:n], out[r0:r0 + n])
         for f in taking:
             if f is not None:

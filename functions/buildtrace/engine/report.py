@@ -173,7 +173,28 @@ def _pair_section(i: int, p: dict) -> str:
            "<p class=meta>No design changes.</p>" if ov else "")
         + (f"<h3>Title block: {len(tb)} change{'' if len(tb) == 1 else 's'} (dates, revision "
            f"marks; not design changes)</h3>{_change_table(tb, 'title-block')}" if tb else "")
+        + _unconfirmed_text(p)
         + "</section>")
+
+
+def _unconfirmed_text(p: dict) -> str:
+    """Where two scans' OCR text layers differ but the ink did not change: listed apart,
+    folded, so a reader can check them (a row zooms to its place) without their being
+    counted as changes."""
+    layers = p.get("text_layers") or {}
+    rows = layers.get("unconfirmed") or []
+    if not rows:
+        return ""
+    n = len(rows)
+    body = "".join(
+        f"<tr data-box='{json.dumps(t['bbox'])}' title='zoom to it'><td>{_e(t.get('grid'))}</td>"
+        f"<td>{_e(t.get('text_before'))}</td><td>{_e(t.get('text_after'))}</td></tr>"
+        for t in rows)
+    return (f"<details class=unconfirmed><summary>Text layers differ where the ink did not "
+            f"change: {n} place{'' if n == 1 else 's'} (the scans' OCR layers agree on "
+            f"{100 * layers['agreement']:.0f}% of their words; not counted as changes)"
+            f"</summary><table class=unconfirmed><tr><th>where</th><th>old text layer</th>"
+            f"<th>new text layer</th></tr>{body}</table></details>")
 
 
 def _unpaired_section(sheet: dict, side: str) -> str:

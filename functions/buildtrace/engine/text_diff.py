@@ -92,6 +92,17 @@ def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]
     return left_old, left_new
 
 
+def agreement(old_words_in_new_frame: list[Word], new_words: list[Word]) -> float:
+    """The share of the words of both sheets (old ones mapped to the new frame) that have
+    a same-text word within :data:`MATCH_TOL_PT` on the other sheet: 1.0 for two identical
+    text layers, and for none."""
+    n = len(old_words_in_new_frame) + len(new_words)
+    if n == 0:
+        return 1.0
+    left_old, left_new = _unmatched(old_words_in_new_frame, new_words)
+    return 1.0 - (len(left_old) + len(left_new)) / n
+
+
 def _box(ws: list[Word]) -> tuple[float, float, float, float]:
     return (min(w.bbox[0] for w in ws), min(w.bbox[1] for w in ws),
             max(w.bbox[2] for w in ws), max(w.bbox[3] for w in ws))
