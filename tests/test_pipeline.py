@@ -136,6 +136,11 @@ def test_two_uploaded_sets_are_compared_end_to_end(stack, demo_sets):
     assert [new_numbers[p] for p in report["added_pages"]] == ["M112"]
     assert [old_numbers[p] for p in report["removed_pages"]] == ["M251"]
     assert all(len(p["alignment"]["matrix"]) == 2 for p in report["pairs"])
+    # the added and the removed sheet are shown whole, as the CLI shows them
+    for key, number in (("added_sheets", "M112"), ("removed_sheets", "M251")):
+        [sheet] = report[key]
+        assert sheet["number"] == number and sheet["preview"].startswith(f"results/{job['id']}/")
+        assert results.blob(sheet["preview"]).download_as_bytes()[:4] == b"\x89PNG"
     assert "M112" in job["summary"] and "M251" in job["summary"]
 
     # the versions were recorded with their sheets

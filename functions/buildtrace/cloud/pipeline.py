@@ -24,7 +24,7 @@ import numpy as np
 
 from ..engine.compare import PairOptions
 from ..engine.compare_sets import (assemble_report, compare_one, pair_entry, pair_name,
-                                   sheet_row)
+                                   sheet_previews, sheet_row)
 from ..engine.drawing_set import open_set
 from ..engine.errors import BuildTraceError
 from ..engine.identify import SheetIdentity, identify_page
@@ -430,14 +430,23 @@ def write_report_pdf(job_id: str, report: dict) -> str:
                                             for k in ("old", "new")
                                             if (c.get("crops") or {}).get(k)]
             for name in names:
-                local = os.path.join(work, name)
-                os.makedirs(os.path.dirname(local), exist_ok=True)
-                storage.results().blob(name).download_to_filename(local)
+                _download(name, work)
+        for key in ("added_sheets", "removed_sheets"):  # shown whole in the PDF too
+            for sheet in report.get(key) or []:
+                if sheet.get("preview"):
+                    _download(sheet["preview"], work)
         path = os.path.join(work, "report.pdf")
         write_pdf(report, work, path)
         return storage.put_file(path, f"{results_prefix(job_id)}/report.pdf")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _download(name: str, work: str) -> None:
+    """Object ``name`` of the results bucket to ``work/name``."""
+    local = os.path.join(work, name)
+    os.makedirs(os.path.dirname(local), exist_ok=True)
+    storage.results().blob(name).download_to_filename(local)
 
 
 def build_report(job_id: str, job: dict) -> dict:
@@ -466,9 +475,31 @@ def build_report(job_id: str, job: dict) -> dict:
                                   ["file"]) for side in SIDES}
     opts = job.get("options") or {}
     report = assemble_report(files["old"], files["new"], idents["old"], idents["new"], pairing,
-                             entries, PairOptions(dpi=float(opts.get("dpi", settings().dpi))))
+                             entries, PairOptions(dpi=float(opts.get("dpi", settings().dpi))),
+                             previews=_unpaired_previews(job_id, job, pairing))
     report["job"] = job_id
     return report
+
+
+def _unpaired_previews(job_id: str, job: dict, pairing: Pairing) -> dict:
+    """Preview images of the sheets only one set has, made as the CLI makes them
+    (``sheet_previews``) and stored as ``results/{jobId}/added-pNNN.png`` and
+    ``removed-pNNN.png``: object names by (side, page). The sets are fetched only when a
+    sheet was added or removed."""
+    if not pairing.added and not pairing.removed:
+        return {}
+    paths = {}
+    for side in SIDES:
+        version = store.get_version(job["projectId"], job[f"{side}Version"])
+        paths[side] = storage.fetch(version["file"], version["contentHash"])
+    work = tempfile.mkdtemp(prefix="bt-previews-")
+    try:
+        made = sheet_previews(paths["old"], paths["new"], pairing, work)
+        return {key: storage.put_file(os.path.join(work, name),
+                                      f"{results_prefix(job_id)}/{name}")
+                for key, name in made.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def finalize(body: dict) -> dict:
