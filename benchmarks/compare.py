@@ -112,10 +112,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
     """Edits found, change area on edits, alignment error and text changes on revisions
     made with ``seeds`` (``revision``: more arguments of :func:`.synth.make_revision`, e.g.
     a harsh re-scan whose paper stretched), compared at 150 DPI."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
-    from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import make_revision, score_pair
+    from buildtrace.synth import make_revision
 
     sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
     sheets.append(DRAWINGS / "jp-house" / "site-plan.pdf")
@@ -127,11 +124,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         src = sheets[i % len(sheets)]
         d = os.path.join(tmp, f"acc{seed}-{len(revision)}-{len(kinds)}")
         truth = make_revision(src, d, seed, kinds=kinds[i % len(kinds)], n_edits=7, **revision)
-        with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
-            po, pn = so.page(0), sn.page(0)
-            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
-                             PairOptions(dpi=150, tiles=False))
-            s = score_pair(r, truth, pn.size_pt)
+        r, s = _compare_scored(truth["old"], truth["new"], truth, d)
         area = sum(c["area_pt2"] for c in r["changes"])
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
@@ -159,6 +152,30 @@ def _near(a, b, pad: float = 6.0) -> bool:
     return a[0] < b[2] + pad and b[0] - pad < a[2] and a[1] < b[3] + pad and b[1] - pad < a[3]
 
 
+def _compare_scored(old, new, truth: dict, out: str, pad_pt: float = 6.0,
+                    **options) -> tuple[dict, dict]:
+    """Page 0 of ``old`` against page 0 of ``new`` at 150 DPI without tiles (``options``:
+    more :class:`PairOptions` fields), and its score against ``truth``
+    (:func:`.synth.score_pair`, edits found within ``pad_pt``)."""
+    from buildtrace.engine.compare import PairOptions, compare_pair
+    from buildtrace.engine.drawing_set import open_set
+    from buildtrace.engine.identify import identify_page
+    from buildtrace.synth import score_pair
+
+    with open_set(old) as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), out, "p",
+                         PairOptions(dpi=150, tiles=False, **options))
+        return r, score_pair(r, truth, pn.size_pt, pad_pt=pad_pt)
+
+
+def _off_edits(changes: list[dict], truth: dict, pad: float = 6.0) -> list[dict]:
+    """The changes touching no edit, where it is nor where a moved one was (boxes grown by
+    ``pad`` points)."""
+    places = [b for e in truth["edits"] for b in (e["bbox"], e.get("from_bbox")) if b]
+    return [c for c in changes if not any(_near(c["bbox"], b, pad) for b in places)]
+
+
 def _one_change(move: dict, changes: list[dict]) -> bool:
     """Whether a moved edit is reported as one ``moved`` change and nothing else touches
     either of its places (boxes grown by 6 pt)."""
@@ -172,10 +189,7 @@ def small_accuracy(seeds: list[int], tmp: str) -> dict:
     """One digit changed in each of 8 dimensions (7 pt) per revision, re-scanned without a
     text layer (every other one harshly: another scanner), compared at 150 DPI: the changes
     the overlay's tolerance absorbs (small_changes.py)."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
-    from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import make_dimension_revision, score_pair
+    from buildtrace.synth import make_dimension_revision
 
     sheets = [DRAWINGS / "jp-house" / "floor-plans.pdf", DRAWINGS / "transatomic" / "M201.pdf",
               DRAWINGS / "jp-house" / "site-plan.pdf", DRAWINGS / "transatomic" / "M105.pdf"]
@@ -183,17 +197,10 @@ def small_accuracy(seeds: list[int], tmp: str) -> dict:
     for i, seed in enumerate(seeds):
         d = os.path.join(tmp, f"small{seed}")
         truth = make_dimension_revision(sheets[i % len(sheets)], d, seed, harsh=bool(i % 2))
-        with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
-            po, pn = so.page(0), sn.page(0)
-            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
-                             PairOptions(dpi=150, tiles=False))
-            s = score_pair(r, truth, pn.size_pt, pad_pt=3.0)
+        r, s = _compare_scored(truth["old"], truth["new"], truth, d, pad_pt=3.0)
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
-        tot["off_edits"] += sum(1 for c in r["changes"] if not any(
-            c["bbox"][0] < e["bbox"][2] + 3 and e["bbox"][0] - 3 < c["bbox"][2]
-            and c["bbox"][1] < e["bbox"][3] + 3 and e["bbox"][1] - 3 < c["bbox"][3]
-            for e in truth["edits"]))
+        tot["off_edits"] += len(_off_edits(r["changes"], truth, pad=3.0))
         tot["with_text"] += sum(1 for c in r["changes"] if c.get("text_before")
                                 and c.get("text_after"))
         tot["revisions"] += 1
@@ -207,10 +214,7 @@ def cross_resolution_accuracy(seeds: list[int], tmp: str) -> dict:
     Edits found, and changes with changed ink off the edits (the text layers the generator
     writes differ from the originals' in unreadable glyphs, so text-only differences are
     not counted)."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
-    from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import make_revision, score_pair
+    from buildtrace.synth import make_revision
 
     sheets = [DRAWINGS / "transatomic" / n for n in ("M107.pdf", "M201.pdf", "M105.pdf",
                                                       "M111.pdf")]
@@ -219,14 +223,8 @@ def cross_resolution_accuracy(seeds: list[int], tmp: str) -> dict:
         src = sheets[i % len(sheets)]
         d = os.path.join(tmp, f"cross{seed}")
         truth = make_revision(src, d, seed, n_edits=4, harsh=bool(i % 2))
-        with open_set(src) as so, open_set(truth["new"]) as sn:
-            po, pn = so.page(0), sn.page(0)
-            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
-                             PairOptions(dpi=150, tiles=False, ocr=False))
-            s = score_pair(r, truth, pn.size_pt)
-        places = [b for e in truth["edits"] for b in (e["bbox"], e.get("from_bbox")) if b]
-        off = [c for c in r["changes"] if c["area_pt2"] > 0 and not any(
-            _near(c["bbox"], b) for b in places)]
+        r, s = _compare_scored(src, truth["new"], truth, d, ocr=False)
+        off = [c for c in _off_edits(r["changes"], truth) if c["area_pt2"] > 0]
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
         tot["off_edits"] += len(off)
@@ -239,10 +237,7 @@ def vector_against_scan_accuracy(seeds: list[int], tmp: str) -> dict:
     """The old set is a vector sheet itself (CAD output), the new one a re-scan of its
     revised print (every other one harshly): edits found, alignment error, and changes off
     the edits (how many of them small)."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
-    from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import make_revision, score_pair
+    from buildtrace.synth import make_revision
 
     sheets = [DRAWINGS / "jp-house" / n for n in ("floor-plans.pdf", "site-plan.pdf")]
     tot = {"edits": 0, "found": 0, "off_edits": 0, "off_small": 0, "revisions": 0,
@@ -251,13 +246,8 @@ def vector_against_scan_accuracy(seeds: list[int], tmp: str) -> dict:
         src = sheets[i % len(sheets)]
         d = os.path.join(tmp, f"mixed{seed}")
         truth = make_revision(src, d, seed, n_edits=5, harsh=bool(i // 2 % 2))
-        with open_set(src) as so, open_set(truth["new"]) as sn:
-            po, pn = so.page(0), sn.page(0)
-            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
-                             PairOptions(dpi=150, tiles=False))
-            s = score_pair(r, truth, pn.size_pt)
-        places = [b for e in truth["edits"] for b in (e["bbox"], e.get("from_bbox")) if b]
-        off = [c for c in r["changes"] if not any(_near(c["bbox"], b) for b in places)]
+        r, s = _compare_scored(src, truth["new"], truth, d)
+        off = _off_edits(r["changes"], truth)
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
         tot["off_edits"] += len(off)
@@ -272,10 +262,7 @@ def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
     split, ``synth.reread_text_layer``): edits found, text edits on changed ink reported with
     their before and after (those the second reader read as printed), changes off the edits,
     and the layers' differences listed apart."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
-    from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import make_revision, reread_text_layer, score_pair
+    from buildtrace.synth import make_revision, reread_text_layer
 
     sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
     tot = {"edits": 0, "found": 0, "text_edits": 0, "text_found": 0, "off_edits": 0,
@@ -285,12 +272,7 @@ def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
         truth = make_revision(sheets[i % len(sheets)], d, seed, n_edits=5,
                               kinds=("text", "erase", "add", "text", "move"))
         reread = reread_text_layer(truth["new"], os.path.join(d, "reread.pdf"), seed + 1)
-        with open_set(truth["old"]) as so, open_set(reread["path"]) as sn:
-            po, pn = so.page(0), sn.page(0)
-            r = compare_pair(po, pn, identify_page(po), identify_page(pn), d, "p",
-                             PairOptions(dpi=150, tiles=False))
-            s = score_pair(r, truth, pn.size_pt)
-        places = [b for e in truth["edits"] for b in (e["bbox"], e.get("from_bbox")) if b]
+        r, s = _compare_scored(truth["old"], reread["path"], truth, d)
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
         read = [e for e in truth["edits"] if e.get("text_before") and not any(
@@ -300,8 +282,7 @@ def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
             _near(c["bbox"], e["bbox"], 3) and e["text_before"] in (c.get("text_before") or "")
             and e["text_after"] in (c.get("text_after") or "") for c in r["changes"])
             for e in read)
-        tot["off_edits"] += sum(1 for c in r["changes"]
-                                if not any(_near(c["bbox"], b) for b in places))
+        tot["off_edits"] += len(_off_edits(r["changes"], truth))
         tot["misread"] += len(reread["misread"])
         tot["unconfirmed"] += len((r.get("text_layers") or {}).get("unconfirmed") or [])
         tot["revisions"] += 1

@@ -413,8 +413,6 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
                   overlay=overlay)
     if text_layers is not None:
-        for d in text_layers.get("unconfirmed", []):
-            d["grid"] = grid_cell(d["bbox"], new_page.size_pt)
         result["text_layers"] = text_layers
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
                                       title_block_found=title_block is not None)
@@ -777,8 +775,8 @@ def _text_changes(regions: list[ChangeRegion], old_words: list[Word], new_words:
     OCR instead gave fewer exact before/after texts: 26 of 37 against 31 of 37, on 9
     re-scans with their own OCR layers.)"""
     if not old_words or not new_words:
-        ocr = options.ocr
-        return (_ocr_text_changes(regions, old_img, new_img, m, stretch) if ocr else []), None
+        return (_ocr_text_changes(regions, old_img, new_img, m, stretch) if options.ocr
+                else []), None
     mapped = map_words(old_words, m, stretch)
     changes = diff_words(mapped, new_words)
     ink = [b for r in regions for b in (r.bbox, r.from_bbox) if b is not None]
@@ -792,13 +790,22 @@ def _text_changes(regions: list[ChangeRegion], old_words: list[Word], new_words:
     entry: dict = {"agreement": round(share, 3), "trusted": trusted}
     if trusted:
         return changes, entry
-    on_ink = [tc for tc in changes if any(boxes_overlap(tc.bbox, b) for b in ink)]
+    on_ink, off_ink = [], []
+    for tc in changes:
+        (on_ink if any(boxes_overlap(tc.bbox, b) for b in ink) else off_ink).append(tc)
+    # filtered as _attach_text filters a text change off every region; with their grid cell
     entry["unconfirmed"] = [
-        tc.to_dict() for tc in changes if tc not in on_ink
-        and not any(box_inside(tc.bbox, b) for b in options.ignore)
-        and (_has_letters(tc.text_before) or _has_letters(tc.text_after))
-        and not same_letters(tc.text_before, tc.text_after)]
+        dict(tc.to_dict(), grid=grid_cell(tc.bbox, new_img.page.size_pt)) for tc in off_ink
+        if _worth_showing(tc, options.ignore) and not same_letters(tc.text_before,
+                                                                   tc.text_after)]
     return on_ink, entry
+
+
+def _worth_showing(tc, ignore) -> bool:
+    """Whether a text change is shown at all: outside every ignored region, and with a
+    letter or a digit on one side (:func:`_has_letters`)."""
+    return (not any(box_inside(tc.bbox, box) for box in ignore)
+            and (_has_letters(tc.text_before) or _has_letters(tc.text_after)))
 
 
 def _has_letters(text: str | None) -> bool:
@@ -810,14 +817,12 @@ def _has_letters(text: str | None) -> bool:
 def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
                  ) -> list[ChangeRegion]:
     """Give each region the text changes inside it; text changes outside every region
-    become regions of their own (kind from the text change). Text changes with no letter
-    or digit on either side (:func:`_has_letters`) are left out."""
+    become regions of their own (kind from the text change). Text changes not worth
+    showing (:func:`_worth_showing`) are left out."""
     extra = []
     for tc in text_changes:
-        if any(box_inside(tc.bbox, box) for box in ignore):
-            continue
-        if not _has_letters(tc.text_before) and not _has_letters(tc.text_after):
-            continue  # a dash or a stray mark read as a word: the region says the ink changed
+        if not _worth_showing(tc, ignore):
+            continue  # ignored, or a dash or a stray mark read as a word
         host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
         if host is None and same_letters(tc.text_before, tc.text_after):
             continue  # the text layer split or joined words differently; nothing printed changed
