@@ -499,12 +499,15 @@ def test_a_detail_near_an_unruled_title_block_is_a_design_change(tmp_path):
     assert result["title_block_changes"] == []
 
 
-def test_a_vector_sheet_against_a_scan_of_it_reports_the_edits_not_the_scanning(tmp_path):
+@pytest.mark.parametrize("sheet", ["site-plan.pdf", "floor-plans.pdf"])
+def test_a_vector_sheet_against_a_scan_of_it_reports_the_edits_not_the_scanning(tmp_path, sheet):
     """The old set is the CAD sheet itself, the new one a scan of its revised print (200 DPI,
-    turned, scaled, noisy, with its own text layer): every edit is found, and little else.
+    turned, scaled, noisy, with its own text layer): every edit is found, and nothing else.
     Before the exact raster grid and the scan-like rendering of the vector sheet for the
-    small-change test, 148 changes were reported off the 5 edits of this revision."""
-    src = JP_HOUSE / "site-plan.pdf"
+    small-change test, 148 changes were reported off the 5 edits of the site plan; before
+    the two sheets' tones were matched at one resolution, 6 there and 29 on the floor plans
+    (small changes along the scan's strokes, all a shade off their vector twins)."""
+    src = JP_HOUSE / sheet
     truth = make_revision(src, tmp_path, seed=23, n_edits=5)
     with open_set(src) as so, open_set(truth["new"]) as sn:
         po, pn = so.page(0), sn.page(0)
@@ -515,4 +518,4 @@ def test_a_vector_sheet_against_a_scan_of_it_reports_the_edits_not_the_scanning(
     assert s["alignment_error_pt"] < 0.3
     places = [b for e in truth["edits"] for b in (e["bbox"], e.get("from_bbox")) if b]
     off = [c for c in r["changes"] if not any(_hit(c["bbox"], p) for p in places)]
-    assert len(off) <= 12, [(c["kind"], c["bbox"]) for c in off]
+    assert len(off) <= 2, [(c["kind"], c["bbox"]) for c in off]
