@@ -5,6 +5,7 @@ import pytest
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import HIGH_CONFIDENCE, identify_page
 from buildtrace.engine.ocr import RapidOcrRecognizer
+from buildtrace.engine.title_words import tidy_title
 from conftest import JP_HOUSE, TRANSATOMIC, transatomic_truth
 
 
@@ -56,6 +57,36 @@ def test_titles_of_transatomic_sheets():
     assert "PROCESS FLOW" in ident.title and "STEAM SYSTEM" in ident.title
     with open_set(TRANSATOMIC / "one-line-diagram.pdf") as s:
         assert identify_page(s.page(0)).title == "KEY ONE LINE DIAGRAM"
+
+
+@pytest.mark.parametrize("sheet, title", [
+    # the scans' text layer reads "DI AGRAM", "PR! MARY COOL! NG", "BUI LOI NG", and the
+    # firm's name beside the title as two phrases ("BURNS AND" | "ROE ENTERPRISES, INC")
+    ("M105.pdf", "PROCESS FLOW DIAGRAM PRIMARY COOLING SYSTEM"),
+    ("M101.pdf", "PROCESS FLOW DIAGRAM STEAM SYSTEM"),
+    ("M201.pdf", "GENERAL ARRANGEMENT REACTOR BUILDING PLAN EL 0' - 0\""),
+    ("M251.pdf", "GENERAL ARRANGEMENT TURBINE BLDG. SECTION A-A"),
+])
+def test_titles_read_as_printed(sheet, title):
+    with open_set(TRANSATOMIC / sheet) as s:
+        assert identify_page(s.page(0)).title == title
+
+
+def test_title_words_are_tidied_only_into_words_of_the_vocabulary():
+    # (word as read, gap after it in letter heights)
+    assert tidy_title([("DI", 0.05), ("AGRAM", 1)]) == "DIAGRAM"
+    assert tidy_title([("BUI", 0.0), ("LOI", 0.02), ("NG", 1)]) == "BUILDING"
+    assert tidy_title([("PR!", 0.3), ("MARY", 1)]) == "PRIMARY"
+    # a real space: the pieces stay apart, even if they would make a word
+    assert tidy_title([("DI", 0.7), ("AGRAM", 1)]) == "DI AGRAM"
+    # words of the vocabulary are never joined; unknown words stay as read
+    assert tidy_title([("GENERAL", 0.1), ("ARRANGEMENT", 1)]) == "GENERAL ARRANGEMENT"
+    assert tidy_title([("KLAUS", 0.05), ("HAUS", 1)]) == "KLAUS HAUS"
+    assert tidy_title([("EL", 0.1), ("0'-0\"", 1)]) == "EL 0'-0\""
+    # one confused letter is restored; two, or a letter no OCR confuses, are not
+    assert tidy_title([("BUILOING", 1)]) == "BUILDING"
+    assert tidy_title([("BUXLOING", 1)]) == "BUXLOING"
+    assert tidy_title([("FLOOD", 1)]) == "FLOOD"
 
 
 def test_vector_sheet_with_a_labelled_bare_number_and_japanese_title():

@@ -28,6 +28,7 @@ from .drawing_set import DrawingSet, Page, Word
 from .errors import BuildTraceError
 from .ocr import TextRecognizer, ocr_region
 from .sheet_number import SheetNumber, normalise_key, parse_sheet_number
+from .title_words import tidy_title
 
 #: Confidence at or above which an identification is reported as certain.
 HIGH_CONFIDENCE = 0.8
@@ -58,6 +59,10 @@ _NOT_A_TITLE = re.compile(
     r"CONTROL|REVIEW)\b|ENGINEER|CHIEF|APPROVED|WORK\s*ORDER|DRAWING\s*NO"
     r"|縮\s*尺|日\s*付|設\s*計|担\s*当|管\s*理|備\s*考|工\s*事\s*名", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+#: A firm's name: the words on its line beside it are the rest of the name ("BURNS AND" |
+#: "ROE ENTERPRISES, INC", read as two phrases), not a title.
+_FIRM = re.compile(r"\b(?:INC|LLC|LTD|CORP|CORPORATION|ENTERPRISES|ARCHITECTS?|ENGINEERS|"
+                   r"ASSOCIATES|COMPANY|CONSULTANTS?|GMBH|PLLC|LLP)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -330,12 +335,14 @@ def _title(phrases, best: _Candidate | None, width_pt, height_pt) -> str | None:
     """The sheet title: text under a "Title" label, else the tallest block of words in the
     title block that is not a label, a company name, a date or the number itself."""
     labels = _find(phrases, _TITLE_LABEL)
-    pool = [ph for ph in phrases if _title_like(ph, best)]
+    firms = [ph for ph in phrases if _FIRM.search(ph.text)]
+    pool = [ph for ph in phrases if _title_like(ph, best)
+            and not any(_beside(ph, f) for f in firms)]
     if labels:
         under = [ph for ph in pool if _anchored(ph.bbox, labels, reach=4.0)]
         if under:
             under.sort(key=lambda p: (p.bbox[1], p.bbox[0]))
-            return _clean(" ".join(p.text for p in under[:3]))
+            return _clean(" ".join(_title_text(p) for p in under[:3]))
     if best is not None:
         # Stay in the number's title block: within 6 in across and 4 in up/down (points).
         bx, by = (best.bbox[0] + best.bbox[2]) / 2, (best.bbox[1] + best.bbox[3]) / 2
@@ -353,7 +360,23 @@ def _title(phrases, best: _Candidate | None, width_pt, height_pt) -> str | None:
         if any(_stacked(ph, g) for g in group) and len(group) < 3:
             group.append(ph)
     group.sort(key=lambda p: (p.bbox[1], p.bbox[0]))
-    return _clean(" ".join(p.text for p in group))
+    return _clean(" ".join(_title_text(p) for p in group))
+
+
+def _title_text(ph: _Phrase) -> str:
+    """A title phrase's text, tidied as printed (:func:`.title_words.tidy_title`: pieces of
+    a word an OCR split joined, confused letters restored)."""
+    gaps = [(b.bbox[0] - a.bbox[2]) / max(a.height, b.height, 1e-6)
+            for a, b in zip(ph.words, ph.words[1:])]
+    return tidy_title([(w.text, g) for w, g in zip(ph.words, gaps + [1.0])])
+
+
+def _beside(a: _Phrase, b: _Phrase, reach: float = 6.0) -> bool:
+    """Is ``b`` on ``a``'s line, less than ``reach`` letter heights to its left or right?"""
+    h = max(a.height, b.height)
+    same_line = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1]) >= 0.5 * min(a.height, b.height)
+    gap = max(a.bbox[0], b.bbox[0]) - min(a.bbox[2], b.bbox[2])
+    return a is not b and same_line and gap <= reach * h
 
 
 def _stacked(a: _Phrase, b: _Phrase) -> bool:
