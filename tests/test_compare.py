@@ -362,7 +362,7 @@ def test_reduced_views_keep_thin_lines():
     img = PageImage.__new__(PageImage)
     whole = (0.0, 0.0, 2100 * 72 / 300, 1400 * 72 / 300)
     img.page = SimpleNamespace(width_pt=whole[2], height_pt=whole[3])
-    img.dpi, img.full = 300.0, raster
+    img.dpi, img.full, img.shape, img.vector, img._ready = 300.0, raster, raster.shape, False, {}
     shape = (200, 300)  # a seventh of the resolution
     for view in (img.region(whole, 300 / 7, shape),
                  old_region_in_new_frame(img, np.array([[1.0, 0, 0], [0, 1.0, 0]]), whole,

@@ -218,7 +218,7 @@ def test_ink_renders_in_bands_on_the_page_pixel_grid(tmp_path, monkeypatch):
             x0, y0, x1, y1 = region or (0, 0, 400, 200)
             raw = s._load(0)
             whole = np.empty((*ds._raster_shape((x0, y0, x1, y1), 137 / 72), 4), np.uint8)
-            ds._render_into(raw, whole, 137 / 72, x0, y0, True, gray=False)
+            ds._render_into(raw, whole, ds.grid_matrix(137 / 72, x0, y0), True, gray=False)
             raw.close()
             assert ink.shape == whole.shape[:2]
             assert np.array_equal(ink, whole[..., :3].min(axis=2))
@@ -284,6 +284,40 @@ def test_rasters_lie_on_an_exact_grid_at_every_dpi(tmp_path, rotation):
                     else:
                         found, want = _line_at(img, k, origin, 50, y, False), y
                     assert abs(found - want) < 0.1, (dpi, region, y, found)
+
+
+def test_a_page_drawn_through_a_matrix_lands_where_the_matrix_takes_it(tmp_path, monkeypatch):
+    """``render_affine`` draws the page turned, scaled and moved into another raster's frame
+    (how the comparison draws an old vector sheet on the new one's pixels): each line's
+    centre lands within a tenth of a point of where the matrix takes it, in grayscale and
+    as ink (colour, drawn in bands)."""
+    import cv2
+
+    import buildtrace.engine.drawing_set as ds
+    from buildtrace.synth import stroke_box
+
+    monkeypatch.setattr(ds, "COLOUR_BAND_PX", 50_000)
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(600, 400)
+    for x in (100.0, 480.3):
+        stroke_box(page, (x - 0.001, 150, x + 0.001, 250), width_pt=0.8)
+    page.gen_content()
+    pdf.save(tmp_path / "v.pdf")
+    pdf.close()
+    k = 150 / 72
+    turn = cv2.getRotationMatrix2D((0, 0), 0.7, 1.012)  # points -> points, turned
+    matrix = np.vstack([ds.grid_matrix(k, -20.5, 10.25), [0, 0, 1]]) @ np.vstack([turn, [0, 0, 1]])
+    with open_set(tmp_path / "v.pdf") as s:
+        p = s.page(0)
+        for as_ink in (False, True):
+            img = p.render_affine(matrix[:2], (900, 1400), as_ink=as_ink, smooth=True)
+            for x in (100.0, 480.3):
+                cx, cy = matrix[:2] @ (x, 200.0, 1.0)
+                row = 255.0 - img[int(round(cy)), int(cx) - 10:int(cx) + 11].astype(float)
+                found = int(cx) - 10 + float((row * (np.arange(21) + 0.5)).sum() / row.sum())
+                assert abs(found - cx) < 0.2, (as_ink, x, found, cx)  # 0.1 pt
+        with pytest.raises(ds.PageTooLargeError):
+            p.render_affine(matrix[:2], (40_000, 40_000))
 
 
 def test_a_colour_image_renders_as_ink_when_asked(tmp_path):

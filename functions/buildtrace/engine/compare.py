@@ -89,8 +89,13 @@ REDUCE_BELOW = 0.75
 
 
 class PageImage:
-    """A page as a raster source at ``dpi``: kept whole when it fits
-    :data:`FULL_RASTER_MAX_PX`, else rendered region by region on demand. ``as_ink``:
+    """A page as a raster source at ``dpi``. A scan is rendered once and kept whole when it
+    fits :data:`FULL_RASTER_MAX_PX` (its image is decoded once, not once per strip); a vector
+    page (:func:`draws_cheaply`) and a larger scan are rendered region by region on demand:
+    PDFium draws a region of a vector sheet in a fraction of a millisecond (it skips what
+    lies outside), so the whole raster, 156 Mpx for a 48×36 in sheet at 300 DPI, is never
+    held, and the old sheet is drawn straight into the new one's frame
+    (:func:`old_region_in_new_frame`). ``as_ink``:
     rendered as ink (light colours kept dark, see :meth:`.Page.light_colours`) or in
     grayscale; the two sheets of a pair are rendered the same way. Lines and text are drawn
     without anti-aliasing (``smooth=False``): a thin grey line keeps its grey, so whether it
@@ -99,43 +104,80 @@ class PageImage:
 
     def __init__(self, page: Page, dpi: float, as_ink: bool = False, smooth: bool = False):
         self.page, self.dpi, self.as_ink, self.smooth = page, dpi, as_ink, smooth
-        px = (page.width_pt / 72 * dpi) * (page.height_pt / 72 * dpi)
-        self.full = self._render(dpi) if px <= FULL_RASTER_MAX_PX else None
+        #: rows and columns of the page's raster at ``dpi`` (kept, or drawn by windows)
+        self.shape = _raster_shape_of(page, dpi)
+        self.vector = draws_cheaply(page) and self.shape[0] * self.shape[1] <= FULL_RASTER_MAX_PX
+        self.full = (self._render(dpi) if not self.vector
+                     and self.shape[0] * self.shape[1] <= FULL_RASTER_MAX_PX else None)
+        self._ready: dict = {}  # regions drawn ahead (:meth:`draw_ahead`)
+
+    def draw_ahead(self, region: tuple, shape: tuple[int, int]) -> None:
+        """Draw a vector page's ``region`` at ``dpi`` now, for :meth:`region` to hand out
+        later (once): the overlay's first strips are drawn while the alignment runs."""
+        self._ready[(tuple(region), tuple(shape))] = self.region(region, self.dpi, shape)
 
     def _render(self, dpi: float, region: tuple | None = None) -> np.ndarray:
         return self.page.render(dpi=dpi, region=region, as_ink=self.as_ink, smooth=self.smooth)
 
+    def window(self, r0: int, c0: int, r1: int, c1: int) -> np.ndarray:
+        """Pixels [r0:r1, c0:c1] of the page's raster at ``dpi`` (inside :attr:`shape`): a
+        slice of the kept raster, or those pixels drawn (a vector page: the same grid)."""
+        if self.full is not None:
+            return self.full[r0:r1, c0:c1]
+        k = 72.0 / self.dpi
+        return _fit(self._render(self.dpi, (c0 * k, r0 * k, c1 * k, r1 * k)), (r1 - r0, c1 - c0))
+
     def source(self, region: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
         """A raster holding ``region`` (points, top-left origin) at about ``dpi``: (raster,
         x and y in points of its pixel (0, 0), its DPI across and down)."""
-        if self.full is None:
+        if self.full is None and not self.vector:
             return self._render(dpi, region), region[0], region[1], dpi, dpi  # an exact grid
-        if dpi >= REDUCE_BELOW * self.dpi:
+        if self.full is not None and dpi >= REDUCE_BELOW * self.dpi:
             return self.full, 0.0, 0.0, self.dpi, self.dpi
         k = self.dpi / 72
-        h, w = self.full.shape
+        h, w = self.shape
         c0, r0 = max(0, int(region[0] * k) - 1), max(0, int(region[1] * k) - 1)
         c1, r1 = min(w, int(math.ceil(region[2] * k)) + 1), min(h, int(math.ceil(region[3] * k)) + 1)
+        if dpi >= REDUCE_BELOW * self.dpi:  # a vector page: the window, at its DPI
+            return self.window(r0, c0, r1, c1), c0 / k, r0 / k, self.dpi, self.dpi
         f = dpi / self.dpi
         size = (max(1, round((c1 - c0) * f)), max(1, round((r1 - r0) * f)))
-        src = cv2.resize(self.full[r0:r1, c0:c1], size, interpolation=cv2.INTER_AREA)
+        src = cv2.resize(self.window(r0, c0, r1, c1), size, interpolation=cv2.INTER_AREA)
         return (src, c0 / k, r0 / k, self.dpi * size[0] / (c1 - c0),
                 self.dpi * size[1] / (r1 - r0))
 
+    def through(self, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """A vector page drawn through ``matrix`` (2×3, its points → pixels of a raster of
+        ``shape``), in this image's mode (:meth:`.Page.render_affine`)."""
+        return self.page.render_affine(matrix, shape, as_ink=self.as_ink, smooth=self.smooth)
+
     def region(self, region: tuple, dpi: float, shape: tuple[int, int]) -> np.ndarray:
         """``region`` (points, top-left origin) at ``dpi`` as a raster of ``shape``."""
-        if self.full is None:
+        if self.full is None and not self.vector:
             return _fit(self._render(dpi, region), shape)
+        if dpi == self.dpi and self._ready:
+            ready = self._ready.pop((tuple(region), tuple(shape)), None)
+            if ready is not None:
+                return ready
         fx, fy = region[0] * self.dpi / 72, region[1] * self.dpi / 72
         c, r = round(fx), round(fy)
         if abs(dpi - self.dpi) < 1e-9 and abs(fx - c) < 1e-6 and abs(fy - r) < 1e-6:
-            return _fit(self.full[r:r + shape[0], c:c + shape[1]], shape)  # exact: a slice
+            # exact: a slice (or those pixels drawn)
+            h, w = self.shape
+            r1, c1 = min(h, r + shape[0]), min(w, c + shape[1])
+            return _fit(self.window(r, c, max(r, r1), max(c, c1)), shape)
         src, ox, oy, dx, dy = self.source(region, dpi)
         m = np.array([[dx / dpi, 0, (region[0] - ox) * dx / 72],
                       [0, dy / dpi, (region[1] - oy) * dy / 72]])  # region px -> source px
         return cv2.warpAffine(src, m, (shape[1], shape[0]),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def _raster_shape_of(page: Page, dpi: float) -> tuple[int, int]:
+    """Rows and columns of ``page``'s whole raster at ``dpi`` (as :meth:`.Page.render`)."""
+    k = dpi / 72.0
+    return (max(1, math.ceil(page.height_pt * k - 1e-6)), max(1, math.ceil(page.width_pt * k - 1e-6)))
 
 
 def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tuple,
@@ -150,6 +192,15 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     x0, y0, x1, y1 = region_new
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
+    if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
+        # drawn into the region's pixels through the matrix: exact, no resampling; a
+        # whole-pixel shift (a CAD re-plot, usually) as that shift: the pixels of the old
+        # sheet's raster, as a kept one is sliced below
+        m = (to_strip @ homogeneous(matrix))[:2]  # old pt -> region px
+        shift = _whole_pixel_shift((m @ scaling(72.0 / dpi)), shape)
+        if shift is not None:
+            m = np.array([[dpi / 72.0, 0, shift[0]], [0, dpi / 72.0, shift[1]]])
+        return old.through(m, shape)
     if old.full is not None and dpi >= REDUCE_BELOW * old.dpi:
         if stretch is None:
             m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
@@ -310,8 +361,19 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # has a local misfit (checked below); a vector pair aligns exactly
     has_scan = old_page.scan_dpi() is not None or new_page.scan_dpi() is not None
     with ThreadPoolExecutor(max_workers=1) as helper:
+        def draw_ahead(new_img: PageImage, aligned) -> None:
+            # the overlay's first strips of the new sheet (they do not depend on the
+            # alignment), up to DRAW_AHEAD_PX
+            budget = DRAW_AHEAD_PX
+            for _y0, _y1, _ys0, region, shape in _strips(new_page, options):
+                if aligned.done() or budget < shape[0] * shape[1]:
+                    break
+                new_img.draw_ahead(region, shape)
+                budget -= shape[0] * shape[1]
+
         old_img, new_img, alignment, title_block = _render_and_align(
-            old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan)
+            old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan,
+            meanwhile=draw_ahead)
         # the small-change test (at another DPI for a scan at about its own resolution, see
         # NATIVE_BAND): its candidates are marked while the overlay is made
         check_dpi, native = _small_check_dpi(options.dpi, old_page, new_page)
@@ -442,15 +504,22 @@ MISFIT_PAD_PT = 12.0
 MISFIT_MAX_REGIONS = 200
 
 
-#: Pages drawing more image pixels than this (scans) are rendered once at the overlay DPI and
-#: reduced for the alignment; others are rendered again at :data:`ALIGN_DPI`, which for a
-#: vector page takes milliseconds and lets the alignment run beside the full renders.
+#: Pages drawing more image pixels than this (scans) are rendered once at the overlay DPI,
+#: kept and reduced for the alignment; others (vector pages, :func:`draws_cheaply`) are
+#: rendered again for each use, which takes milliseconds.
 RENDER_ONCE_IMAGE_PX = 1_000_000
+
+
+def draws_cheaply(page: Page) -> bool:
+    """Is ``page`` a vector page (a PDF drawing at most :data:`RENDER_ONCE_IMAGE_PX` image
+    pixels), drawn again for each region it is needed in rather than rendered once and
+    kept?"""
+    return page.drawing_set.kind == "pdf" and page.image_pixels() <= RENDER_ONCE_IMAGE_PX
 
 
 def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, dpi: float,
                       matrix: np.ndarray | None, helper: ThreadPoolExecutor,
-                      flexible: bool = False):
+                      flexible: bool = False, meanwhile=None):
     """Both pages as :class:`PageImage` at ``dpi``, their alignment (or the user's
     ``matrix``) and the new sheet's title block (points; a future, found on ``helper``, a
     one-thread pool).
@@ -458,8 +527,9 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     PDFium is not thread-safe, so every PDFium call stays on this thread; the alignment
     (OpenCV only) runs on ``helper`` while the full rasters are rendered, when the pages are
     cheap to render twice. The title block is needed only for the change regions: it is
-    found while the old page renders (vector pages) or beside the alignment (scans).
-    ``flexible``: a scan is involved, so the alignment fits its paper's stretch too."""
+    found after the alignment (vector pages) or beside it (scans). ``flexible``: a scan is
+    involved, so the alignment fits its paper's stretch too. ``meanwhile(new_img,
+    aligned)``: work for this thread while a vector pair's alignment (a future) runs."""
     def align(a_old, a_new):  # a user's ``matrix`` is refined like a found one
         return align_rasters(a_old, ALIGN_DPI, a_new, ALIGN_DPI, flexible=flexible,
                              initial=None if matrix is None else np.asarray(matrix, float))
@@ -468,12 +538,14 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         return find_title_block(a_new, ALIGN_DPI, new_page.size_pt, new_ident.number_bbox)
 
     ink = old_page.light_colours() or new_page.light_colours()
-    if max(old_page.image_pixels(), new_page.image_pixels()) <= RENDER_ONCE_IMAGE_PX:
+    if draws_cheaply(old_page) and draws_cheaply(new_page):
         a_new = new_page.render(dpi=ALIGN_DPI, as_ink=ink)
-        found = helper.submit(title_block, a_new)  # while the old page renders
         a_old = old_page.render(dpi=ALIGN_DPI, as_ink=ink)
         aligned = helper.submit(align, a_old, a_new)
+        found = helper.submit(title_block, a_new)  # needed only after the overlay
         new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
+        if meanwhile is not None:
+            meanwhile(new_img, aligned)
         alignment = aligned.result()
     else:
         new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
@@ -514,19 +586,12 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     # the old (aligned) and new sheets at the preview's size, for the page's toggles: each
     # strip reduced on a writer thread (a power-of-two factor, OpenCV's fast path)
     views: list = []
-    # rows of context a strip carries each side: for the tolerance and for the blur of the
-    # small-change test
-    margin = max(int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2, context_px(dpi))
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
     writers = [ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)]
     in_flight: list[list] = []  # the writers' tasks of the strips not yet written
-    for y0 in range(0, h_px, STRIP_ROWS):
-        y1 = min(h_px, y0 + STRIP_ROWS)
-        ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
-        region = (0.0, ys0 * 72 / dpi, new_img.page.width_pt, min(new_img.page.height_pt, ys1 * 72 / dpi))
-        shape = (ys1 - ys0, w_px)
+    for y0, y1, ys0, region, shape in _strips(new_img.page, options):
         new_strip = new_img.region(region, dpi, shape)
         old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape, stretch)
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
@@ -586,6 +651,28 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         "preview": os.path.basename(preview_path), "old": f"{name}-old.png",
         "new": f"{name}-new.png", "dpi": dpi, "width_px": w_px, "height_px": h_px,
         "tile_px": TILE_PX if tiles is not None else None}, written
+
+
+#: Pixels of the new sheet's first strips drawn ahead while a vector pair aligns (all of a
+#: 48×36 in sheet at 300 DPI): the alignment's 0.1-0.3 s are otherwise idle
+#: for this thread.
+DRAW_AHEAD_PX = 160_000_000
+
+
+def _strips(page: Page, options: PairOptions):
+    """The overlay's strips of the new sheet ``page``, top to bottom: (first row, end row,
+    first row with context, region in points: :data:`STRIP_ROWS` rows and context each
+    side, its shape). The
+    context (rows) is for the tolerance and for the blur of the small-change test."""
+    dpi = options.dpi
+    w_px = int(math.ceil(page.width_pt / 72 * dpi))
+    h_px = int(math.ceil(page.height_pt / 72 * dpi))
+    margin = max(int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2, context_px(dpi))
+    for y0 in range(0, h_px, STRIP_ROWS):
+        y1 = min(h_px, y0 + STRIP_ROWS)
+        ys0, ys1 = max(0, y0 - margin), min(h_px, y1 + margin)
+        region = (0.0, ys0 * 72 / dpi, page.width_pt, min(page.height_pt, ys1 * 72 / dpi))
+        yield y0, y1, ys0, region, (ys1 - ys0, w_px)
 
 
 def write_sheet_preview(page: Page, path: str) -> None:
@@ -689,23 +776,32 @@ def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
     DPI."""
     if old_img.page.scan_dpi() is None and new_img.page.scan_dpi() is None:
         return None
-    kept = [(img.full, img.dpi) if img.full is not None else (_align_raster(img), ALIGN_DPI)
-            for img in (old_img, new_img)]
-    dpi = min(d for _r, d in kept)
-    old, new = (r if d == dpi else cv2.resize(r, None, fx=dpi / d, fy=dpi / d,
-                                               interpolation=cv2.INTER_AREA)
-                for r, d in kept)
-    return tone_curve(old, new)
+    # each raster at its DPI (a large scan's at ALIGN_DPI)
+    dpi = min(img.dpi if img.full is not None or img.vector else ALIGN_DPI
+              for img in (old_img, new_img))
+
+    def at(img: PageImage) -> np.ndarray:
+        if img.full is None and not img.vector:
+            return _align_raster(img)
+        whole = img.full if img.full is not None else img._render(img.dpi)
+        if img.dpi == dpi:
+            return whole
+        return cv2.resize(whole, None, fx=dpi / img.dpi, fy=dpi / img.dpi,
+                          interpolation=cv2.INTER_AREA)
+
+    return tone_curve(at(old_img), at(new_img))
 
 
 def _align_raster(img: PageImage) -> np.ndarray:
-    """The page at ALIGN_DPI, reduced from the kept raster when there is one."""
-    if img.full is None:
+    """The page at ALIGN_DPI, reduced from its raster at its DPI (kept, or a vector page's
+    drawn whole) when that fits :data:`FULL_RASTER_MAX_PX`."""
+    if img.full is None and not img.vector:
         return img.page.render(dpi=ALIGN_DPI, as_ink=img.as_ink)
+    whole = img.full if img.full is not None else img._render(img.dpi)
     f = ALIGN_DPI / img.dpi
     if f >= 1:
-        return img.full
-    return cv2.resize(img.full, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        return whole
+    return cv2.resize(whole, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
 def _pad(box, page: Page, pad: float = CROP_PAD_PT, pad_y: float | None = None):

@@ -200,6 +200,23 @@ class Page:
             as_ink = self.light_colours()
         return self.drawing_set._render(self.index, dpi, (x0, y0, x1, y1), as_ink, smooth)
 
+    def render_affine(self, matrix: np.ndarray, shape: tuple[int, int], *,
+                      as_ink: bool | None = None, smooth: bool = True) -> np.ndarray:
+        """The page drawn through ``matrix`` (2×3: this page's points, displayed, origin
+        top-left, y down, to pixels of the result) into a ``shape`` (rows, cols) uint8
+        raster: in another sheet's frame, turned, scaled and moved, drawn exactly instead of
+        resampled from a render. PDF pages only (:meth:`render` and a warp serve images).
+        ``as_ink`` and ``smooth`` as in :meth:`render`."""
+        if shape[0] * shape[1] > MAX_PAGE_PIXELS:
+            raise PageTooLargeError(
+                f"a raster of {shape[1]}x{shape[0]} px is beyond the "
+                f"{MAX_PAGE_PIXELS / 1e6:.0f} Mpx budget", path=self.drawing_set.path,
+                page=self.index)
+        if as_ink is None:
+            as_ink = self.light_colours()
+        return self.drawing_set._render_affine(self.index, np.asarray(matrix, float),
+                                               (int(shape[0]), int(shape[1])), as_ink, smooth)
+
     def __repr__(self) -> str:
         w, h = self.size_in
         return f"<Page {self.index} {w:.1f}x{h:.1f} in rot={self.rotation}>"
@@ -267,6 +284,10 @@ class DrawingSet:
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
                 as_ink: bool, smooth: bool = True) -> np.ndarray:
         raise NotImplementedError
+
+    def _render_affine(self, index: int, matrix: np.ndarray, shape: tuple[int, int],
+                       as_ink: bool, smooth: bool = True) -> np.ndarray:
+        raise NotImplementedError(f"{self.kind} pages are not drawn through a matrix")
 
 
 class PdfSet(DrawingSet):
@@ -362,12 +383,17 @@ class PdfSet(DrawingSet):
 
     def _render(self, index: int, dpi: float, region: tuple[float, float, float, float],
                 as_ink: bool, smooth: bool = True) -> np.ndarray:
+        scale = dpi / 72.0
+        return self._render_affine(index, grid_matrix(scale, region[0], region[1]),
+                                   _raster_shape(region, scale), as_ink, smooth)
+
+    def _render_affine(self, index: int, matrix: np.ndarray, shape: tuple[int, int],
+                       as_ink: bool, smooth: bool = True) -> np.ndarray:
         page = self._page(index)
         if as_ink:
-            return _render_ink(page, dpi / 72.0, region, smooth)
-        h, w = _raster_shape(region, dpi / 72.0)
-        out = np.empty((h, w), np.uint8)
-        _render_into(page, out, dpi / 72.0, region[0], region[1], smooth, gray=True)
+            return _render_ink(page, matrix, shape, smooth)
+        out = np.empty(shape, np.uint8)
+        _render_into(page, out, matrix, smooth, gray=True)
         return out
 
 
@@ -380,11 +406,19 @@ def _raster_shape(region: tuple[float, float, float, float], scale: float) -> tu
             max(1, math.ceil((x1 - x0) * scale - 1e-6)))
 
 
-def _render_into(page, out: np.ndarray, scale: float, x0: float, y0: float, smooth: bool,
-                 gray: bool) -> None:
-    """Draw ``page`` into ``out`` (H×W uint8 gray, or H×W×4 BGRx) on white, so that its pixel
-    (i, j) covers the page's points x0 + j/scale .. x0 + (j+1)/scale across and y0 + i/scale
-    .. down (displayed page, origin top-left, y down): an exact grid at ``scale`` px per point.
+def grid_matrix(scale: float, x0: float, y0: float) -> np.ndarray:
+    """The 2×3 matrix taking the displayed page's points (origin top-left, y down) to the
+    pixels of a raster at ``scale`` px per point whose pixel (0, 0) starts at (x0, y0)."""
+    return np.array([[scale, 0.0, -x0 * scale], [0.0, scale, -y0 * scale]])
+
+
+def _render_into(page, out: np.ndarray, matrix: np.ndarray, smooth: bool, gray: bool) -> None:
+    """Draw ``page`` into ``out`` (H×W uint8 gray, or H×W×4 BGRx) on white through
+    ``matrix`` (2×3: the displayed page's points, origin top-left, y down, to pixels of
+    ``out``). With :func:`grid_matrix`, pixel (i, j) covers the page's points x0 + j/scale ..
+    x0 + (j+1)/scale across and y0 + i/scale .. down: an exact grid at ``scale`` px per point.
+    Any affine matrix draws the page turned, scaled and moved as exactly (another sheet's
+    frame: :meth:`Page.render_affine`).
 
     pypdfium2's ``render`` (and ``FPDF_RenderPageBitmap``) stretch the page to a whole
     number of pixels and crop by whole pixels: up to a pixel off at the far edge of the
@@ -403,9 +437,10 @@ def _render_into(page, out: np.ndarray, scale: float, x0: float, y0: float, smoo
         flags |= pdfium_c.FPDF_RENDER_NO_SMOOTHPATH | pdfium_c.FPDF_RENDER_NO_SMOOTHTEXT
     try:
         pdfium_c.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
-        matrix = pdfium_c.FS_MATRIX(scale, 0, 0, scale, -x0 * scale, -y0 * scale)
+        (a, c, e), (b, d, f) = np.asarray(matrix, float).tolist()  # x' = a x + c y + e
         clip = pdfium_c.FS_RECTF(0, 0, w, h)
-        pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page.raw, matrix, clip, flags)
+        pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page.raw,
+                                                 pdfium_c.FS_MATRIX(a, b, c, d, e, f), clip, flags)
     finally:
         pdfium_c.FPDFBitmap_Destroy(bitmap)
 
@@ -463,28 +498,33 @@ def has_light_colours(bgr: np.ndarray) -> bool:
     return cv2.countNonZero(light) >= LIGHT_COLOUR_MIN_PX
 
 
-def _render_ink(page, scale: float, region: tuple, smooth: bool = True) -> np.ndarray:
-    """The page's ``region`` (points) rendered in colour, each pixel its darkest channel
-    (uint8 H×W), on the same exact pixel grid as the grayscale render (:func:`_render_into`).
-    Rendered in bands of at most :data:`COLOUR_BAND_PX` pixels, so the colour raster never
-    exists whole; a band's darkest channel is taken on a thread while PDFium renders the
-    next one (both release the GIL)."""
+def _render_ink(page, matrix: np.ndarray, shape: tuple[int, int], smooth: bool = True
+                ) -> np.ndarray:
+    """The page drawn in colour through ``matrix`` (as :func:`_render_into`) into a raster of
+    ``shape``, each pixel its darkest channel (uint8 H×W): on the same pixels as the
+    grayscale render. Rendered in bands of at most :data:`COLOUR_BAND_PX` pixels, so the
+    colour raster never exists whole; a band's darkest channel is taken on a thread while
+    PDFium renders the next one (both release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    height, width = _raster_shape(region, scale)
+    height, width = shape
     out = np.empty((height, width), np.uint8)
     rows = max(1, min(height, COLOUR_BAND_PX // 2 // width))
-    bands = [np.empty((rows, width, 4), np.uint8) for _ in range(2)]  # BGRx, in turn
+    # BGRx, in turn; the second only when there is a second band (a strip or a crop, one)
+    bands: list = [None, None]
     taking: list = [None, None]  # the conversion reading each band
     with ThreadPoolExecutor(max_workers=1) as converter:
         for i, r0 in enumerate(range(0, height, rows)):
             n = min(rows, height - r0)
+            if bands[i % 2] is None:
+                bands[i % 2] = np.empty((rows, width, 4), np.uint8)
             band = bands[i % 2]
             if taking[i % 2] is not None:
                 taking[i % 2].result()  # the band is free again
-            # the band's rows: the region's grid, moved down by r0 pixels
-            _render_into(page, band[:n], scale, region[0], region[1] + r0 / scale, smooth,
-                         gray=False)
+            # the band's rows: the raster's pixels, moved up by r0
+            in_band = np.array(matrix, float)
+            in_band[1, 2] -= r0
+            _render_into(page, band[:n], in_band, smooth, gray=False)
             taking[i % 2] = converter.submit(darkest_channel, band[:n], out[r0:r0 + n])
         for f in taking:
             if f is not None:
