@@ -159,9 +159,16 @@ def _structure_tensor(ink: np.ndarray, win: np.ndarray) -> np.ndarray:
 
 
 def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dpi: float,
-           max_patches: int | None = None) -> tuple[np.ndarray, float, int, int]:
+           max_patches: int | None = None, shift_only: bool = False
+           ) -> tuple[np.ndarray, float, int, int]:
     """Refine a 2×3 transform (old fine pixels → new fine pixels) by the shifts of ink
-    patches (:func:`patch_shifts`); returns (matrix, residual px, inliers, patches)."""
+    patches (:func:`patch_shifts`); returns (matrix, residual px, inliers, patches).
+
+    ``shift_only``: the correction is a plain shift, the median of the agreeing patches'
+    shifts. Two vector sheets that differ by a shift differ by nothing else, and an affine
+    fit to patch shifts measured to a tenth of a point (PDFium snaps glyphs to whole pixels;
+    an edit moves a patch's ink) takes their noise for scale and shear: 6e-4 on a re-plot
+    moved 17 pt, 0.7 pt at the far edge of an A3 sheet and 8 false changes."""
     pts_new, shifts, _ = patch_shifts(old_fine, new_fine, m_px, fine_dpi, max_patches)
     if len(pts_new) < 6:
         return m_px, float("inf"), 0, len(pts_new)
@@ -177,6 +184,10 @@ def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dp
     inl = inl.ravel().astype(bool)
     pred = (np.hstack([src, np.ones((len(src), 1), np.float32)]) @ corr.T)
     resid = float(np.sqrt(np.mean(np.sum((pred[inl] - dst[inl]) ** 2, axis=1))))
+    if shift_only:
+        moved = np.median(dst[inl] - src[inl], axis=0)
+        corr = np.array([[1.0, 0, moved[0]], [0, 1.0, moved[1]]])
+        resid = float(np.sqrt(np.mean(np.sum((src[inl] + moved - dst[inl]) ** 2, axis=1))))
     m = (homogeneous(corr) @ homogeneous(m_px))[:2]
     return m, resid, int(inl.sum()), len(pts_new)
 
@@ -236,11 +247,11 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
                                               interpolation=cv2.INTER_AREA)
     fo_dpi, fn_dpi = old_dpi * fs_o, new_dpi * fs_n
 
-    def refined(m_pt: np.ndarray, max_patches: int | None = None
+    def refined(m_pt: np.ndarray, max_patches: int | None = None, shift_only: bool = False
                 ) -> tuple[np.ndarray, float, int, int]:
         m_fine, resid_px, inl, total = refine(fine_o, fine_n,
                                               points_to_pixels(m_pt, fo_dpi, fn_dpi), fn_dpi,
-                                              max_patches)
+                                              max_patches, shift_only)
         return pixels_to_points(m_fine, fo_dpi, fn_dpi), resid_px * 72 / fn_dpi, inl, total
 
     if initial is not None:
@@ -256,7 +267,9 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     if abs(old_dpi * cs_o - new_dpi * cs_n) <= 1e-3 * new_dpi * cs_n:
         m_small, response = shift_align(small_o, small_n)
         m_shift = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
-        m_final, resid_pt, inl, total = refined(m_shift, SHIFT_CHECK_PATCHES)
+        # two vector sheets (not ``flexible``) that differ by a shift are kept to one
+        m_final, resid_pt, inl, total = refined(m_shift, SHIFT_CHECK_PATCHES,
+                                                shift_only=not flexible)
         if total:
             fast = _accepted(m_final, resid_pt, inl, total, "shift+phase",
                              f"whole-sheet shift, peak {response:.2f}")

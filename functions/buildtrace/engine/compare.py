@@ -35,7 +35,7 @@ from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_smal
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
 from .summary import grid_cell, sheet_summary
-from .text_diff import agreement, diff_words, map_words, same_letters
+from .text_diff import agreement, diff_words, map_words, same_letters, same_words
 from .titleblock import find_title_block
 
 #: DPI of the rasters the alignment works on (it reduces further for its coarse step).
@@ -100,7 +100,7 @@ class PageImage:
     grayscale; the two sheets of a pair are rendered the same way. Lines and text are drawn
     without anti-aliasing (``smooth=False``): a thin grey line keeps its grey, so whether it
     is ink does not depend on how it falls on the pixel grid. ``smooth=True`` draws them
-    anti-aliased, as a scanner sees them (:func:`_like_the_scan`)."""
+    anti-aliased, as a scanner sees them (:func:`_as_checked`)."""
 
     def __init__(self, page: Page, dpi: float, as_ink: bool = False, smooth: bool = False):
         self.page, self.dpi, self.as_ink, self.smooth = page, dpi, as_ink, smooth
@@ -193,14 +193,16 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
     if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
-        # drawn into the region's pixels through the matrix: exact, no resampling; a
-        # whole-pixel shift (a CAD re-plot, usually) as that shift: the pixels of the old
-        # sheet's raster, as a kept one is sliced below
-        m = (to_strip @ homogeneous(matrix))[:2]  # old pt -> region px
-        shift = _whole_pixel_shift((m @ scaling(72.0 / dpi)), shape)
+        # a whole-pixel shift (a CAD re-plot, usually): the old sheet's pixels drawn into
+        # the region's, as a kept raster is sliced below. Any other matrix warps them, as
+        # a kept raster is warped: drawn through it without anti-aliasing, a line would
+        # snap to other pixels than its twin on the new sheet (31 small changes on a
+        # re-plot moved 30 pt and 1e-4 off a shift, 12 warped)
+        shift = _whole_pixel_shift((to_strip @ homogeneous(matrix) @ scaling(72.0 / dpi))[:2],
+                                   shape)
         if shift is not None:
-            m = np.array([[dpi / 72.0, 0, shift[0]], [0, dpi / 72.0, shift[1]]])
-        return old.through(m, shape)
+            return old.through(np.array([[dpi / 72.0, 0, shift[0]], [0, dpi / 72.0, shift[1]]]),
+                               shape)
     if old.full is not None and dpi >= REDUCE_BELOW * old.dpi:
         if stretch is None:
             m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
@@ -434,17 +436,25 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     dropped = {id(r) for r in checked if misfit(r)}
     regions = [r for r in regions if id(r) not in dropped]
 
-    # a vector sheet against a scan: the vector one is seen as the scanner saw it, and the
-    # scan's tone matched to it so drawn
-    old_check, new_check = _like_the_scan(old_img, new_img)
+    # a vector sheet is drawn anti-aliased for the test (as a scanner saw its print, against
+    # a scan), and a scan's tone matched to the other sheet so drawn
+    old_check, new_check = _as_checked(old_img, new_img)
     check_tone = tone if new_check is new_img and old_check is old_img else _tone_match(
         old_check, new_check)
+    # two vector sheets: words their text layers share, in place, are left out of the test
+    # (the word diff reports every text change exactly, and PDFium snaps each glyph to
+    # whole pixels, so a word a fraction of a pixel off its twin differs in ink mass)
+    steady = (same_words(map_words(old_words, m), new_words)
+              if old_img.vector and new_img.vector else [])
 
     def crops_at_check_dpi(box):
         shape = _shape(box, check_dpi)
         new = new_check.region(box, check_dpi, shape)
         old = old_region_in_new_frame(old_check, m, box, check_dpi, shape, stretch)
-        return old, new if check_tone is None else cv2.LUT(new, check_tone)
+        new = new if check_tone is None else cv2.LUT(new, check_tone)
+        if steady:
+            old, new = (_blank_words(img, steady, box, check_dpi) for img in (old, new))
+        return old, new
 
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
     small, small_level, small_sigma = find_small_changes(
@@ -586,6 +596,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     # the old (aligned) and new sheets at the preview's size, for the page's toggles: each
     # strip reduced on a writer thread (a power-of-two factor, OpenCV's fast path)
     views: list = []
+    # two vector sheets: their views are drawn at the views' size instead (below), which
+    # costs PDFium a few milliseconds and spares reducing every strip
+    drawn_views = new_img.vector and old_img.vector and stretch is None
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
@@ -619,11 +632,23 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
             pending.append(writers[0].submit(tiles.add_top_level, idx, packed))
         else:
             preview_rows.append(_reduce_indices(idx, preview_k))
-        views.append(writers[0].submit(_reduce_gray_pair, new_strip[keep], old_strip[keep],
-                                       preview_k))
+        if not drawn_views:
+            views.append(writers[0].submit(_reduce_gray_pair, new_strip[keep],
+                                           old_strip[keep], preview_k))
         if meanwhile is not None:
             meanwhile()
             meanwhile = None
+    if drawn_views:
+        # (on this thread: PDFium) the old sheet through the matrix, on the new one's grid;
+        # drawn at twice the size and halved, so a glyph PDFium snaps to whole pixels
+        # across is off its place by a quarter of a view's pixel at most
+        k = 2 * dpi / 72.0 / preview_k
+        size = (-(-h_px // preview_k), -(-w_px // preview_k))
+        drawn = [cv2.resize(img.page.render_affine(to_px[:2], (2 * size[0], 2 * size[1]),
+                                                   as_ink=img.as_ink),
+                            (size[1], size[0]), interpolation=cv2.INTER_AREA)
+                 for img, to_px in ((new_img, scaling(k)),
+                                    (old_img, scaling(k) @ homogeneous(m)))]
     for f in (f for pending in in_flight for f in pending):
         f.result()
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
@@ -638,7 +663,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         write_png(preview_path, preview)
         ph, pw = preview.shape[:2]
         for i, which in enumerate(("new", "old")):
-            view = np.concatenate([f.result()[i] for f in views])[:ph, :pw]
+            view = (drawn[i] if drawn_views
+                    else np.concatenate([f.result()[i] for f in views]))[:ph, :pw]
             write_png(os.path.join(out_dir, f"{name}-{which}.png"), view)
 
     # the files are finished on a writer thread while the caller finds the change regions
@@ -746,20 +772,49 @@ def _coarser_scan_dpi(old_page: Page, new_page: Page) -> float | None:
     return min(dpis) if dpis else None
 
 
-def _like_the_scan(old_img: PageImage, new_img: PageImage) -> tuple[PageImage, PageImage]:
-    """The two sheets as the small-change test should see them. When one is a vector sheet
-    and the other a scan, the vector one is drawn as the scanner saw its print:
+def _as_checked(old_img: PageImage, new_img: PageImage) -> tuple[PageImage, PageImage]:
+    """The two sheets as the small-change test should see them: its blurred ink mass must
+    not depend on how a line falls on the pixel grid.
+
+    A vector sheet against a scan: the vector one is drawn as the scanner saw its print,
     anti-aliased, at the scan's resolution (then resampled to the test's, as the scan is).
     Drawn crisp at the test's resolution, dense linework (parallel lines a pixel apart, a
     hairline's width) carries another ink mass than in the scan: 23 of 40 false small
     changes on a vector sheet against a 200 DPI raster copy of it stayed above the test's
-    level, 2 of 40 drawn as the scanner saw it."""
+    level, 2 of 40 drawn as the scanner saw it.
+
+    Two vector sheets: both anti-aliased. Drawn crisp, a line a fraction of a pixel off
+    its twin (a re-plot moved by 24.4 pt, 0.03 pt out after alignment) comes out a pixel
+    wider or narrower: 17-37 false small changes a sheet on moved re-plots of the example
+    sheets, 0-3 anti-aliased. Two scans are compared as they are."""
     old_dpi, new_dpi = old_img.page.scan_dpi(), new_img.page.scan_dpi()
+    if old_img.vector and new_img.vector:
+        return (PageImage(old_img.page, old_img.dpi, old_img.as_ink, smooth=True),
+                PageImage(new_img.page, new_img.dpi, new_img.as_ink, smooth=True))
     if (old_dpi is None) == (new_dpi is None):
         return old_img, new_img
     if old_dpi is None:
         return PageImage(old_img.page, new_dpi, old_img.as_ink, smooth=True), new_img
     return old_img, PageImage(new_img.page, old_dpi, new_img.as_ink, smooth=True)
+
+
+def _blank_words(img: np.ndarray, words: list[Word], box, dpi: float,
+                 pad_pt: float = 0.5) -> np.ndarray:
+    """``img`` (a crop of ``box``, new-sheet points, at ``dpi``) with the words' boxes
+    (new-sheet points, grown by ``pad_pt``) painted as paper."""
+    k = dpi / 72.0
+    out = None
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        if (x1 + pad_pt < box[0] or x0 - pad_pt > box[2] or y1 + pad_pt < box[1]
+                or y0 - pad_pt > box[3]):
+            continue
+        if out is None:
+            out = img.copy()
+        cv2.rectangle(out, (int((x0 - pad_pt - box[0]) * k), int((y0 - pad_pt - box[1]) * k)),
+                      (int(math.ceil((x1 + pad_pt - box[0]) * k)),
+                       int(math.ceil((y1 + pad_pt - box[1]) * k))), 255, -1)
+    return img if out is None else out
 
 
 def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:

@@ -92,6 +92,14 @@ def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]
     return left_old, left_new
 
 
+def same_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> list[Word]:
+    """The new sheet's words that have a same-text word within :data:`MATCH_TOL_PT` on the
+    old sheet (its words mapped to the new frame): text that did not change."""
+    _left_old, left_new = _unmatched(old_words_in_new_frame, new_words)
+    left = {id(w) for w in left_new}
+    return [w for w in new_words if id(w) not in left]
+
+
 def agreement(old_words_in_new_frame: list[Word], new_words: list[Word]) -> float:
     """The share of the words of both sheets (old ones mapped to the new frame) that have
     a same-text word within :data:`MATCH_TOL_PT` on the other sheet: 1.0 for two identical
