@@ -16,8 +16,9 @@ Then accuracy on revisions made with fresh random seeds (printed, so a run can b
 reproduced with BUILDTRACE_BENCH_SEEDS=1,2,3): ordinary re-scans; harsh ones whose paper
 stretched 1.5 pt beyond the affine transform; details moved 3-12 pt; one digit changed in
 7 pt dimensions; the example scans themselves against 200 DPI re-scans of them (scans of one
-sheet at other resolutions); the example vector sheets against re-scans of their prints; and
-re-scans whose text layer another OCR run read.
+sheet at other resolutions); the example vector sheets against re-scans of their prints; the
+example vector sheets re-plotted with their origin moved and details added; and re-scans
+whose text layer another OCR run read.
 """
 
 from __future__ import annotations
@@ -257,6 +258,35 @@ def vector_against_scan_accuracy(seeds: list[int], tmp: str) -> dict:
     return tot
 
 
+def replot_accuracy(seeds: list[int], tmp: str) -> dict:
+    """The example vector sheets re-plotted with their origin moved up to 40 pt each way (a
+    fraction of a pixel off any grid) and 4 vector details added: edits found, changes off
+    them, and how far the alignment's matrix is from the move (points, at the sheet's
+    corners)."""
+    import numpy as np
+
+    from buildtrace.synth import add_vector_edits, moved_vector_copy
+
+    tot = {"edits": 0, "found": 0, "off_edits": 0, "revisions": 0, "max_align_pt": 0.0}
+    for i, seed in enumerate(seeds):
+        src = DRAWINGS / "jp-house" / ("floor-plans.pdf", "site-plan.pdf")[i % 2]
+        d = os.path.join(tmp, f"replot{seed}")
+        os.makedirs(d, exist_ok=True)
+        dx, dy = np.random.default_rng(seed).uniform(-40, 40, 2)
+        moved = moved_vector_copy(src, os.path.join(d, "moved.pdf"), dx, dy)
+        boxes = add_vector_edits(moved, os.path.join(d, "new.pdf"), seed=seed, n=4)
+        truth = {"edits": [{"kind": "added", "bbox": b} for b in boxes]}
+        r, s = _compare_scored(src, os.path.join(d, "new.pdf"), {
+            **truth, "matrix": [[1.0, 0, dx], [0, 1.0, dy]], "stretch": None},
+            d)
+        tot["edits"] += s["edits"]
+        tot["found"] += s["found"]
+        tot["off_edits"] += len(_off_edits(r["changes"], truth))
+        tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
+        tot["revisions"] += 1
+    return tot
+
+
 def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
     """Re-scans whose text layer another OCR run read (30 % of its words misread, missed or
     split, ``synth.reread_text_layer``): edits found, text edits on changed ink reported with
@@ -385,6 +415,14 @@ def main() -> None:
         print(f"  alignment error    max {mixed['max_align_pt']:.2f} pt")
         print(f"  changes off the edits  {mixed['off_edits']} ({mixed['off_small']} of them "
               f"small)")
+        t = time.perf_counter()
+        rp = replot_accuracy(seeds, tmp)
+        print(f"\nthe example vector sheets re-plotted with their origin moved (up to 40 pt, a "
+              f"fraction of a pixel off any grid) and 4 vector details added, "
+              f"{rp['revisions']} revisions, 150 DPI, {time.perf_counter() - t:.0f} s:")
+        print(f"  edits found        {rp['found']}/{rp['edits']}")
+        print(f"  alignment error    max {rp['max_align_pt']:.2f} pt")
+        print(f"  changes off the edits  {rp['off_edits']}")
         t = time.perf_counter()
         rr = reread_layers_accuracy(seeds[:4], tmp)
         print(f"\nre-scans whose text layer another OCR run read (30 % of words misread, "

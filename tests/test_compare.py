@@ -14,7 +14,7 @@ from buildtrace.engine.compare_sets import compare_sets
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.errors import EmptySetError
 from buildtrace.engine.identify import identify_page
-from buildtrace.synth import make_revision, merge_pdfs, score_pair
+from buildtrace.synth import make_revision, merge_pdfs, moved_vector_copy, score_pair
 from conftest import JP_HOUSE, TRANSATOMIC, compare_with_a_blank_sheet
 
 CASES = [
@@ -521,27 +521,12 @@ def test_a_vector_sheet_against_a_scan_of_it_reports_the_edits_not_the_scanning(
     assert len(off) <= 2, [(c["kind"], c["bbox"]) for c in off]
 
 
-def _moved_copy(src, out, dx: float, dy: float, turn: float = 0.0) -> str:
-    """Page 0 of a vector PDF re-plotted on a sheet of its size, turned ``turn`` degrees
-    and moved ``dx`` right and ``dy`` down (points of the displayed sheet), still vector."""
-    pdf = pdfium.PdfDocument(str(src))
-    w, h = pdf[0].get_size()
-    moved = pdfium.PdfDocument.new()
-    page = moved.new_page(w, h)
-    obj = pdf.page_as_xobject(0, moved).as_pageobject()
-    obj.set_matrix(pdfium.PdfMatrix().rotate(turn, ccw=True).translate(dx, -dy))  # y up
-    page.insert_obj(obj)
-    page.gen_content()
-    moved.save(str(out))
-    return str(out)
-
-
 @pytest.mark.parametrize("turn", [0.0, 0.4])
 def test_the_old_view_of_a_moved_vector_sheet_lies_on_the_new_one(tmp_path, turn):
     """The report's old/new toggles: the old sheet's view is drawn in the new one's frame
     (through the alignment), so a re-plot moved 30 pt (and turned) toggles in place. Each
     view is drawn at its size from the vector sheets themselves."""
-    _moved_copy(JP_HOUSE / "site-plan.pdf", tmp_path / "new.pdf", 30, 30, turn)
+    moved_vector_copy(JP_HOUSE / "site-plan.pdf", tmp_path / "new.pdf", 30, 30, turn)
     with open_set(JP_HOUSE / "site-plan.pdf") as so, open_set(tmp_path / "new.pdf") as sn:
         po, pn = so.page(0), sn.page(0)
         r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path / "o"), "p",
@@ -571,7 +556,7 @@ def test_a_moved_vector_re_plot_reports_its_edits_and_nothing_else(tmp_path, she
     edits (lines a pixel wider, glyphs snapped to other pixels, 0.7 pt of false shear)."""
     from buildtrace.synth import add_vector_edits
 
-    moved = _moved_copy(JP_HOUSE / sheet, tmp_path / "moved.pdf", dx, dy)
+    moved = moved_vector_copy(JP_HOUSE / sheet, tmp_path / "moved.pdf", dx, dy)
     boxes = add_vector_edits(moved, tmp_path / "new.pdf", seed=5, n=4)
     with open_set(JP_HOUSE / sheet) as so, open_set(tmp_path / "new.pdf") as sn:
         po, pn = so.page(0), sn.page(0)

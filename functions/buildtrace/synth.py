@@ -687,6 +687,27 @@ def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
     return os.fspath(out)
 
 
+def moved_vector_copy(src: str | os.PathLike, out: str | os.PathLike, dx: float, dy: float,
+                      turn: float = 0.0) -> str:
+    """Page 0 of a vector PDF re-plotted on a sheet of its size, turned ``turn`` degrees
+    (counter-clockwise about the sheet's bottom-left corner) and moved ``dx`` right and
+    ``dy`` down (points of the displayed sheet), still vector (a form XObject): a CAD
+    re-plot whose origin moved. With ``turn`` 0 it maps old points p to p + (dx, dy)."""
+    src_pdf = pdfium.PdfDocument(os.fspath(src))
+    w, h = src_pdf[0].get_size()
+    dest = pdfium.PdfDocument.new()
+    page = dest.new_page(w, h)
+    obj = src_pdf.page_as_xobject(0, dest).as_pageobject()
+    obj.set_matrix(pdfium.PdfMatrix().rotate(turn, ccw=True).translate(dx, -dy))  # y up
+    page.insert_obj(obj)
+    page.gen_content()
+    page.close()
+    dest.save(os.fspath(out))
+    dest.close()
+    src_pdf.close()
+    return os.fspath(out)
+
+
 def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
                      n: int = 4, *, rgb: tuple[int, int, int] = (0, 0, 0),
                      width_pt: float = 1.5, labels: bool = True
