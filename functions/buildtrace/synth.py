@@ -615,12 +615,16 @@ def reread_text_layer(src: str | os.PathLike, out: str | os.PathLike, seed: int,
     return {"path": os.fspath(out), "words": len(words), "misread": misread}
 
 
-def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> dict:
+def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0,
+               ink_box=None) -> dict:
     """How a compared pair (an entry of report.json) did against :func:`make_revision`'s
     truth: ``recall`` (share of edits with a reported change on them; a move counts when
     both places are covered or it is reported as moved), ``precision`` (share of reported
     changed-ink area lying on an edit), ``alignment_error_pt`` (largest error over the sheet),
-    ``text_recall`` (share of text edits reported with their exact before and after)."""
+    ``text_recall`` (share of text edits reported with their exact before and after);
+    with ``ink_box`` (old-sheet points, which the matrices map: where the sheet has ink) also
+    ``alignment_error_ink_pt``, the largest error inside it (at a blank sheet edge nothing
+    fixes the mapping, and nothing there is compared)."""
     import numpy as np
 
     def grow(b):
@@ -650,17 +654,21 @@ def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0) -> di
                 for c in changes for t in c.get("text_changes", [])}
     text_found = sum((e["text_before"], e["text_after"]) in reported for e in text_edits)
     alignment = result.get("alignment")
-    err = None
+    err = err_ink = None
     if alignment:
         # both mappings whole: the matrix and, where there is one, the paper's stretch
-        w, h = page_pt
-        grid = np.array([[x, y] for x in np.linspace(0, w, 9) for y in np.linspace(0, h, 9)])
-        ours = stretched(grid, alignment["matrix"], alignment.get("stretch"))
-        err = float(np.abs(ours - stretched(grid, truth["matrix"], truth.get("stretch"))).max())
+        def error(x0, y0, x1, y1):  # over a 9×9 grid of old-sheet points
+            grid = np.array([[x, y] for x in np.linspace(x0, x1, 9) for y in np.linspace(y0, y1, 9)])
+            ours = stretched(grid, alignment["matrix"], alignment.get("stretch"))
+            return float(np.abs(ours - stretched(grid, truth["matrix"], truth.get("stretch"))).max())
+
+        err = error(0, 0, *page_pt)
+        err_ink = error(*ink_box) if ink_box is not None else None
     n = len(truth["edits"])
     return {"edits": n, "found": found, "recall": found / n if n else 1.0,
             "precision": on_edits / total_area if total_area else 1.0,
-            "alignment_error_pt": err, "text_edits": len(text_edits), "text_found": text_found,
+            "alignment_error_pt": err, "alignment_error_ink_pt": err_ink,
+            "text_edits": len(text_edits), "text_found": text_found,
             "text_recall": text_found / len(text_edits) if text_edits else 1.0,
             "reported": len(changes)}
 
