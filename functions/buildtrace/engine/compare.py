@@ -94,8 +94,8 @@ class PageImage:
     page (:func:`draws_cheaply`) and a larger scan are rendered region by region on demand:
     PDFium draws a region of a vector sheet in a fraction of a millisecond (it skips what
     lies outside), so the whole raster, 156 Mpx for a 48×36 in sheet at 300 DPI, is never
-    held, and the old sheet is drawn straight into the new one's frame
-    (:func:`old_region_in_new_frame`). ``as_ink``:
+    held; an old vector sheet a whole-pixel shift away is drawn straight into the new one's
+    frame (:func:`old_region_in_new_frame`). ``as_ink``:
     rendered as ink (light colours kept dark, see :meth:`.Page.light_colours`) or in
     grayscale; the two sheets of a pair are rendered the same way. Lines and text are drawn
     without anti-aliasing (``smooth=False``): a thin grey line keeps its grey, so whether it
