@@ -289,10 +289,9 @@ def replot_accuracy(seeds: list[int], tmp: str) -> dict:
         dx, dy = np.random.default_rng(seed).uniform(-40, 40, 2)
         moved = moved_vector_copy(src, os.path.join(d, "moved.pdf"), dx, dy)
         boxes = add_vector_edits(moved, os.path.join(d, "new.pdf"), seed=seed, n=4)
-        truth = {"edits": [{"kind": "added", "bbox": b} for b in boxes]}
-        r, s = _compare_scored(src, os.path.join(d, "new.pdf"), {
-            **truth, "matrix": [[1.0, 0, dx], [0, 1.0, dy]], "stretch": None},
-            d)
+        truth = {"edits": [{"kind": "added", "bbox": b} for b in boxes],
+                 "matrix": [[1.0, 0, dx], [0, 1.0, dy]], "stretch": None}
+        r, s = _compare_scored(src, os.path.join(d, "new.pdf"), truth, d)
         tot["edits"] += s["edits"]
         tot["found"] += s["found"]
         tot["off_edits"] += len(_off_edits(r["changes"], truth))

@@ -217,7 +217,7 @@ def test_ink_renders_in_bands_on_the_page_pixel_grid(tmp_path, monkeypatch):
             ink = page.render(dpi=137, region=region, as_ink=True)
             x0, y0, x1, y1 = region or (0, 0, 400, 200)
             raw = s._load(0)
-            whole = np.empty((*ds._raster_shape((x0, y0, x1, y1), 137 / 72), 4), np.uint8)
+            whole = np.empty((*ds.raster_shape((x0, y0, x1, y1), 137 / 72), 4), np.uint8)
             ds._render_into(raw, whole, ds.grid_matrix(137 / 72, x0, y0), True, gray=False)
             raw.close()
             assert ink.shape == whole.shape[:2]

@@ -677,22 +677,13 @@ def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
                          size_in: tuple[float, float] = (48.0, 36.0)) -> str:
     """Place page 0 of a vector PDF, scaled to fit, on a larger sheet (default ARCH E,
     48×36 in), keeping it vector (a form XObject): a large CAD sheet for benchmarks."""
-    src_pdf = pdfium.PdfDocument(os.fspath(src))
-    w, h = src_pdf[0].get_size()
-    dest = pdfium.PdfDocument.new()
     W, H = size_in[0] * 72, size_in[1] * 72
-    page = dest.new_page(W, H)
-    xobj = src_pdf.page_as_xobject(0, dest)
-    obj = xobj.as_pageobject()
-    s = min(W / w, H / h)
-    obj.set_matrix(pdfium.PdfMatrix().scale(s, s).translate((W - w * s) / 2, (H - h * s) / 2))
-    page.insert_obj(obj)
-    page.gen_content()
-    page.close()
-    dest.save(os.fspath(out))
-    dest.close()
-    src_pdf.close()
-    return os.fspath(out)
+
+    def fitted(w, h):
+        s = min(W / w, H / h)
+        return pdfium.PdfMatrix().scale(s, s).translate((W - w * s) / 2, (H - h * s) / 2)
+
+    return _placed_copy(src, out, fitted, (W, H))
 
 
 def moved_vector_copy(src: str | os.PathLike, out: str | os.PathLike, dx: float, dy: float,
@@ -701,12 +692,21 @@ def moved_vector_copy(src: str | os.PathLike, out: str | os.PathLike, dx: float,
     (counter-clockwise about the sheet's bottom-left corner) and moved ``dx`` right and
     ``dy`` down (points of the displayed sheet), still vector (a form XObject): a CAD
     re-plot whose origin moved. With ``turn`` 0 it maps old points p to p + (dx, dy)."""
+    return _placed_copy(  # PDF user space is y up
+        src, out, lambda w, h: pdfium.PdfMatrix().rotate(turn, ccw=True).translate(dx, -dy))
+
+
+def _placed_copy(src: str | os.PathLike, out: str | os.PathLike, placement,
+                 size_pt: tuple[float, float] | None = None) -> str:
+    """Page 0 of a vector PDF drawn, as a form XObject, on the one page of a new PDF of
+    ``size_pt`` (default: its own size) through ``placement(w, h)`` (a ``PdfMatrix`` from
+    its w×h points in PDF user space, y up)."""
     src_pdf = pdfium.PdfDocument(os.fspath(src))
     w, h = src_pdf[0].get_size()
     dest = pdfium.PdfDocument.new()
-    page = dest.new_page(w, h)
+    page = dest.new_page(*(size_pt or (w, h)))
     obj = src_pdf.page_as_xobject(0, dest).as_pageobject()
-    obj.set_matrix(pdfium.PdfMatrix().rotate(turn, ccw=True).translate(dx, -dy))  # y up
+    obj.set_matrix(placement(w, h))
     page.insert_obj(obj)
     page.gen_content()
     page.close()

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from .align import align_rasters
-from .drawing_set import Page, Word
+from .drawing_set import Page, Word, raster_shape
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
@@ -105,7 +105,7 @@ class PageImage:
     def __init__(self, page: Page, dpi: float, as_ink: bool = False, smooth: bool = False):
         self.page, self.dpi, self.as_ink, self.smooth = page, dpi, as_ink, smooth
         #: rows and columns of the page's raster at ``dpi`` (kept, or drawn by windows)
-        self.shape = _raster_shape_of(page, dpi)
+        self.shape = raster_shape((0.0, 0.0, page.width_pt, page.height_pt), dpi / 72.0)
         self.vector = draws_cheaply(page) and self.shape[0] * self.shape[1] <= FULL_RASTER_MAX_PX
         self.full = (self._render(dpi) if not self.vector
                      and self.shape[0] * self.shape[1] <= FULL_RASTER_MAX_PX else None)
@@ -146,6 +146,17 @@ class PageImage:
         return (src, c0 / k, r0 / k, self.dpi * size[0] / (c1 - c0),
                 self.dpi * size[1] / (r1 - r0))
 
+    def whole_at(self, dpi: float) -> np.ndarray:
+        """The whole page at ``dpi`` (at most its own): its raster (kept, or a vector page's
+        drawn whole) reduced by area; a scan too large to keep is rendered at ``dpi``."""
+        if self.full is None and not self.vector:
+            return self.page.render(dpi=dpi, as_ink=self.as_ink)
+        whole = self.full if self.full is not None else self._render(self.dpi)
+        f = dpi / self.dpi
+        if f >= 1:
+            return whole
+        return cv2.resize(whole, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
     def through(self, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         """A vector page drawn through ``matrix`` (2×3, its points → pixels of a raster of
         ``shape``), in this image's mode (:meth:`.Page.render_affine`)."""
@@ -172,12 +183,6 @@ class PageImage:
         return cv2.warpAffine(src, m, (shape[1], shape[0]),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-
-
-def _raster_shape_of(page: Page, dpi: float) -> tuple[int, int]:
-    """Rows and columns of ``page``'s whole raster at ``dpi`` (as :meth:`.Page.render`)."""
-    k = dpi / 72.0
-    return (max(1, math.ceil(page.height_pt * k - 1e-6)), max(1, math.ceil(page.width_pt * k - 1e-6)))
 
 
 def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tuple,
@@ -444,8 +449,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # two vector sheets: words their text layers share, in place, are left out of the test
     # (the word diff reports every text change exactly, and PDFium snaps each glyph to
     # whole pixels, so a word a fraction of a pixel off its twin differs in ink mass)
-    steady = (same_words(map_words(old_words, m), new_words)
-              if old_img.vector and new_img.vector else [])
+    mapped = map_words(old_words, m, stretch)  # the old words in the new frame
+    steady = same_words(mapped, new_words) if old_img.vector and new_img.vector else []
 
     def crops_at_check_dpi(box):
         shape = _shape(box, check_dpi)
@@ -465,7 +470,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions += small
     result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3),
                                "sigma_pt": round(small_sigma, 3)}
-    text_changes, text_layers = _text_changes(regions, old_words, new_words, old_img,
+    text_changes, text_layers = _text_changes(regions, mapped, new_words, old_img,
                                               new_img, m, stretch, has_scan, options)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     # after the text: a word re-lettered in place is a text change, not a short move
@@ -559,9 +564,9 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
         alignment = aligned.result()
     else:
         new_img, old_img = PageImage(new_page, dpi, ink), PageImage(old_page, dpi, ink)
-        a_new = _align_raster(new_img)
+        a_new = new_img.whole_at(ALIGN_DPI)
         found = helper.submit(title_block, a_new)
-        alignment = align(_align_raster(old_img), a_new)
+        alignment = align(old_img.whole_at(ALIGN_DPI), a_new)
     return old_img, new_img, alignment, found
 
 
@@ -688,8 +693,8 @@ DRAW_AHEAD_PX = 160_000_000
 def _strips(page: Page, options: PairOptions):
     """The overlay's strips of the new sheet ``page``, top to bottom: (first row, end row,
     first row with context, region in points: :data:`STRIP_ROWS` rows and context each
-    side, its shape). The
-    context (rows) is for the tolerance and for the blur of the small-change test."""
+    side, its shape). The context is for the tolerance and for the blur of the
+    small-change test."""
     dpi = options.dpi
     w_px = int(math.ceil(page.width_pt / 72 * dpi))
     h_px = int(math.ceil(page.height_pt / 72 * dpi))
@@ -834,29 +839,7 @@ def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
     # each raster at its DPI (a large scan's at ALIGN_DPI)
     dpi = min(img.dpi if img.full is not None or img.vector else ALIGN_DPI
               for img in (old_img, new_img))
-
-    def at(img: PageImage) -> np.ndarray:
-        if img.full is None and not img.vector:
-            return _align_raster(img)
-        whole = img.full if img.full is not None else img._render(img.dpi)
-        if img.dpi == dpi:
-            return whole
-        return cv2.resize(whole, None, fx=dpi / img.dpi, fy=dpi / img.dpi,
-                          interpolation=cv2.INTER_AREA)
-
-    return tone_curve(at(old_img), at(new_img))
-
-
-def _align_raster(img: PageImage) -> np.ndarray:
-    """The page at ALIGN_DPI, reduced from its raster at its DPI (kept, or a vector page's
-    drawn whole) when that fits :data:`FULL_RASTER_MAX_PX`."""
-    if img.full is None and not img.vector:
-        return img.page.render(dpi=ALIGN_DPI, as_ink=img.as_ink)
-    whole = img.full if img.full is not None else img._render(img.dpi)
-    f = ALIGN_DPI / img.dpi
-    if f >= 1:
-        return whole
-    return cv2.resize(whole, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return tone_curve(old_img.whole_at(dpi), new_img.whole_at(dpi))
 
 
 def _pad(box, page: Page, pad: float = CROP_PAD_PT, pad_y: float | None = None):
@@ -922,13 +905,13 @@ TRUSTED_AGREEMENT = 0.95
 AGREEMENT_PAD_PT = 2.0
 
 
-def _text_changes(regions: list[ChangeRegion], old_words: list[Word], new_words: list[Word],
+def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: list[Word],
                   old_img: PageImage, new_img: PageImage, m: np.ndarray,
                   stretch: StretchField | None, has_scan: bool, options: PairOptions
                   ) -> tuple[list, dict | None]:
     """The pair's text changes (boxes: new-sheet points) and its report entry
     ``text_layers`` (None unless both sheets have a text layer; without one the change
-    regions are read by OCR).
+    regions are read by OCR). ``mapped``: the old sheet's words in the new frame.
 
     Two text layers are diffed word by word. On a pair with a scan they are trusted only
     when they agree on :data:`TRUSTED_AGREEMENT` of their words away from the changed ink
@@ -937,10 +920,9 @@ def _text_changes(regions: list[ChangeRegion], old_words: list[Word], new_words:
     it are listed as ``unconfirmed``, not reported as changes. (Reading the regions again by
     OCR instead gave fewer exact before/after texts: 26 of 37 against 31 of 37, on 9
     re-scans with their own OCR layers.)"""
-    if not old_words or not new_words:
+    if not mapped or not new_words:
         return (_ocr_text_changes(regions, old_img, new_img, m, stretch) if options.ocr
                 else []), None
-    mapped = map_words(old_words, m, stretch)
     changes = diff_words(mapped, new_words)
     ink = [b for r in regions for b in (r.bbox, r.from_bbox) if b is not None]
     near_ink = [grow_box(b, AGREEMENT_PAD_PT) for b in ink]

@@ -385,7 +385,7 @@ class PdfSet(DrawingSet):
                 as_ink: bool, smooth: bool = True) -> np.ndarray:
         scale = dpi / 72.0
         return self._render_affine(index, grid_matrix(scale, region[0], region[1]),
-                                   _raster_shape(region, scale), as_ink, smooth)
+                                   raster_shape(region, scale), as_ink, smooth)
 
     def _render_affine(self, index: int, matrix: np.ndarray, shape: tuple[int, int],
                        as_ink: bool, smooth: bool = True) -> np.ndarray:
@@ -397,7 +397,7 @@ class PdfSet(DrawingSet):
         return out
 
 
-def _raster_shape(region: tuple[float, float, float, float], scale: float) -> tuple[int, int]:
+def raster_shape(region: tuple[float, float, float, float], scale: float) -> tuple[int, int]:
     """Rows and columns of a raster of ``region`` (points) at ``scale`` px per point: whole
     pixels, rounded up (a last row or column may reach past the region)."""
     x0, y0, x1, y1 = region

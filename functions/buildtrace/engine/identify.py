@@ -52,17 +52,18 @@ _TITLE_LABEL = re.compile(
 _SHEET_OF_LABEL = re.compile(r"^(?:SH|SHT|SHEET)\.?$", re.IGNORECASE)
 _SHEET_OF = re.compile(r"(?<![0-9A-Z])([0-9Il|]{1,3})\s*[O0]F\s*([0-9Il|]{1,3})(?![0-9])",
                        re.IGNORECASE)
+#: Words of a firm's name.
+_FIRM_WORDS = (r"INC|LLC|LTD|CORP|CORPORATION|ENTERPRISES|ARCHITECTS?|ENGINEERS|ASSOCIATES|"
+               r"COMPANY|CONSULTANTS?")
 _NOT_A_TITLE = re.compile(
-    r"\b(?:INC|LLC|LTD|CORP|CORPORATION|ENTERPRISES|ARCHITECTS?|ENGINEERS|CONSTRUCTORS|"
-    r"ASSOCIATES|COMPANY|CONSULTANTS?|APPROVED|CHECKED|DRAWN|DESIGNED|SCALE|DATE|REV|"
+    rf"\b(?:{_FIRM_WORDS}|CONSTRUCTORS|APPROVED|CHECKED|DRAWN|DESIGNED|SCALE|DATE|REV|"
     r"REVISION|REVISIONS|PROJECT|JOB|SEAL|STAMP|ISSUED?|NOT FOR|PRELIMINARY|COPYRIGHT|"
     r"CONTROL|REVIEW)\b|ENGINEER|CHIEF|APPROVED|WORK\s*ORDER|DRAWING\s*NO"
     r"|縮\s*尺|日\s*付|設\s*計|担\s*当|管\s*理|備\s*考|工\s*事\s*名", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 #: A firm's name: the words on its line beside it are the rest of the name ("BURNS AND" |
 #: "ROE ENTERPRISES, INC", read as two phrases), not a title.
-_FIRM = re.compile(r"\b(?:INC|LLC|LTD|CORP|CORPORATION|ENTERPRISES|ARCHITECTS?|ENGINEERS|"
-                   r"ASSOCIATES|COMPANY|CONSULTANTS?|GMBH|PLLC|LLP)\b", re.IGNORECASE)
+_FIRM = re.compile(rf"\b(?:{_FIRM_WORDS}|GMBH|PLLC|LLP)\b", re.IGNORECASE)
 
 
 @dataclass
