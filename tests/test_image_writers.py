@@ -81,15 +81,18 @@ def test_pack_indices_matches_the_png_bit_order():
         assert (pack_indices(idx) == ref).all()
 
 
-def test_zoomed_out_levels_keep_changes_visible_then_average(tmp_path):
-    """The level below the top keeps the largest index of each 2x2 block (a one-pixel change
-    stays pure red); lower levels are the RGB average of the level above."""
+@pytest.mark.parametrize("strongest", [2, 3])
+def test_zoomed_out_levels_keep_changes_visible_then_average(tmp_path, strongest):
+    """The ``strongest`` - 1 levels below the top keep the largest index of each 2x2 block
+    (a one-pixel change stays pure red); lower levels are the RGB average of the level
+    above."""
     from buildtrace.engine.image_writers import maxpool_indices
 
     rng = np.random.default_rng(5)
     idx = (rng.random((601, 999)) < 0.3).astype(np.uint8)  # unchanged ink on paper
     idx[101, 333] = 2  # one removed pixel
-    dz = DeepZoomWriter(str(tmp_path / "z.dzi"), 999, 601, tile=256, palette=PALETTE)
+    dz = DeepZoomWriter(str(tmp_path / "z.dzi"), 999, 601, tile=256, palette=PALETTE,
+                        palette_levels=strongest)
     for y in range(0, 601, 128):
         dz.add(idx[y:y + 128])
     dz.close()
@@ -100,16 +103,36 @@ def test_zoomed_out_levels_keep_changes_visible_then_average(tmp_path):
             [np.asarray(Image.open(tmp_path / f"z_files/{n}/{c}_{r}.png").convert("RGB"))
              for c in range(cols)], axis=1) for r in range(rows)])
 
-    half = level(top - 1, 2, 2)
-    assert half.shape == (301, 500, 3)
-    assert (half == PALETTE[maxpool_indices(idx)]).all()
-    assert tuple(half[101 // 2, 333 // 2]) == tuple(PALETTE[2])
-    quarter = level(top - 2, 1, 1).astype(int)
-    assert quarter.shape == (151, 250, 3)
-    even = np.zeros((302, 500, 3), np.float64) + 255
-    even[:301] = half
-    mean = even.reshape(151, 2, 250, 2, 3).mean(axis=(1, 3))
-    assert np.abs(quarter - mean).max() <= 1
+    kept = idx
+    for n in range(1, strongest):  # the levels that keep the strongest pixel
+        kept = maxpool_indices(kept)
+        size = -(-999 // 2 ** n), -(-601 // 2 ** n)
+        lv = level(top - n, -(-size[0] // 256), -(-size[1] // 256))
+        assert lv.shape == (size[1], size[0], 3)
+        assert (lv == PALETTE[kept]).all()
+        assert tuple(lv[101 // 2 ** n, 333 // 2 ** n]) == tuple(PALETTE[2])
+    above = PALETTE[kept].astype(np.float64)
+    below = level(top - strongest, 1, 1).astype(int)
+    h, w = -(-above.shape[0] // 2), -(-above.shape[1] // 2)
+    assert below.shape == (h, w, 3)
+    even = np.zeros((2 * h, 2 * w, 3), np.float64) + 255
+    even[:above.shape[0], :above.shape[1]] = above
+    mean = even.reshape(h, 2, w, 2, 3).mean(axis=(1, 3))
+    assert np.abs(below - mean).max() <= 1
+    # the removed pixel, averaged with its block, is no longer pure red
+    assert tuple(below[101 // 2 ** strongest, 333 // 2 ** strongest]) != tuple(PALETTE[2])
+
+
+def test_the_pyramid_keeps_changes_at_full_colour_down_to_screen_resolution():
+    """At 300 DPI the levels of 300, 150 and 75 DPI keep a change's pixel; at 150 DPI,
+    those of 150 and 75; below 72 DPI a level is averaged (and the top two always keep it)."""
+    from buildtrace.engine.compare import strongest_pixel_levels
+
+    assert strongest_pixel_levels(300) == 3
+    assert strongest_pixel_levels(150) == 2
+    assert strongest_pixel_levels(144) == 2
+    assert strongest_pixel_levels(600) == 4
+    assert strongest_pixel_levels(100) == 2
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (6, 10), (64, 1026), (128, 7204)])

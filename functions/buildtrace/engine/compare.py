@@ -55,6 +55,20 @@ PREVIEW_PX = 2000
 #: of 512 (about 230 instead of 880 for a 48×36 in sheet at 300 DPI), which is what cloud
 #: storage charges by, and a screen still loads only the few tiles in view.
 TILE_PX = 1024
+#: Zoomed out, the pyramid keeps each 2×2 block's strongest pixel (a change over ink over
+#: paper) on every level of at least this many DPI, as a PDF viewer draws a hairline at
+#: least a pixel wide, so a one-pixel change stays full red or green down to a screen's
+#: resolution; levels below are averaged, as a zoomed-out drawing should look.
+STRONGEST_PIXEL_MIN_DPI = 72.0
+
+
+def strongest_pixel_levels(dpi: float) -> int:
+    """How many levels, from the top of an overlay pyramid at ``dpi``, keep the strongest
+    pixel of each block (:data:`STRONGEST_PIXEL_MIN_DPI`): at least the top two."""
+    levels = 1
+    while dpi / 2 ** levels >= STRONGEST_PIXEL_MIN_DPI:
+        levels += 1
+    return max(2, levels)
 
 
 #: Sheets without a text layer: change regions OCR'd at this DPI, at most this many a sheet.
@@ -592,7 +606,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     overlay_png = os.path.join(out_dir, f"{name}-overlay.png")
     png = PngStreamWriter(overlay_png, w_px, h_px, PALETTE)
     dzi = os.path.join(out_dir, f"{name}-overlay.dzi")
-    tiles = (DeepZoomWriter(dzi, w_px, h_px, tile=TILE_PX, palette=PALETTE) if options.tiles
+    tiles = (DeepZoomWriter(dzi, w_px, h_px, tile=TILE_PX, palette=PALETTE,
+                            palette_levels=strongest_pixel_levels(dpi)) if options.tiles
              else None)
     preview_k = 1  # the old/new views (and without tiles the preview): reduced by this
     while math.ceil(w_px / preview_k) > PREVIEW_PX:

@@ -218,7 +218,7 @@ class DeepZoomWriter:
     """A Deep Zoom image (``NAME.dzi`` + ``NAME_files/LEVEL/COL_ROW.png``) built from rows.
 
     Level ``max`` is the full image; each level below halves it, down to 1×1 at level 0.
-    With a ``palette``, :meth:`add` takes index rows; the top :data:`PALETTE_LEVELS` levels
+    With a ``palette``, :meth:`add` takes index rows; the top ``palette_levels`` levels
     stay 2-bit palette images (each halving by :func:`maxpool_indices`, so a change stays
     visible zoomed out, and a quarter of the bytes of RGB to compress); the levels below are
     averaged in RGB, which is what a zoomed-out drawing should look like.
@@ -226,16 +226,15 @@ class DeepZoomWriter:
     Rows may be wider than the image (paper padding, as for :class:`PngStreamWriter`); a
     width that is a multiple of 8 lets the top two levels be packed without copies."""
 
-    PALETTE_LEVELS = 2
     #: Levels at most this wide are also kept in memory (a few MB) for :meth:`level_image`.
     KEEP_LEVEL_PX = 2048
 
     def __init__(self, dzi_path: str, width: int, height: int, tile: int = 512,
-                 palette: np.ndarray | None = None):
+                 palette: np.ndarray | None = None, palette_levels: int = 2):
         if tile % 4:
             raise ValueError("the tile size must be a multiple of 4 (2-bit pixels, whole bytes)")
         self.dzi_path, self.width, self.height, self.tile = dzi_path, width, height, tile
-        self.palette = palette
+        self.palette, self.palette_levels = palette, palette_levels
         self._blank: dict = {}
         self.files = dzi_path[:-len(".dzi")] + "_files"
         self.max_level = int(math.ceil(math.log2(max(width, height, 1))))
@@ -244,11 +243,11 @@ class DeepZoomWriter:
             f = 2 ** (self.max_level - level)
             self._levels[level] = {
                 "w": int(math.ceil(width / f)), "h": int(math.ceil(height / f)),
-                "buf": None, "packed": None, "pending": None, "row": 0, "kept": []}
+                "buf": [], "buffered": 0, "pending": None, "row": 0, "kept": []}
             os.makedirs(os.path.join(self.files, str(level)), exist_ok=True)
 
     def _is_palette_level(self, level: int) -> bool:
-        return self.palette is not None and level > self.max_level - self.PALETTE_LEVELS
+        return self.palette is not None and level > self.max_level - self.palette_levels
 
     def add(self, rows: np.ndarray, packed: np.ndarray | None = None) -> None:
         """Append rows (top to bottom); ``packed`` is :func:`pack_indices` of palette rows
@@ -289,16 +288,19 @@ class DeepZoomWriter:
             st["kept"].append(rows)  # for level_image, without reading the tiles back
         if self._is_palette_level(level):
             # tiles of a palette level are cut from packed rows, packed once a strip
-            packed = pack_indices(rows) if packed is None else packed
-            st["packed"] = _stack(st["packed"], packed)
-            while st["packed"].shape[0] >= self.tile:
-                self._write_tile_row(level, st["packed"][:self.tile])
-                st["packed"] = st["packed"][self.tile:]
-        else:
-            st["buf"] = _stack(st["buf"], rows)
-            while st["buf"].shape[0] >= self.tile:
-                self._write_tile_row(level, st["buf"][:self.tile])
-                st["buf"] = st["buf"][self.tile:]
+            rows = pack_indices(rows) if packed is None else packed
+        # blocks are kept as they come and joined once a row of tiles is complete: joining
+        # each block to the buffer copied the buffer again for every strip
+        st["buf"].append(rows)
+        st["buffered"] += rows.shape[0]
+        if st["buffered"] < self.tile:
+            return
+        block = st["buf"][0] if len(st["buf"]) == 1 else np.concatenate(st["buf"])
+        full = block.shape[0] - block.shape[0] % self.tile
+        for r0 in range(0, full, self.tile):
+            self._write_tile_row(level, block[r0:r0 + self.tile])
+        st["buf"] = [block[full:]] if full < block.shape[0] else []
+        st["buffered"] = block.shape[0] - full
 
     def _push_down(self, level: int, rows: np.ndarray) -> None:
         """Pass whole row pairs of a level down to the next, halved."""
@@ -389,10 +391,9 @@ class DeepZoomWriter:
                 pend = st["pending"]
                 st["pending"] = None
                 self._push(level - 1, self._halve(level, pend))
-            rest = st["packed"] if self._is_palette_level(level) else st["buf"]
-            if rest is not None and rest.shape[0]:
-                self._write_tile_row(level, rest)
-            st["buf"] = st["packed"] = None
+            if st["buf"]:
+                self._write_tile_row(level, np.concatenate(st["buf"]))
+            st["buf"], st["buffered"] = [], 0
         with open(self.dzi_path, "w") as fh:
             fh.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                      '<Image xmlns="http://schemas.microsoft.com/deepzoom/2008" '
