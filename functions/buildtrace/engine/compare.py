@@ -381,16 +381,25 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # a scan's paper may have stretched (the alignment fits that too), and its alignment
     # has a local misfit (checked below); a vector pair aligns exactly
     has_scan = old_page.scan_dpi() is not None or new_page.scan_dpi() is not None
+    layers: list = []  # the text layers (PDFium: read on this thread while it would wait)
+
+    def read_text_layers():
+        layers.extend([old_page.words(), new_page.words()])
+
+    ahead: dict = {}
     with ThreadPoolExecutor(max_workers=1) as helper:
         def draw_ahead(new_img: PageImage, aligned) -> None:
-            # the overlay's first strips of the new sheet (they do not depend on the
-            # alignment), up to DRAW_AHEAD_PX
+            # (two vector sheets) while they align: the overlay's first strips of the new
+            # sheet, up to DRAW_AHEAD_PX, its view and both text layers (none of it
+            # depends on the alignment)
             budget = DRAW_AHEAD_PX
             for _y0, _y1, _ys0, region, shape in _strips(new_page, options):
                 if aligned.done() or budget < shape[0] * shape[1]:
                     break
                 new_img.draw_ahead(region, shape)
                 budget -= shape[0] * shape[1]
+            ahead["new_view"] = _drawn_view(new_img, np.eye(2, 3), new_page, options.dpi)
+            read_text_layers()
 
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan,
@@ -401,14 +410,11 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         if alignment.ok:
             m, stretch = alignment.matrix, alignment.stretch
             tone = _tone_match(old_img, new_img)
-            layers: list = []  # the text layers, read (PDFium) while the writers encode
-
-            def read_text_layers():
-                layers.extend([old_page.words(), new_page.words()])
-
+            # (a scan: the text layers are read while the writers encode the first strip)
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
-                old_img, new_img, m, options, out_dir, name, meanwhile=read_text_layers,
-                tone=tone, check_dpi=check_dpi, stretch=stretch)
+                old_img, new_img, m, options, out_dir, name,
+                meanwhile=None if layers else read_text_layers, tone=tone,
+                check_dpi=check_dpi, stretch=stretch, new_view=ahead.get("new_view"))
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -584,9 +590,35 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     return old_img, new_img, alignment, found
 
 
+def _view_reduction(w_px: int) -> int:
+    """The power of two the old/new views (and, without tiles, the preview) reduce an
+    overlay ``w_px`` wide by: to at most :data:`PREVIEW_PX` wide."""
+    k = 1
+    while math.ceil(w_px / k) > PREVIEW_PX:
+        k *= 2
+    return k
+
+
+def _drawn_view(img: PageImage, to_new_pt: np.ndarray, new_page: Page, dpi: float
+                ) -> np.ndarray:
+    """(PDFium: the calling thread) a vector sheet as the report's old or new view: drawn
+    through ``to_new_pt`` (2×3, its points → the new sheet's points) on the grid of the
+    overlay at ``dpi`` reduced by :func:`_view_reduction`, grayscale. Drawn at twice the
+    size and halved, so a glyph PDFium snaps to whole pixels across is off its place by a
+    quarter of a view's pixel at most."""
+    w_px = int(math.ceil(new_page.width_pt / 72 * dpi))
+    h_px = int(math.ceil(new_page.height_pt / 72 * dpi))
+    k_view = _view_reduction(w_px)
+    size = (-(-h_px // k_view), -(-w_px // k_view))
+    to_px = scaling(2 * dpi / 72.0 / k_view) @ homogeneous(to_new_pt)
+    drawn = img.page.render_affine(to_px[:2], (2 * size[0], 2 * size[1]), as_ink=img.as_ink)
+    return cv2.resize(drawn, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+
+
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
                   out_dir: str, name: str, meanwhile=None, check_dpi: float | None = None,
-                  tone: np.ndarray | None = None, stretch: StretchField | None = None):
+                  tone: np.ndarray | None = None, stretch: StretchField | None = None,
+                  new_view: np.ndarray | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps and the small-change candidate
     map (one cell per point of the new sheet; candidates found at ``check_dpi`` when given,
@@ -595,7 +627,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     finished on a writer thread).
 
     ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
-    work that must stay on this thread (PDFium) and would otherwise wait for the overlay."""
+    work that must stay on this thread (PDFium) and would otherwise wait for the overlay.
+    ``new_view``: the new sheet's view (:func:`_drawn_view`), when drawn already."""
     dpi = options.dpi
     w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
     h_px = int(math.ceil(new_img.page.height_pt / 72 * dpi))
@@ -609,24 +642,24 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     tiles = (DeepZoomWriter(dzi, w_px, h_px, tile=TILE_PX, palette=PALETTE,
                             palette_levels=strongest_pixel_levels(dpi)) if options.tiles
              else None)
-    preview_k = 1  # the old/new views (and without tiles the preview): reduced by this
-    while math.ceil(w_px / preview_k) > PREVIEW_PX:
-        preview_k *= 2
+    preview_k = _view_reduction(w_px)  # the old/new views (and without tiles the preview)
     preview_rows = []
     # the old (aligned) and new sheets at the preview's size, for the page's toggles: each
     # strip reduced on a writer thread (a power-of-two factor, OpenCV's fast path)
     views: list = []
-    # two vector sheets: their views are drawn at the views' size instead (below), which
-    # costs PDFium a few milliseconds and spares reducing every strip
+    # two vector sheets: their views are drawn at the views' size instead (:func:`_drawn_view`,
+    # while the first strip is compared), which costs PDFium a few milliseconds and spares
+    # reducing every strip
     drawn_views = new_img.vector and old_img.vector and stretch is None
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
     writers = [ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)]
     in_flight: list[list] = []  # the writers' tasks of the strips not yet written
-    for y0, y1, ys0, region, shape in _strips(new_img.page, options):
-        new_strip = new_img.region(region, dpi, shape)
-        old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape, stretch)
+
+    def compare_strip(y0, y1, ys0, new_strip, old_strip):
+        """(on the comparing thread) classify a strip's ink, mark its changes and small-
+        change candidates, and hand its rows to the writers."""
         ink = classify_ink(old_strip, new_strip, dpi, options.tolerance_pt, width=padded_w)
         keep = slice(y0 - ys0, y1 - ys0)
         _add_windows(removed_map, added_map, ink.windows, keep, ys0, dpi)
@@ -655,20 +688,32 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
         if not drawn_views:
             views.append(writers[0].submit(_reduce_gray_pair, new_strip[keep],
                                            old_strip[keep], preview_k))
-        if meanwhile is not None:
-            meanwhile()
-            meanwhile = None
-    if drawn_views:
-        # (on this thread: PDFium) the old sheet through the matrix, on the new one's grid;
-        # drawn at twice the size and halved, so a glyph PDFium snaps to whole pixels
-        # across is off its place by a quarter of a view's pixel at most
-        k = 2 * dpi / 72.0 / preview_k
-        size = (-(-h_px // preview_k), -(-w_px // preview_k))
-        drawn = [cv2.resize(img.page.render_affine(to_px[:2], (2 * size[0], 2 * size[1]),
-                                                   as_ink=img.as_ink),
-                            (size[1], size[0]), interpolation=cv2.INTER_AREA)
-                 for img, to_px in ((new_img, scaling(k)),
-                                    (old_img, scaling(k) @ homogeneous(m)))]
+
+    # This thread draws (PDFium, which must stay on one thread) or warps each strip while
+    # the comparing thread classifies the one before: the drawing is most of this thread's
+    # work, and it was idle while a strip was classified. One strip compared and one drawn
+    # ahead bound the memory.
+    comparing = ThreadPoolExecutor(max_workers=1)
+    drawn: list = []  # the drawn views (new, old)
+    compared: list = []
+    try:
+        for y0, y1, ys0, region, shape in _strips(new_img.page, options):
+            new_strip = new_img.region(region, dpi, shape)
+            old_strip = old_region_in_new_frame(old_img, m, region, dpi, shape, stretch)
+            while compared:
+                compared.pop(0).result()
+            compared.append(comparing.submit(compare_strip, y0, y1, ys0, new_strip, old_strip))
+            if y0 == 0:  # while the comparing thread has the first strip
+                if meanwhile is not None:
+                    meanwhile()
+                if drawn_views:
+                    drawn = [new_view if new_view is not None
+                             else _drawn_view(new_img, np.eye(2, 3), new_img.page, dpi),
+                             _drawn_view(old_img, m, new_img.page, dpi)]
+        while compared:
+            compared.pop(0).result()
+    finally:
+        comparing.shutdown(wait=True)
     for f in (f for pending in in_flight for f in pending):
         f.result()
     preview_path = os.path.join(out_dir, f"{name}-preview.png")
