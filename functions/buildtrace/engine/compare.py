@@ -410,7 +410,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         if alignment.ok:
             m, stretch = alignment.matrix, alignment.stretch
             tone = _tone_match(old_img, new_img)
-            # (a scan: the text layers are read while the writers encode the first strip)
+            # (a scan: the text layers are read while the first strip is compared)
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
                 old_img, new_img, m, options, out_dir, name,
                 meanwhile=None if layers else read_text_layers, tone=tone,
@@ -626,8 +626,8 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     ``overlay`` entry and a future that is done when every file is written (they are
     finished on a writer thread).
 
-    ``meanwhile`` (a callable) runs on this thread once the first strip is with the writers:
-    work that must stay on this thread (PDFium) and would otherwise wait for the overlay.
+    ``meanwhile`` (a callable) runs on this thread while the first strip is compared: work
+    that must stay on this thread (PDFium) and would otherwise wait for the overlay.
     ``new_view``: the new sheet's view (:func:`_drawn_view`), when drawn already."""
     dpi = options.dpi
     w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
