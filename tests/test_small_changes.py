@@ -38,7 +38,7 @@ def test_a_changed_digit_differs_and_a_shift_or_a_tone_does_not(tmp_path, dpi):
     old = _text_raster(tmp_path, "31'-6\"", dpi)
     new = _text_raster(tmp_path, "31'-8\"", dpi)
     core = _core(old, dpi)
-    most, removed, added = small_difference(old, new, dpi, core)
+    most, removed, added, _box = small_difference(old, new, dpi, core)
     assert most >= level_for(dpi)
     assert added > removed  # an 8 has more ink than a 6
 
@@ -50,6 +50,28 @@ def test_a_changed_digit_differs_and_a_shift_or_a_tone_does_not(tmp_path, dpi):
     lighter = cv2.LUT(cv2.GaussianBlur(old, (0, 0), 0.6),
                       (255 * (np.arange(256) / 255) ** 1.35).astype(np.uint8))
     assert small_difference(old, lighter, dpi, core)[0] < level_for(dpi)
+
+
+def test_a_small_difference_says_where_it_is(tmp_path):
+    """The box of a small change is where the difference is, not the crop: a digit changed
+    in a line of text is boxed around that digit (the changed pixels, and the blur's reach
+    about them), a small part of the line."""
+    from buildtrace.engine.small_changes import context_px
+
+    dpi = 150
+    old = _text_raster(tmp_path, "31'-6\" 12'-0\"", dpi)
+    new = _text_raster(tmp_path, "31'-8\" 12'-0\"", dpi)
+    core = _core(old, dpi, pad_pt=2.0)
+    found = small_difference(old, new, dpi, core)
+    assert found.most >= level_for(dpi) and found.box_px is not None
+    x0, y0, x1, y1 = found.box_px
+    ys, xs = np.nonzero(old != new)
+    reach = context_px(dpi)
+    assert xs.min() - reach <= x0 < x1 <= xs.max() + 1 + reach
+    assert ys.min() - reach <= y0 < y1 <= ys.max() + 1 + reach
+    assert x1 - x0 < (core[2] - core[0]) / 3
+    # nothing differs: no box
+    assert small_difference(old, old, dpi, core).box_px is None
 
 
 def test_tone_curve_matches_grey_levels_by_rank():
@@ -175,10 +197,14 @@ def test_a_scan_compared_at_its_own_resolution_is_checked_at_another(
     assert (result["alignment"]["stretch"] is not None) == (harsh and stretch)
     assert result["small_changes"]["dpi"] == pytest.approx(300, abs=3)
     assert (result["small_changes"]["level"] >= NOISY_LEVEL) == noisy
+    assert result["small_changes"]["noisy"] == noisy
+    # a reader is told when small changes were held to the stricter level
+    assert ("only clear small changes" in result["summary"]) == noisy
     s = score_pair(result, truth, size)
     if least is not None:  # a harsh one is held to a level most changed digits miss
         assert s["found"] >= least, s
     assert s["precision"] == 1.0
     # away from its own resolution the test runs at the overlay's DPI, held to level_for
     result, _size = _compare(truth, tmp_path, 150)
-    assert result["small_changes"] == {"dpi": 150, "level": level_for(150), "sigma_pt": 0.4}
+    assert {k: result["small_changes"][k] for k in ("dpi", "level", "sigma_pt")} == {
+        "dpi": 150, "level": level_for(150), "sigma_pt": 0.4}

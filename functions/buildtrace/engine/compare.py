@@ -31,7 +31,7 @@ from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
                       find_regions, grow_box, map_cells)
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
-                            mark_cells, noisy_sigma_pt, tone_curve)
+                            level_for, mark_cells, noisy_sigma_pt, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
 from .summary import grid_cell, sheet_summary
@@ -482,14 +482,14 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         return old, new
 
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
-    small, small_level, small_sigma = find_small_changes(
+    small = find_small_changes(
         candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
         noisy_level=NOISY_LEVEL if native else None,
         noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)))
-    regions += small
-    result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small_level, 3),
-                               "sigma_pt": round(small_sigma, 3)}
+    regions += small.regions
+    result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small.level, 3),
+                               "sigma_pt": round(small.sigma_pt, 3), "noisy": small.noisy}
     text_changes, text_layers = _text_changes(regions, mapped, new_words, old_img,
                                               new_img, m, stretch, has_scan, options)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
@@ -512,7 +512,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     if text_layers is not None:
         result["text_layers"] = text_layers
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
-                                      title_block_found=title_block is not None)
+                                      title_block_found=title_block is not None,
+                                      held_stricter=small.level > level_for(check_dpi))
     unconfirmed = (text_layers or {}).get("unconfirmed")
     if unconfirmed:
         n = len(unconfirmed)

@@ -30,7 +30,7 @@ grayscale (0 ink) in the new sheet's frame at the overlay's DPI.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import cv2
 import numpy as np
@@ -176,15 +176,27 @@ _SHIFTS = sorted(((ix, iy) for iy in range(-SHIFT_STEPS, SHIFT_STEPS + 1)
                  key=lambda t: t[0] ** 2 + t[1] ** 2)
 
 
+class SmallDifference(NamedTuple):
+    """What :func:`small_difference` finds in a crop pair."""
+
+    most: float  #: the largest blurred ink difference left (0-1 of full ink)
+    removed_pt2: float  #: ink removed (pt²), counted above :func:`level_for`
+    added_pt2: float  #: ink added (pt²), counted above :func:`level_for`
+    #: where the difference is above :func:`level_for`: (x0, y0, x1, y1) pixels of the
+    #: crops, or None where it is nowhere
+    box_px: tuple[int, int, int, int] | None
+
+
 def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[int, int, int, int],
-                     sigma_pt: float = SIGMA_PT) -> tuple[float, float, float]:
+                     sigma_pt: float = SIGMA_PT) -> SmallDifference:
     """The blurred ink difference of a crop pair inside ``core`` (x0, y0, x1, y1 pixels of
     the crops), as small as a shift of the old crop (within :data:`SHIFT_PT`) and a gain on
     its ink (:data:`GAIN_RANGE`, fitted on the whole crop) make it: (largest difference 0-1,
     removed ink pt², added ink pt²). The shift takes up the alignment's residual, the gain
     a re-scan's heavier or lighter strokes; neither can draw a stroke that is not there. The
-    ink areas count the difference above :func:`level_for`, so they say which way it goes.
-    ``sigma_pt``: the blur (points), :data:`SIGMA_PT` unless a noisy pair asks for more."""
+    ink areas count the difference above :func:`level_for`, so they say which way it goes,
+    and its box says where it is. ``sigma_pt``: the blur (points), :data:`SIGMA_PT` unless a
+    noisy pair asks for more."""
     s = blur_sigma_px(dpi, sigma_pt)
     level = level_for(dpi)
     x0, y0, x1, y1 = core
@@ -207,23 +219,38 @@ def small_difference(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple[i
         if best is None or most < best[0]:
             best = (most, d)
             if most < level:
-                return most, 0.0, 0.0  # a shift and a gain explain it: no change
+                return SmallDifference(most, 0.0, 0.0, None)  # a shift and a gain explain it
     most, d = best
     px_pt2 = (72.0 / dpi) ** 2
     # more ink on the new sheet is ink added, less is ink removed
     added = float(d[d >= level].sum()) * px_pt2
     removed = float(-d[d <= -level].sum()) * px_pt2
-    return most, removed, added
+    ys, xs = np.nonzero(np.abs(d) >= level)
+    box = None if ys.size == 0 else (x0 + int(xs.min()), y0 + int(ys.min()),
+                                     x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1)
+    return SmallDifference(most, removed, added, box)
+
+
+class SmallChanges(NamedTuple):
+    """What :func:`find_small_changes` finds on a pair."""
+
+    regions: list  #: the small changes (:class:`.regions.ChangeRegion`, ``small``)
+    level: float  #: the level they were held to
+    sigma_pt: float  #: the largest blur (points) they kept it at
+    #: at least :data:`NOISY_CLUSTERS` candidate clusters were explained by a shift and a
+    #: gain: the two sheets differ slightly all over
+    noisy: bool
 
 
 def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[ChangeRegion],
                        crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
                        page_pt: tuple[float, float], *, title_block=None, ignore=(),
                        noisy_level: float | None = None, noisy_sigma: float = SIGMA_PT
-                       ) -> tuple[list[ChangeRegion], float, float]:
+                       ) -> SmallChanges:
     """Small changes from a candidate map (cells of a grid at ``map_dpi`` over the new sheet
     holding a candidate, see :func:`mark_cells`), as regions beside the overlay's
-    ``regions``, the level they were held to and the largest blur (points) they kept it at.
+    ``regions``, with the level they were held to, the largest blur (points) they kept it at
+    and whether the pair proved noisy (:class:`SmallChanges`).
 
     ``crops(box)`` returns (old aligned, new) grayscale crops of ``box`` (new-sheet points,
     inside the sheet of ``page_pt`` = (width, height)) at ``dpi``, whose pixel (0, 0) is the
@@ -254,13 +281,18 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
                 min(new.shape[0], int(math.ceil((box[3] - around[1]) * k))))
         if core[2] <= core[0] or core[3] <= core[1]:
             continue
-        most, removed, added = small_difference(old, new, dpi, core)
+        most, removed, added, where = small_difference(old, new, dpi, core)
         if most < level:
             explained += 1
             continue
         total = removed + added
         kind = ("removed" if added < PURE_SHARE * total else
                 "added" if removed < PURE_SHARE * total else "modified")
+        if where is not None:
+            # the change is where the difference is, not the whole cluster of candidates
+            # (a cluster along a sheet's border line can span the sheet)
+            box = (around[0] + where[0] / k, around[1] + where[1] / k,
+                   around[0] + where[2] / k, around[1] + where[3] / k)
         tb = title_block is not None and box_inside(box, title_block)
         scored.append((most, ChangeRegion("", kind, box, total, removed, added,
                                           in_title_block=bool(tb), small=True),
@@ -275,4 +307,4 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         # of its strokes explains goes
         kept = [(most, r, (around, core)) for most, r, (around, core) in kept
                 if small_difference(*crops(around), dpi, core, sigma)[0] >= level]
-    return [r for _most, r, _where in kept], level, sigma
+    return SmallChanges([r for _most, r, _where in kept], level, sigma, noisy)

@@ -29,10 +29,14 @@ def _plural(n: int, word: str) -> str:
 
 
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
-                  page_pt: tuple[float, float], *, title_block_found: bool = True) -> str:
+                  page_pt: tuple[float, float], *, title_block_found: bool = True,
+                  held_stricter: bool = False) -> str:
     """One paragraph: how many changes of which kind, where, and the exact text changes.
     ``title_block_found`` False: the sheet's title block could not be located, so its
-    changes (dates, revision marks) are among ``changes``; the paragraph says so."""
+    changes (dates, revision marks) are among ``changes``; the paragraph says so.
+    ``held_stricter``: the two versions differ slightly all over (a noisy re-scan), so small
+    changes were held to a stricter level; it says so, as a reader should know what may
+    have gone unlisted."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -63,6 +67,10 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     if title_block_changes:
         text += f" Title block: {_plural(len(title_block_changes), 'change')} (dates, " \
                 "revision marks; not design changes)."
+    if held_stricter:
+        text += (" The two scans differ slightly all over the sheet (scan noise, strokes "
+                 "heavier or lighter), so only clear small changes (a digit, a tick) are "
+                 "listed: check dimensions that matter on the sheet itself.")
     if not title_block_found and changes:
         text += (" The title block was not located (no sheet number found), so changes to "
                  "it, if any, are listed with these.")
