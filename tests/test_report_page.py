@@ -276,6 +276,14 @@ def test_report_pdf_shows_each_change_before_and_after_and_the_added_and_removed
     pdf = pdfium.PdfDocument(str(out / "report.pdf"))
     # cover, the changed sheet, its changes in detail, the added sheet, the removed one
     assert len(pdf) == 2 + detail_pages + 2
+    # its text is text: a reader searches it and copies from it
+    words = [pdf[i].get_textpage().get_text_range().replace("\r\n", " ")
+             for i in range(len(pdf))]
+    assert "drawing set comparison" in words[0]
+    assert " ".join(report["summary"].split()[:8]) in words[0]
+    assert pair["number"] in words[1]
+    assert all(f"{c['id']} " in words[1] for c in pair["changes"][:12])
+    assert all(c["id"] in words[2] for c in pair["changes"][:per_page])
 
     def ink(i, box=None):  # share of dark pixels on page i (or in a box, fractions)
         img = np.asarray(pdf[i].render(scale=150 / 72, grayscale=True).to_pil())  # 1650×1275

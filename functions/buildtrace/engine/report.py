@@ -12,6 +12,8 @@ import html
 import json
 import os
 
+from .pdf_canvas import PdfCanvas
+
 #: report.pdf pages: ARCH-style landscape letter at this DPI.
 PDF_PAGE_PX = (1650, 1275)
 CLOUD_RGB = (230, 0, 120)
@@ -292,13 +294,16 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
     change list, then its changes in detail (each change's old and new crops side by side,
     which is what a reader forwarded the PDF looks at); then each pair that could not be
     aligned, its two sheets side by side; then each added and removed sheet.
-    Images are read from ``out_dir``; one missing is left out, not an error."""
-    from PIL import Image, ImageDraw, ImageFont
+
+    Laid out in pixels of a page at 150 DPI (:data:`PDF_PAGE_PX`) and drawn as PDF objects
+    (:class:`.pdf_canvas.PdfCanvas`): the text is text (searchable, crisp when printed),
+    the clouds are vector boxes, and each image is embedded at the resolution it was made
+    at. Images are read from ``out_dir``; one missing is left out, not an error."""
+    import pypdfium2 as pdfium
+    from PIL import Image
 
     W, H = PDF_PAGE_PX
-    font = ImageFont.load_default(size=22)
-    small = ImageFont.load_default(size=16)
-    big = ImageFont.load_default(size=40)
+    font, small, big = 22, 16, 40  # text sizes, layout pixels
 
     def wrap(draw, text, fnt, width):
         lines, cur = [], ""
@@ -315,13 +320,16 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         f = os.path.join(out_dir, name) if name else None
         return Image.open(f).convert("RGB") if f and os.path.exists(f) else None
 
-    def fitted(im, w, h):  # scaled to fit w×h, never enlarged more than 3 times
+    def fitted(im, w, h):  # the size (w, h) that fits, never enlarged more than 3 times
         f = min(w / im.width, h / im.height, 3.0)
-        return im.resize((max(1, int(im.width * f)), max(1, int(im.height * f))), Image.LANCZOS)
+        return max(1, int(im.width * f)), max(1, int(im.height * f))
 
-    pages = []
-    cover = Image.new("RGB", (W, H), "white")
-    d = ImageDraw.Draw(cover)
+    doc = pdfium.PdfDocument.new()
+
+    def new_page():
+        return PdfCanvas(doc, (W, H))
+
+    d = new_page()
     d.text((80, 80), "BuildTrace — drawing set comparison", fill="black", font=big)
     y = 170
     for label in ("old", "new"):
@@ -332,12 +340,11 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
     for line in wrap(d, report.get("summary", ""), font, W - 160):
         d.text((80, y), line, fill="black", font=font)
         y += 32
-    pages.append(cover)
+    d.finish()
     for p in report["pairs"]:
         if not p.get("changes") or not p.get("overlay"):
             continue
-        page = Image.new("RGB", (W, H), "white")
-        d = ImageDraw.Draw(page)
+        d = new_page()
         label = _label(p)
         d.text((40, 24), f"{label}  {p.get('title') or ''}", fill="black", font=font)
         ov = p["overlay"]
@@ -347,9 +354,9 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             page_w_pt = ov["width_px"] * 72.0 / ov["dpi"]
             box_w, box_h = W - 80, int(H * 0.62)
             f = min(box_w / im.width, box_h / im.height)
-            k = f * im.width / page_w_pt  # PDF-page pixels per sheet point
-            im = im.resize((int(im.width * f), int(im.height * f)), Image.LANCZOS)
-            page.paste(im, (40, 70))
+            k = f * im.width / page_w_pt  # layout pixels per sheet point
+            shown = (int(im.width * f), int(im.height * f))
+            d.paste(im, (40, 70), shown)
 
             def cloud(bbox, label, width):  # a box in sheet points, on the preview
                 x0, y0, x1, y1 = (v * k for v in bbox)
@@ -361,7 +368,7 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
                 cloud(c["bbox"], c["id"], 3)
                 if c.get("kind") == "moved" and c.get("from_bbox"):  # where it was, thinner
                     cloud(c["from_bbox"], f"{c['id']} was", 1)
-            y = 70 + im.height + 14
+            y = 70 + shown[1] + 14
         for line in wrap(d, p.get("summary", ""), small, W - 80)[:4]:
             d.text((40, y), line, fill="black", font=small)
             y += 22
@@ -372,14 +379,13 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         if len(p["changes"]) > 12:
             d.text((40, y), f"... and {len(p['changes']) - 12} more: each on the pages that "
                    "follow", fill="black", font=small)
-        pages.append(page)
-        pages.extend(_detail_pages(p, label, image, fitted, wrap, (W, H), font, small))
+        d.finish()
+        _detail_pages(p, label, image, fitted, wrap, new_page, (W, H), font, small)
     for p in report["pairs"]:
         sv = p.get("sheet_views") or {}
         if p.get("status") != "not_aligned" or not sv:
             continue
-        page = Image.new("RGB", (W, H), "white")
-        d = ImageDraw.Draw(page)
+        d = new_page()
         d.text((40, 24), f"{_label(p)}  {p.get('title') or ''}", fill="black", font=font)
         for i, line in enumerate(wrap(d, p.get("summary", ""), small, W - 80)[:3]):
             d.text((40, 56 + 20 * i), line, fill=(176, 0, 0), font=small)
@@ -389,36 +395,33 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
                    fill="black", font=small)
             im = image(sv.get(side))
             if im is not None:
-                page.paste(fitted(im, half, H - 200), (40 + j * (half + 20), 160))
-        pages.append(page)
+                d.paste(im, (40 + j * (half + 20), 160), fitted(im, half, H - 200))
+        d.finish()
     for key, side, word in (("added_sheets", "new", "added"), ("removed_sheets", "old", "removed")):
         for sheet in report.get(key) or []:
-            page = Image.new("RGB", (W, H), "white")
-            d = ImageDraw.Draw(page)
+            d = new_page()
             d.text((40, 24), f"{_sheet_label(sheet)}  {sheet.get('title') or ''}",
                    fill="black", font=font)
             d.text((40, 56), f"{word.capitalize()}: in the {side} set only (PDF page "
                    f"{sheet['page'] + 1})", fill="black", font=small)
             im = image(sheet.get("preview"))
             if im is not None:
-                page.paste(fitted(im, W - 80, H - 130), (40, 90))
-            pages.append(page)
-    pages[0].save(path, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
+                d.paste(im, (40, 90), fitted(im, W - 80, H - 130))
+            d.finish()
+    doc.save(path)
+    doc.close()
 
 
-def _detail_pages(p: dict, label: str, image, fitted, wrap, size, font, small) -> list:
+def _detail_pages(p: dict, label: str, image, fitted, wrap, new_page, size, font,
+                  small) -> None:
     """report.pdf's pages of a sheet's changes in detail: a grid of cells, each a change's
     line (id, what, where, text) over its old and new crops side by side."""
-    from PIL import Image, ImageDraw
-
     W, H = size
     cols, rows = DETAIL_GRID
     cell_w, cell_h = (W - 80) // cols, (H - 100) // rows
     shown = p["changes"][:MAX_DETAIL_CHANGES]
-    pages = []
     for start in range(0, len(shown), cols * rows):
-        page = Image.new("RGB", (W, H), "white")
-        d = ImageDraw.Draw(page)
+        d = new_page()
         d.text((40, 24), f"{label}: changes in detail (before | after)", fill="black", font=font)
         for n, c in enumerate(shown[start:start + cols * rows]):
             x, y = 40 + (n % cols) * cell_w, 70 + (n // cols) * cell_h
@@ -433,13 +436,12 @@ def _detail_pages(p: dict, label: str, image, fitted, wrap, size, font, small) -
                 left = x + j * (half + 8)
                 d.rectangle((left, top, left + half, y + cell_h - 12), outline=(210, 210, 210))
                 if im is not None:
-                    th = fitted(im, half - 4, y + cell_h - 16 - top - 2)
-                    page.paste(th, (left + 2 + (half - 4 - th.width) // 2, top + 2))
+                    tw, th = fitted(im, half - 4, y + cell_h - 16 - top - 2)
+                    d.paste(im, (left + 2 + (half - 4 - tw) // 2, top + 2), (tw, th))
         if start + cols * rows >= len(shown) and len(p["changes"]) > len(shown):
             d.text((40, H - 30), f"{len(p['changes']) - len(shown)} more changes on this sheet "
                    "are listed in index.html and report.json.", fill="black", font=small)
-        pages.append(page)
-    return pages
+        d.finish()
 
 
 _SCRIPT = r"""<script>
