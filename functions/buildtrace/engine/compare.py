@@ -466,18 +466,20 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     old_check, new_check = _as_checked(old_img, new_img)
     check_tone = tone if new_check is new_img and old_check is old_img else _tone_match(
         old_check, new_check)
-    # two vector sheets: words their text layers share, in place, are left out of the test
-    # (the word diff reports every text change exactly, and PDFium snaps each glyph to
-    # whole pixels, so a word a fraction of a pixel off its twin differs in ink mass)
+    # two vector sheets: words their text layers share, in place (their boxes), are left out
+    # of the test (the word diff reports every text change exactly, and PDFium snaps each
+    # glyph to whole pixels, so a word a fraction of a pixel off its twin differs in ink)
     mapped = map_words(old_words, m, stretch)  # the old words in the new frame
-    steady = same_words(mapped, new_words) if old_img.vector and new_img.vector else []
+    steady = np.array([w.bbox for w in (same_words(mapped, new_words)
+                                        if old_img.vector and new_img.vector else [])],
+                      float).reshape(-1, 4)
 
     def crops_at_check_dpi(box):
         shape = _shape(box, check_dpi)
         new = new_check.region(box, check_dpi, shape)
         old = old_region_in_new_frame(old_check, m, box, check_dpi, shape, stretch)
         new = new if check_tone is None else cv2.LUT(new, check_tone)
-        if steady:
+        if len(steady):
             old, new = (_blank_words(img, steady, box, check_dpi) for img in (old, new))
         return old, new
 
@@ -864,23 +866,24 @@ def _as_checked(old_img: PageImage, new_img: PageImage) -> tuple[PageImage, Page
     return old_img, PageImage(new_img.page, old_dpi, new_img.as_ink, smooth=True)
 
 
-def _blank_words(img: np.ndarray, words: list[Word], box, dpi: float,
+def _blank_words(img: np.ndarray, word_boxes: np.ndarray, box, dpi: float,
                  pad_pt: float = 0.5) -> np.ndarray:
     """``img`` (a crop of ``box``, new-sheet points, at ``dpi``) with the words' boxes
-    (new-sheet points, grown by ``pad_pt``) painted as paper."""
+    (``word_boxes``: N×4 x0, y0, x1, y1, new-sheet points, grown by ``pad_pt``) painted as
+    paper. The boxes are an array: a sheet's shared words are hundreds, and each of its
+    hundreds of small-change candidates picks those in its crop."""
     k = dpi / 72.0
-    out = None
-    for w in words:
-        x0, y0, x1, y1 = w.bbox
-        if (x1 + pad_pt < box[0] or x0 - pad_pt > box[2] or y1 + pad_pt < box[1]
-                or y0 - pad_pt > box[3]):
-            continue
-        if out is None:
-            out = img.copy()
+    b = word_boxes
+    near = b[(b[:, 2] + pad_pt >= box[0]) & (b[:, 0] - pad_pt <= box[2])
+             & (b[:, 3] + pad_pt >= box[1]) & (b[:, 1] - pad_pt <= box[3])]
+    if not len(near):
+        return img
+    out = img.copy()
+    for x0, y0, x1, y1 in near.tolist():
         cv2.rectangle(out, (int((x0 - pad_pt - box[0]) * k), int((y0 - pad_pt - box[1]) * k)),
                       (int(math.ceil((x1 + pad_pt - box[0]) * k)),
                        int(math.ceil((y1 + pad_pt - box[1]) * k))), 255, -1)
-    return img if out is None else out
+    return out
 
 
 def _tone_match(old_img: PageImage, new_img: PageImage) -> np.ndarray | None:
