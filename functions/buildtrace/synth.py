@@ -15,6 +15,8 @@ from typing import Sequence
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from .engine.pdf_canvas import set_text, text_object
+
 
 def merge_pdfs(paths: Sequence[str | os.PathLike], out: str | os.PathLike) -> str:
     """Concatenate the pages of ``paths`` into one PDF at ``out``."""
@@ -77,10 +79,7 @@ def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt:
     too). Returns the text's box (points, top-left origin)."""
     page = pdf[page_index]
     left, _bottom, _right, top = page.get_cropbox()
-    obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, font.encode(), ctypes.c_float(size_pt))
-    wide = (text + "\0").encode("utf-16-le")
-    buf = ctypes.create_string_buffer(wide)
-    pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+    obj = text_object(pdf, text, size_pt, font)
     pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, left + at[0], top - at[1])
     pdfium_c.FPDFPageObj_SetFillColor(obj, *rgb, 255)
     pdfium_c.FPDFPage_InsertObject(page.raw, obj)
@@ -117,9 +116,7 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
     for w in words:
         x0, y0, x1, y1 = w.bbox
         size = max(1.0, (y1 - y0) * 0.9)
-        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
-        buf = ctypes.create_string_buffer((w.text + "\0").encode("utf-16-le"))
-        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        obj = text_object(pdf, w.text, size)
         pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
         # stretch the run to the word's width, like OCR text layers do
         left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
@@ -128,8 +125,7 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
         sx = max(0.05, (x1 - x0) / natural)
         # a trailing space, as OCR layers write, so a reader never joins two runs into one
         # word however close they sit ("RELi" + "EF" of an OCR layer stay two words)
-        buf = ctypes.create_string_buffer((w.text + " \0").encode("utf-16-le"))
-        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        set_text(obj, w.text + " ")
         pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
 

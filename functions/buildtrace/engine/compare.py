@@ -470,9 +470,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # of the test (the word diff reports every text change exactly, and PDFium snaps each
     # glyph to whole pixels, so a word a fraction of a pixel off its twin differs in ink)
     mapped = map_words(old_words, m, stretch)  # the old words in the new frame
-    steady = np.array([w.bbox for w in (same_words(mapped, new_words)
-                                        if old_img.vector and new_img.vector else [])],
-                      float).reshape(-1, 4)
+    shared = same_words(mapped, new_words) if old_img.vector and new_img.vector else []
+    steady = np.array([w.bbox for w in shared], float).reshape(-1, 4)
 
     def crops_at_check_dpi(box):
         shape = _shape(box, check_dpi)
@@ -593,6 +592,12 @@ def _render_and_align(old_page: Page, new_page: Page, new_ident: SheetIdentity, 
     return old_img, new_img, alignment, found
 
 
+def _overlay_shape(page: Page, dpi: float) -> tuple[int, int]:
+    """Rows and columns of the overlay of the new sheet ``page`` at ``dpi``: whole pixels,
+    rounded up."""
+    return int(math.ceil(page.height_pt / 72 * dpi)), int(math.ceil(page.width_pt / 72 * dpi))
+
+
 def _view_reduction(w_px: int) -> int:
     """The power of two the old/new views (and, without tiles, the preview) reduce an
     overlay ``w_px`` wide by: to at most :data:`PREVIEW_PX` wide."""
@@ -609,8 +614,7 @@ def _drawn_view(img: PageImage, to_new_pt: np.ndarray, new_page: Page, dpi: floa
     overlay at ``dpi`` reduced by :func:`_view_reduction`, grayscale. Drawn at twice the
     size and halved, so a glyph PDFium snaps to whole pixels across is off its place by a
     quarter of a view's pixel at most."""
-    w_px = int(math.ceil(new_page.width_pt / 72 * dpi))
-    h_px = int(math.ceil(new_page.height_pt / 72 * dpi))
+    h_px, w_px = _overlay_shape(new_page, dpi)
     k_view = _view_reduction(w_px)
     size = (-(-h_px // k_view), -(-w_px // k_view))
     to_px = scaling(2 * dpi / 72.0 / k_view) @ homogeneous(to_new_pt)
@@ -633,8 +637,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     that must stay on this thread (PDFium) and would otherwise wait for the overlay.
     ``new_view``: the new sheet's view (:func:`_drawn_view`), when drawn already."""
     dpi = options.dpi
-    w_px = int(math.ceil(new_img.page.width_pt / 72 * dpi))
-    h_px = int(math.ceil(new_img.page.height_pt / 72 * dpi))
+    h_px, w_px = _overlay_shape(new_img.page, dpi)
     map_shape = (int(math.ceil(new_img.page.height_pt)), int(math.ceil(new_img.page.width_pt)))
     removed_map = np.zeros(map_shape, np.float32)
     added_map = np.zeros(map_shape, np.float32)
@@ -759,8 +762,7 @@ def _strips(page: Page, options: PairOptions):
     side, its shape). The context is for the tolerance and for the blur of the
     small-change test."""
     dpi = options.dpi
-    w_px = int(math.ceil(page.width_pt / 72 * dpi))
-    h_px = int(math.ceil(page.height_pt / 72 * dpi))
+    h_px, w_px = _overlay_shape(page, dpi)
     margin = max(int(math.ceil(options.tolerance_pt / 72 * dpi)) + 2, context_px(dpi))
     for y0 in range(0, h_px, STRIP_ROWS):
         y1 = min(h_px, y0 + STRIP_ROWS)

@@ -224,7 +224,8 @@ class DeepZoomWriter:
     averaged in RGB, which is what a zoomed-out drawing should look like.
 
     Rows may be wider than the image (paper padding, as for :class:`PngStreamWriter`); a
-    width that is a multiple of 8 lets the top two levels be packed without copies."""
+    width that is a multiple of 4·2^(n-1) lets the top n palette levels be packed without
+    copies."""
 
     #: Levels at most this wide are also kept in memory (a few MB) for :meth:`level_image`.
     KEEP_LEVEL_PX = 2048

@@ -54,6 +54,7 @@ class PdfCanvas:
         self.k = 72.0 / LAYOUT_DPI  # points per layout pixel
         self.w_px, self.h_px = size_px
         self.page = doc.new_page(self.w_px * self.k, self.h_px * self.k)
+        self._xx: dict = {}  # font size -> ink width of "xx" (points), see _run_length
 
     # -- geometry -----------------------------------------------------------------------
     def _x(self, x_px: float) -> float:
@@ -68,15 +69,6 @@ class PdfCanvas:
             if isinstance(fill, str) else tuple(int(v) for v in fill)
 
     # -- text ---------------------------------------------------------------------------
-    def _text_obj(self, text: str, size_px: float):
-        import pypdfium2.raw as pdfium_c
-
-        obj = pdfium_c.FPDFPageObj_NewTextObj(self.doc.raw, b"Helvetica",
-                                             ctypes.c_float(size_px * self.k))
-        wide = ctypes.create_string_buffer((text + "\0").encode("utf-16-le"))
-        pdfium_c.FPDFText_SetText(obj, ctypes.cast(wide, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
-        return obj
-
     def textlength(self, text: str, font: float) -> float:
         """The width (layout pixels) of ``text`` at size ``font`` (layout pixels)."""
         return sum(self._run_length(run, font) for run in _runs(text))
@@ -87,13 +79,15 @@ class PdfCanvas:
         if not settable(text):
             return float(_fallback_font(font).getlength(text))
         # the advance, spaces included: the ink box of "x" + text + "x" less that of "xx"
-        return (self._ink_width(f"x{text}x", font) - self._ink_width("xx", font)) / self.k
+        if font not in self._xx:
+            self._xx[font] = self._ink_width("xx", font)
+        return (self._ink_width(f"x{text}x", font) - self._xx[font]) / self.k
 
     def _ink_width(self, text: str, font: float) -> float:
         """The width (points) of the ink box PDFium gives ``text`` set at ``font``."""
         import pypdfium2.raw as pdfium_c
 
-        obj = self._text_obj(text, font)
+        obj = text_object(self.doc, text, font * self.k)
         left, bottom, right, top = (ctypes.c_float() for _ in range(4))
         pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
         pdfium_c.FPDFPageObj_Destroy(obj)
@@ -103,17 +97,19 @@ class PdfCanvas:
         """``text`` with its top-left corner at ``xy`` (layout pixels), size ``font``
         (layout pixels), colour ``fill``."""
         x = xy[0]
-        for run in _runs(text):
+        runs = _runs(text)
+        for i, run in enumerate(runs):
             if settable(run):
                 self._text_run((x, xy[1]), run, fill, font)
             else:
                 self._text_image((x, xy[1]), run, fill, font)
-            x += self._run_length(run, font)
+            if i + 1 < len(runs):  # the next run starts where this one ends
+                x += self._run_length(run, font)
 
     def _text_run(self, xy, text: str, fill, font: float) -> None:
         import pypdfium2.raw as pdfium_c
 
-        obj = self._text_obj(text, font)
+        obj = text_object(self.doc, text, font * self.k)
         pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, self._x(xy[0]),
                                        self._y(xy[1] + ASCENT * font))
         pdfium_c.FPDFPageObj_SetFillColor(obj, *self._rgb(fill), 255)
@@ -150,7 +146,7 @@ class PdfCanvas:
         import pypdfium2 as pdfium
 
         w, h = size or image.size
-        bitmap = pdfium.PdfBitmap.from_pil(image.convert("RGB"))
+        bitmap = pdfium.PdfBitmap.from_pil(image if image.mode == "RGB" else image.convert("RGB"))
         obj = pdfium.PdfImage.new(self.doc)
         obj.set_bitmap(bitmap)  # copied into the image object
         bitmap.close()
@@ -162,6 +158,24 @@ class PdfCanvas:
         """Write the page's content (once every object is drawn)."""
         self.page.gen_content()
         self.page.close()
+
+
+def text_object(doc, text: str, size_pt: float, font: str = "Helvetica"):
+    """A new text object of ``doc`` (a ``pypdfium2.PdfDocument``) holding ``text`` in the
+    standard ``font`` at ``size_pt``, at the origin, not yet on a page (raw PDFium handle)."""
+    import pypdfium2.raw as pdfium_c
+
+    obj = pdfium_c.FPDFPageObj_NewTextObj(doc.raw, font.encode(), ctypes.c_float(size_pt))
+    set_text(obj, text)
+    return obj
+
+
+def set_text(obj, text: str) -> None:
+    """Set the text of a PDFium text object (UTF-16, as PDFium takes it)."""
+    import pypdfium2.raw as pdfium_c
+
+    wide = ctypes.create_string_buffer((text + "\0").encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(obj, ctypes.cast(wide, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
 
 
 def _runs(text: str) -> list[str]:
