@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FONT_DIR := $(VENV)/share/fonts
 
 .PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
@@ -13,6 +14,10 @@ setup: $(STAMP)
 
 # Re-installs only when a requirements or project file changed; silent otherwise.
 # Debian's chromium (the report page's browser test, driven by Playwright) comes with apt.
+# report.pdf embeds subsets of a CJK font for characters Helvetica lacks (a Japanese sheet
+# title): Debian's fonts-droid-fallback, unpacked into $(FONT_DIR) and not installed, since
+# PDFium draws and reads a drawing's non-embedded CJK fonts differently once the system has
+# a CJK font (see README, "Fonts").
 # Python packages go to .venv; firebase-tools (the Auth emulator of the local stack) to
 # node_modules from package-lock.json. The Firestore and Pub/Sub emulators come with the
 # machine's Google Cloud CLI (Debian packages google-cloud-cli-*-emulator, Java 17).
@@ -20,6 +25,13 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package-lock.json
 	@command -v chromium >/dev/null 2>&1 || { echo "setup: installing Debian's chromium (browser tests)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  --no-install-recommends chromium >/dev/null; }
+	@test -f $(FONT_DIR)/DroidSansFallbackFull.ttf || { echo "setup: unpacking Debian's fonts-droid-fallback into $(FONT_DIR)"; \
+	  tmp=$$(mktemp -d) && cd $$tmp && { apt-get download fonts-droid-fallback >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && apt-get download fonts-droid-fallback >/dev/null 2>&1; }; } && \
+	  dpkg-deb -x fonts-droid-fallback_*.deb x && mkdir -p $(CURDIR)/$(FONT_DIR) && \
+	  cp x/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf $(CURDIR)/$(FONT_DIR)/ && \
+	  cp x/usr/share/doc/fonts-droid-fallback/copyright $(CURDIR)/$(FONT_DIR)/DroidSansFallback.copyright && \
+	  rm -rf $$tmp; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "setup: installing dependencies into $(VENV) and node_modules"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.txt -r requirements-dev.txt

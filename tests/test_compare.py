@@ -168,7 +168,9 @@ def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
     for v in views:
         assert v.shape[1] == 2000 and v.shape[0] == pytest.approx(2000 * 22 / 34, abs=2)
     assert (views[0] < 100).mean() > 0.01 and (views[1] < 100).mean() == 0  # M101, blank
-    entry = {"old_page": 0, "new_page": 0, "number": "M101", "title": "", "renumbered": False,
+    # (a Japanese title: set in an embedded font, as text)
+    entry = {"old_page": 0, "new_page": 0, "number": "M101", "title": "1階平面図",
+             "renumbered": False,
              "match": {"method": "user", "confidence": 1.0}, **r}
     report = {"old": {"file": "a.pdf", "sheets": []}, "new": {"file": "b.pdf", "sheets": []},
               "pairs": [entry], "added_pages": [], "removed_pages": [], "summary": ""}
@@ -178,6 +180,7 @@ def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
     write_pdf(report, str(tmp_path), str(tmp_path / "report.pdf"))
     pdf = pdfium.PdfDocument(str(tmp_path / "report.pdf"))
     assert len(pdf) == 2  # the cover, and the pair's page
+    assert pdf[1].get_textpage().get_text_range().startswith("M101 1階平面図")
     img = np.asarray(pdf[1].render(scale=150 / 72, grayscale=True).to_pil())  # 1650×1275
     h, w = img.shape
     left, right = img[160:h - 50, 40:w // 2 - 10], img[160:h - 50, w // 2 + 10:w - 40]

@@ -15,7 +15,8 @@ from typing import Sequence
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from .engine.pdf_canvas import set_text, text_object
+from .engine.pdf_canvas import (GLYPHLESS_ADVANCE, glyphless_font, load_font,
+                                 set_text, settable, text_object)
 
 
 def merge_pdfs(paths: Sequence[str | os.PathLike], out: str | os.PathLike) -> str:
@@ -112,22 +113,33 @@ SYNTH_DPI = 200.0
 
 
 def _add_text_layer(pdf, page, words, h_pt: float) -> None:
-    """``words`` (points, top-left origin) as invisible text runs, one per word."""
+    """``words`` (points, top-left origin) as invisible text runs, one per word: in
+    Helvetica, or a word Helvetica cannot set (Japanese) in a glyphless font, as an OCR
+    layer holds any script."""
+    other = "".join(sorted({ch for w in words if not settable(w.text) for ch in w.text + " "}))
+    font = load_font(pdf, glyphless_font(other)) if other else None
     for w in words:
         x0, y0, x1, y1 = w.bbox
         size = max(1.0, (y1 - y0) * 0.9)
-        obj = text_object(pdf, w.text, size)
+        if settable(w.text):
+            obj = text_object(pdf, w.text, size)
+            left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+            pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+            natural = max(0.1, right.value - left.value)
+        else:  # (its glyphs are empty: its width is their advances)
+            obj = pdfium_c.FPDFPageObj_CreateTextObj(pdf.raw, font, ctypes.c_float(size))
+            set_text(obj, w.text)
+            natural = GLYPHLESS_ADVANCE * size * len(w.text)
         pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
         # stretch the run to the word's width, like OCR text layers do
-        left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-        pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-        natural = max(0.1, right.value - left.value)
         sx = max(0.05, (x1 - x0) / natural)
         # a trailing space, as OCR layers write, so a reader never joins two runs into one
         # word however close they sit ("RELi" + "EF" of an OCR layer stay two words)
         set_text(obj, w.text + " ")
         pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    if font is not None:
+        pdfium_c.FPDFFont_Close(font)  # (the text objects keep it)
 
 
 def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int = 92) -> str:

@@ -7,23 +7,33 @@ PDF objects, so a reader can search and copy its text ("M101", a changed dimensi
 prints crisp at any size, and its images keep the resolution they were made at.
 
 Text is set in Helvetica (a standard font, nothing embedded), which holds the Western
-European characters (Windows-1252). Characters it lacks (a Japanese sheet title) are drawn
-by Pillow into an image in their place, in the first font found on the machine
-(:data:`FALLBACK_FONTS`); without one that has them their glyphs show as boxes, and the
-rest of the line and the page is still text.
+European characters (Windows-1252). Characters it lacks (a Japanese sheet title, an arrow)
+are set in the first TrueType font of :data:`FALLBACK_FONTS` on the machine that has them,
+embedded as a subset of just those characters (:class:`EmbeddedFonts`, a few KB): still
+text a reader can search and copy. A character no such font has is drawn by Pillow into an
+image in its place (in boxes, without any font that has it); the rest of the line and the
+page is still text.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
+import io
+import logging
 import os
+import sys
 
 #: The layout's pixels: a canvas coordinate is a pixel of a page at this resolution.
 LAYOUT_DPI = 150.0
-#: Fonts Pillow may draw a line Helvetica cannot set (CJK first), where the machine has
-#: them (Debian: fonts-noto-cjk, fonts-droid-fallback, fonts-ipafont-gothic,
-#: fonts-dejavu-core).
+#: Fonts for characters Helvetica cannot set (CJK first), where the machine has them: the
+#: one `make setup` unpacks into the environment (Debian's fonts-droid-fallback, kept out
+#: of the system's fonts, which PDFium reads when it draws a drawing's non-embedded fonts),
+#: then Debian's fonts-noto-cjk, fonts-droid-fallback, fonts-ipafont-gothic and
+#: fonts-dejavu-core where installed. The TrueType ones (.ttf) are embedded
+#: (:class:`EmbeddedFonts`); any of them draws the image of a character none of those has.
 FALLBACK_FONTS = (
+    os.path.join(sys.prefix, "share", "fonts", "DroidSansFallbackFull.ttf"),
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
@@ -47,10 +57,12 @@ class PdfCanvas:
     """One page of ``doc`` (a ``pypdfium2.PdfDocument``), ``size_px`` (width, height) layout
     pixels (:data:`LAYOUT_DPI`), drawn with the calls of a Pillow ``ImageDraw`` a layout
     uses: :meth:`text`, :meth:`textlength`, :meth:`rectangle`, and :meth:`paste` for
-    images. Colours are RGB tuples or "black"/"white". Call :meth:`finish` once drawn."""
+    images. Colours are RGB tuples or "black"/"white". Call :meth:`finish` once drawn.
+    ``fonts``: the document's :class:`EmbeddedFonts`, for characters Helvetica cannot set
+    (without it, or for a character it lacks, they are drawn as images)."""
 
-    def __init__(self, doc, size_px: tuple[int, int]):
-        self.doc = doc
+    def __init__(self, doc, size_px: tuple[int, int], fonts: EmbeddedFonts | None = None):
+        self.doc, self.fonts = doc, fonts
         self.k = 72.0 / LAYOUT_DPI  # points per layout pixel
         self.w_px, self.h_px = size_px
         self.page = doc.new_page(self.w_px * self.k, self.h_px * self.k)
@@ -71,12 +83,33 @@ class PdfCanvas:
     # -- text ---------------------------------------------------------------------------
     def textlength(self, text: str, font: float) -> float:
         """The width (layout pixels) of ``text`` at size ``font`` (layout pixels)."""
-        return sum(self._run_length(run, font) for run in _runs(text))
+        return sum(self._run_length(run, font) for run in self._runs(text))
+
+    def _runs(self, text: str) -> list[str]:
+        """``text`` cut where the font that sets it changes (:meth:`_font_of`)."""
+        runs: list[str] = []
+        last = None
+        for ch in text:
+            f = self._font_of(ch)
+            if runs and f == last:
+                runs[-1] += ch
+            else:
+                runs.append(ch)
+            last = f
+        return runs
+
+    def _font_of(self, ch: str):
+        """Who sets ``ch``: "helvetica", an embedded font's index, or None (an image)."""
+        if settable(ch):
+            return "helvetica"
+        return None if self.fonts is None else self.fonts.font_index(ch)
 
     def _run_length(self, text: str, font: float) -> float:
         if not text:
             return 0.0
         if not settable(text):
+            if self.fonts is not None and self.fonts.font_index(text[0]) is not None:
+                return self.fonts.advance(text, font)
             return float(_fallback_font(font).getlength(text))
         # the advance, spaces included: the ink box of "x" + text + "x" less that of "xx"
         if font not in self._xx:
@@ -97,19 +130,23 @@ class PdfCanvas:
         """``text`` with its top-left corner at ``xy`` (layout pixels), size ``font``
         (layout pixels), colour ``fill``."""
         x = xy[0]
-        runs = _runs(text)
+        runs = self._runs(text)
         for i, run in enumerate(runs):
-            if settable(run):
-                self._text_run((x, xy[1]), run, fill, font)
-            else:
+            which = self._font_of(run[0])
+            if which is None:
                 self._text_image((x, xy[1]), run, fill, font)
+            else:
+                self._text_run((x, xy[1]), run, fill, font, which)
             if i + 1 < len(runs):  # the next run starts where this one ends
                 x += self._run_length(run, font)
 
-    def _text_run(self, xy, text: str, fill, font: float) -> None:
+    def _text_run(self, xy, text: str, fill, font: float, which="helvetica") -> None:
         import pypdfium2.raw as pdfium_c
 
-        obj = text_object(self.doc, text, font * self.k)
+        if which == "helvetica":
+            obj = text_object(self.doc, text, font * self.k)
+        else:
+            obj = self.fonts.text_object(which, text, font * self.k)
         pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, self._x(xy[0]),
                                        self._y(xy[1] + ASCENT * font))
         pdfium_c.FPDFPageObj_SetFillColor(obj, *self._rgb(fill), 255)
@@ -178,15 +215,150 @@ def set_text(obj, text: str) -> None:
     pdfium_c.FPDFText_SetText(obj, ctypes.cast(wide, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
 
 
-def _runs(text: str) -> list[str]:
-    """``text`` cut where it passes between characters Helvetica can set and others."""
-    runs: list[str] = []
-    for ch in text:
-        if runs and settable(ch) == settable(runs[-1][-1]):
-            runs[-1] += ch
-        else:
-            runs.append(ch)
-    return runs
+class EmbeddedFonts:
+    """The fonts a document embeds for the characters of ``texts`` Helvetica cannot set:
+    each such character goes to the first TrueType font of :data:`FALLBACK_FONTS` on this
+    machine whose character map holds it, and each font used is embedded once, as a subset
+    of its characters (fontTools' subsetter: a few KB, where the whole of Droid Sans
+    Fallback is 4 MB), as a CID font (PDFium makes its ToUnicode map, so the text can be
+    searched and copied). The first use of a font in a process reads its character map
+    (0.1-0.2 s); each new subset takes about 0.3 s."""
+
+    def __init__(self, doc, texts):
+        self.doc = doc
+        self._of: dict[str, int] = {}  # character -> index in self._fonts
+        self._fonts: list = []  # (PDFium font handle, advances: char -> em share)
+        wanted = sorted({ch for t in texts for ch in str(t)
+                         if not settable(ch) and not ch.isspace()})
+        for path in FALLBACK_FONTS:
+            if not wanted or not path.endswith(".ttf"):
+                continue
+            cmap = _character_map(path)
+            mine = [ch for ch in wanted if ord(ch) in cmap]
+            if not mine:
+                continue
+            data, advances = _subset(path, "".join(mine))
+            handle = load_font(doc, data)
+            if handle is None:
+                continue
+            for ch in mine:
+                self._of[ch] = len(self._fonts)
+            self._fonts.append((handle, advances))
+            wanted = [ch for ch in wanted if ch not in self._of]
+
+    def font_index(self, ch: str) -> int | None:
+        """The index of the embedded font that sets ``ch``, or None."""
+        return self._of.get(ch)
+
+    def text_object(self, index: int, text: str, size_pt: float):
+        """A new text object holding ``text`` in embedded font ``index`` at ``size_pt``, at
+        the origin, not yet on a page (raw PDFium handle)."""
+        import pypdfium2.raw as pdfium_c
+
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.doc.raw, self._fonts[index][0],
+                                                 ctypes.c_float(size_pt))
+        set_text(obj, text)
+        return obj
+
+    def advance(self, text: str, size: float) -> float:
+        """The width of ``text`` (characters of one embedded font) at ``size``, in the
+        size's unit."""
+        advances = self._fonts[self._of[text[0]]][1]
+        return size * sum(advances.get(ch, 1.0) for ch in text)
+
+    def close(self) -> None:
+        """Let go of the fonts (once the document is saved; its text objects keep them)."""
+        import pypdfium2.raw as pdfium_c
+
+        for handle, _ in self._fonts:
+            pdfium_c.FPDFFont_Close(handle)
+        self._fonts = []
+        self._of = {}
+
+    @property
+    def characters(self) -> str:
+        """The characters the document sets in embedded fonts."""
+        return "".join(sorted(self._of))
+
+
+def load_font(doc, data: bytes):
+    """TrueType font ``data`` loaded into ``doc`` as a CID font (a PDFium font handle, to
+    close with ``FPDFFont_Close`` once the text objects using it are drawn), or None."""
+    import pypdfium2.raw as pdfium_c
+
+    arr = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)  # PDFium copies it
+    return pdfium_c.FPDFText_LoadFont(doc.raw, arr, len(data), pdfium_c.FPDF_FONT_TRUETYPE,
+                                      1) or None
+
+
+#: A glyphless font's advance, as a share of the font size (:func:`glyphless_font`).
+GLYPHLESS_ADVANCE = 0.5
+
+
+@functools.lru_cache(maxsize=64)
+def glyphless_font(chars: str) -> bytes:
+    """A TrueType font with an empty glyph, :data:`GLYPHLESS_ADVANCE` wide, for each of
+    ``chars``: what an OCR text layer is set in (it is never seen, only searched and copied),
+    for any script, whatever fonts the machine has."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    names = {ch: f"uni{ord(ch):04X}" for ch in sorted(set(chars))}
+    order = [".notdef", *names.values()]
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder(order)
+    fb.setupCharacterMap({ord(ch): name for ch, name in names.items()})
+    fb.setupGlyf({name: TTGlyphPen(None).glyph() for name in order})
+    fb.setupHorizontalMetrics({name: (int(GLYPHLESS_ADVANCE * 1000), 0) for name in order})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": "BuildTraceGlyphless", "styleName": "Regular"})
+    fb.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    fb.setupPost()
+    buf = io.BytesIO()
+    fb.save(buf)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def _character_map(path: str) -> frozenset:
+    """The code points the font at ``path`` holds (empty when it is missing, unreadable, or
+    fontTools is not installed: its characters are then drawn as images)."""
+    try:
+        from fontTools.ttLib import TTFont
+
+        return frozenset((TTFont(path, lazy=True).getBestCmap() or {}).keys())
+    except Exception:  # noqa: BLE001 - no font is as good as an unreadable one
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=64)
+def _subset(path: str, chars: str) -> tuple[bytes, dict[str, float]]:
+    """The font at ``path`` cut down to ``chars`` (TrueType bytes), and each character's
+    advance as a share of the font size. Kept: a report, or a generator's sheets, set the
+    same characters again and again."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(path, lazy=True)
+    cmap = face.getBestCmap()
+    em, hmtx = face["head"].unitsPerEm, face["hmtx"]
+    advances = {ch: hmtx[cmap[ord(ch)]][0] / em for ch in chars if ord(ch) in cmap}
+    options = subset.Options()
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.layout_features = []  # one glyph a character, as PDFium sets them
+    sub = subset.Subsetter(options)
+    sub.populate(text=chars)
+    quiet = logging.getLogger("fontTools.subset")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "FFTM NOT subset; dropped" and the like
+    try:
+        sub.subset(face)
+    finally:
+        quiet.setLevel(level)
+    buf = io.BytesIO()
+    face.save(buf)
+    return buf.getvalue(), advances
 
 
 _FONTS: dict = {}

@@ -12,7 +12,7 @@ import html
 import json
 import os
 
-from .pdf_canvas import PdfCanvas
+from .pdf_canvas import EmbeddedFonts, PdfCanvas
 
 #: report.pdf pages: ARCH-style landscape letter at this DPI.
 PDF_PAGE_PX = (1650, 1275)
@@ -282,6 +282,18 @@ code.align-cmd{{background:#f4f4f4;padding:2px 4px;user-select:all}}
 """
 
 
+def _strings(value):
+    """Every string in ``value`` (a report's JSON), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
 #: report.pdf's detail pages: the changes of a sheet with their before/after crops, this
 #: many cells across and down a page, and at most this many changes a sheet (a sheet with
 #: more is listed whole in index.html and report.json; the PDF says so).
@@ -325,9 +337,11 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         return max(1, int(im.width * f)), max(1, int(im.height * f))
 
     doc = pdfium.PdfDocument.new()
+    # characters Helvetica cannot set (a Japanese sheet title, "→"), embedded once
+    fonts = EmbeddedFonts(doc, _strings(report))
 
     def new_page():
-        return PdfCanvas(doc, (W, H))
+        return PdfCanvas(doc, (W, H), fonts)
 
     d = new_page()
     d.text((80, 80), "BuildTrace — drawing set comparison", fill="black", font=big)
@@ -409,6 +423,7 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
                 d.paste(im, (40, 90), fitted(im, W - 80, H - 130))
             d.finish()
     doc.save(path)
+    fonts.close()
     doc.close()
 
 
