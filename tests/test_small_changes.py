@@ -208,3 +208,37 @@ def test_a_scan_compared_at_its_own_resolution_is_checked_at_another(
     result, _size = _compare(truth, tmp_path, 150)
     assert {k: result["small_changes"][k] for k in ("dpi", "level", "sigma_pt")} == {
         "dpi": 150, "level": level_for(150), "sigma_pt": 0.4}
+
+
+def test_small_changes_whose_boxes_overlap_are_one_change():
+    """A cluster of candidates shaped like an L holds, inside its box, another cluster (a
+    dot beyond the cluster gap): the L's crop sees the dot's difference too, so their two
+    boxes overlap. The reader is given one change there, not two over one spot."""
+    from buildtrace.engine.small_changes import candidate_pixels, find_small_changes, mark_cells
+
+    dpi, size_pt = 150.0, 200
+    k = dpi / 72
+    old = np.full((int(size_pt * k), int(size_pt * k)), 255, np.uint8)
+    new = old.copy()
+
+    def px(v):
+        return int(round(v * k))
+
+    # an L, 0.6 pt strokes, 50 pt a leg; a 2.5 pt dot 20 pt inside its corner (points)
+    cv2.rectangle(new, (px(60), px(60)), (px(110), px(60.6)), 0, -1)
+    cv2.rectangle(new, (px(60), px(60)), (px(60.6), px(110)), 0, -1)
+    cv2.rectangle(new, (px(85), px(85)), (px(87.5), px(87.5)), 0, -1)
+    candidate_map = np.zeros((size_pt, size_pt), np.uint8)
+    mark_cells(candidate_map, candidate_pixels(old, new, dpi), 0, 0, dpi)
+
+    def crops(box):
+        x0, y0, x1, y1 = (px(v) for v in box)
+        return old[y0:y1, x0:x1], new[y0:y1, x0:x1]
+
+    found = find_small_changes(candidate_map, 72.0, [], crops, dpi, (size_pt, size_pt))
+    assert len(found.regions) == 1, [r.bbox for r in found.regions]
+    (r,) = found.regions
+    assert r.kind == "added" and r.small
+    # the box holds the L and the dot
+    assert r.bbox[0] == pytest.approx(60, abs=1.5) and r.bbox[1] == pytest.approx(60, abs=1.5)
+    assert r.bbox[2] == pytest.approx(110, abs=1.5) and r.bbox[3] == pytest.approx(110, abs=1.5)

@@ -259,9 +259,8 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
     :func:`level_for`, or against ``noisy_level`` when given and the pair proves noisy
     (:data:`NOISY_CLUSTERS`); on a noisy pair those kept must also keep it blurred by
     ``noisy_sigma`` points (:func:`noisy_sigma_pt`) when that is more than :data:`SIGMA_PT`."""
-    scored: list[tuple[float, ChangeRegion]] = []
+    scored: list[tuple] = []  # (largest difference, small change, where it was checked)
     explained = 0
-    k = dpi / 72.0
     w_pt, h_pt = page_pt
     level = level_for(dpi)
     for box in candidate_boxes(candidate_map, map_dpi)[:MAX_CANDIDATES]:
@@ -273,30 +272,13 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         if (box[0] < EDGE_PT or box[1] < EDGE_PT or box[2] > w_pt - EDGE_PT
                 or box[3] > h_pt - EDGE_PT):
             continue
-        g = grow_box(box, PAD_PT)
-        around = (max(0.0, g[0]), max(0.0, g[1]), min(w_pt, g[2]), min(h_pt, g[3]))
-        old, new = crops(around)
-        core = (int((box[0] - around[0]) * k), int((box[1] - around[1]) * k),
-                min(new.shape[1], int(math.ceil((box[2] - around[0]) * k))),
-                min(new.shape[0], int(math.ceil((box[3] - around[1]) * k))))
-        if core[2] <= core[0] or core[3] <= core[1]:
+        checked = _checked(box, crops, dpi, page_pt, title_block)
+        if checked is None:
             continue
-        most, removed, added, where = small_difference(old, new, dpi, core)
-        if most < level:
+        if checked[0] < level:
             explained += 1
             continue
-        total = removed + added
-        kind = ("removed" if added < PURE_SHARE * total else
-                "added" if removed < PURE_SHARE * total else "modified")
-        if where is not None:
-            # the change is where the difference is, not the whole cluster of candidates
-            # (a cluster along a sheet's border line can span the sheet)
-            box = (around[0] + where[0] / k, around[1] + where[1] / k,
-                   around[0] + where[2] / k, around[1] + where[3] / k)
-        tb = title_block is not None and box_inside(box, title_block)
-        scored.append((most, ChangeRegion("", kind, box, total, removed, added,
-                                          in_title_block=bool(tb), small=True),
-                        (around, core)))
+        scored.append(checked)
     noisy = explained >= NOISY_CLUSTERS
     if noisy and noisy_level is not None:
         level = max(level, noisy_level)
@@ -307,4 +289,58 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         # of its strokes explains goes
         kept = [(most, r, (around, core)) for most, r, (around, core) in kept
                 if small_difference(*crops(around), dpi, core, sigma)[0] >= level]
+    kept = _joined(kept, crops, dpi, page_pt, title_block)
     return SmallChanges([r for _most, r, _where in kept], level, sigma, noisy)
+
+
+def _checked(box, crops, dpi: float, page_pt: tuple[float, float], title_block):
+    """A cluster of candidates (``box``, new-sheet points) checked by
+    :func:`small_difference` on crops padded by :data:`PAD_PT`: (largest difference, the
+    small change it would be, (the crops' box in points, the cluster's pixels in them)), or
+    None where the crops are empty."""
+    k = dpi / 72.0
+    w_pt, h_pt = page_pt
+    g = grow_box(box, PAD_PT)
+    around = (max(0.0, g[0]), max(0.0, g[1]), min(w_pt, g[2]), min(h_pt, g[3]))
+    old, new = crops(around)
+    core = (int((box[0] - around[0]) * k), int((box[1] - around[1]) * k),
+            min(new.shape[1], int(math.ceil((box[2] - around[0]) * k))),
+            min(new.shape[0], int(math.ceil((box[3] - around[1]) * k))))
+    if core[2] <= core[0] or core[3] <= core[1]:
+        return None
+    most, removed, added, where = small_difference(old, new, dpi, core)
+    total = removed + added
+    kind = ("removed" if added < PURE_SHARE * total else
+            "added" if removed < PURE_SHARE * total else "modified")
+    if where is not None:
+        # the change is where the difference is, not the whole cluster of candidates
+        # (a cluster along a sheet's border line can span the sheet)
+        box = (around[0] + where[0] / k, around[1] + where[1] / k,
+               around[0] + where[2] / k, around[1] + where[3] / k)
+    tb = title_block is not None and box_inside(box, title_block)
+    return most, ChangeRegion("", kind, box, total, removed, added, in_title_block=bool(tb),
+                              small=True), (around, core)
+
+
+def _joined(kept: list, crops, dpi: float, page_pt: tuple[float, float], title_block) -> list:
+    """``kept`` small changes with those whose boxes overlap joined into one, checked again
+    over both: a cluster shaped like an L holds another inside its box, and its crop sees
+    that one's difference too (two changes over one spot, its ink counted twice)."""
+    kept = list(kept)
+    i = 0
+    while i < len(kept):
+        j = next((j for j in range(i + 1, len(kept))
+                  if boxes_overlap(kept[i][1].bbox, kept[j][1].bbox)), None)
+        if j is None:
+            i += 1
+            continue
+        a, b = kept[i][1].bbox, kept[j][1].bbox
+        union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        checked = _checked(union, crops, dpi, page_pt, title_block)
+        most = max(kept[i][0], kept[j][0])
+        del kept[j]
+        if checked is not None:  # (both were kept: the pair is, at the larger's level)
+            kept[i] = (most, checked[1], checked[2])
+        # checked again from the first: the larger box may overlap one already passed
+        i = 0
+    return kept
