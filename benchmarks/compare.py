@@ -17,8 +17,9 @@ reproduced with BUILDTRACE_BENCH_SEEDS=1,2,3): ordinary re-scans; harsh ones who
 stretched 1.5 pt beyond the affine transform; details moved 3-12 pt; one digit changed in
 7 pt dimensions; the example scans themselves against 200 DPI re-scans of them (scans of one
 sheet at other resolutions); the example vector sheets against re-scans of their prints; the
-example vector sheets re-plotted with their origin moved and details added; and re-scans
-whose text layer another OCR run read.
+example vector sheets re-plotted with their origin moved and details added; re-scans
+whose text layer another OCR run read; and the example vector sheets plotted with another
+pen table, with details added.
 """
 
 from __future__ import annotations
@@ -300,6 +301,35 @@ def replot_accuracy(seeds: list[int], tmp: str) -> dict:
     return tot
 
 
+def pen_table_accuracy(seeds: list[int], tmp: str) -> dict:
+    """The example vector sheets plotted with another pen table (every line 0.6-0.8 or
+    1.4-2.2 times as wide) and 3 vector details added: edits found, changes off them, and
+    the sheets whose summary says the line weights changed."""
+    import numpy as np
+
+    from buildtrace.synth import add_vector_edits, reweighted_vector_copy
+
+    tot = {"edits": 0, "found": 0, "off_edits": 0, "revisions": 0, "said": 0, "factors": []}
+    for i, seed in enumerate(seeds):
+        src = DRAWINGS / "jp-house" / ("floor-plans.pdf", "site-plan.pdf")[i % 2]
+        d = os.path.join(tmp, f"pens{seed}")
+        os.makedirs(d, exist_ok=True)
+        rng = np.random.default_rng(seed)
+        factor = float(rng.uniform(1.4, 2.2) if rng.random() < 0.75 else rng.uniform(0.6, 0.8))
+        heavy = reweighted_vector_copy(src, os.path.join(d, "pens.pdf"), factor)
+        boxes = add_vector_edits(heavy, os.path.join(d, "new.pdf"), seed=seed, n=3)
+        truth = {"edits": [{"kind": "added", "bbox": b} for b in boxes],
+                 "matrix": [[1.0, 0, 0], [0, 1.0, 0]], "stretch": None}
+        r, s = _compare_scored(src, os.path.join(d, "new.pdf"), truth, d)
+        tot["edits"] += s["edits"]
+        tot["found"] += s["found"]
+        tot["off_edits"] += len(_off_edits(r["changes"], truth))
+        tot["said"] += int("other line weights" in r["summary"])
+        tot["factors"].append(round(factor, 2))
+        tot["revisions"] += 1
+    return tot
+
+
 def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
     """Re-scans whose text layer another OCR run read (30 % of its words misread, missed or
     split, ``synth.reread_text_layer``): edits found, text edits on changed ink reported with
@@ -449,6 +479,15 @@ def main() -> None:
         print(f"  changes off the edits  {rr['off_edits']}")
         print(f"  layer differences  {rr['unconfirmed']} listed apart ({rr['misread']} words "
               f"misread)")
+        t = time.perf_counter()
+        pens = pen_table_accuracy(seeds[:4], tmp)
+        print(f"\nthe example vector sheets plotted with another pen table (line widths × "
+              f"{', '.join(map(str, pens['factors']))}) and 3 vector details added, "
+              f"{pens['revisions']} revisions (the first seeds), 150 DPI, "
+              f"{time.perf_counter() - t:.0f} s:")
+        print(f"  edits found        {pens['found']}/{pens['edits']}")
+        print(f"  changes off the edits  {pens['off_edits']}")
+        print(f"  line weights said  {pens['said']}/{pens['revisions']} sheets")
 
 
 if __name__ == "__main__":

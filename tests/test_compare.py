@@ -574,3 +574,27 @@ def test_a_moved_vector_re_plot_reports_its_edits_and_nothing_else(tmp_path, she
     # fraction of a pixel apart (one of 0.1 pt², scored 0.255 against the level's 0.25)
     assert len(off) <= 1 and all(c.get("small") and c["area_pt2"] < 1 for c in off), \
         [(c["kind"], c.get("small"), c["bbox"]) for c in off]
+    assert r["line_weights"] == {"changed": False}  # moved, with the same pens
+    assert "line weights" not in r["summary"]
+
+
+@pytest.mark.parametrize("sheet, factor", [("floor-plans.pdf", 1.6), ("site-plan.pdf", 2.0)])
+def test_a_re_plot_with_other_pens_reports_its_edits_and_says_so_once(tmp_path, sheet, factor):
+    """A CAD sheet plotted with another pen table (every line 1.6 or 2 times as wide) and
+    three details added: the details are found, the sheet's summary says the line weights
+    changed, and the heavier lines are not listed spot by spot. Before the sheets' path
+    widths were compared, these reported 2 and 1 small changes off the edits (heavier
+    strokes closing a gap), one of them boxing a quarter of the floor plans."""
+    from buildtrace.synth import add_vector_edits, reweighted_vector_copy
+
+    heavy = reweighted_vector_copy(JP_HOUSE / sheet, tmp_path / "heavy.pdf", factor)
+    boxes = add_vector_edits(heavy, tmp_path / "new.pdf", seed=3, n=3)
+    with open_set(JP_HOUSE / sheet) as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path / "o"), "p",
+                         PairOptions(dpi=150, tiles=False))
+    assert r["line_weights"]["changed"] and r["line_weights"]["factor"] == pytest.approx(factor)
+    assert f"lines about {factor:.1f}× as wide as before" in r["summary"]
+    assert all(any(_hit(c["bbox"], b) for c in r["changes"]) for b in boxes)
+    off = [c for c in r["changes"] if not any(_hit(c["bbox"], b) for b in boxes)]
+    assert off == [], [(c["kind"], c.get("small"), c["bbox"]) for c in off]

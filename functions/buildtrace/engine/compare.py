@@ -25,6 +25,7 @@ from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
+from .line_weights import line_weight_change
 from .moves import detect_moves, find_short_moves
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
@@ -390,8 +391,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     with ThreadPoolExecutor(max_workers=1) as helper:
         def draw_ahead(new_img: PageImage, aligned) -> None:
             # (two vector sheets) while they align: the overlay's first strips of the new
-            # sheet, up to DRAW_AHEAD_PX, its view and both text layers (none of it
-            # depends on the alignment)
+            # sheet, up to DRAW_AHEAD_PX, its view, both text layers and both sheets' line
+            # weights (none of it depends on the alignment)
             budget = DRAW_AHEAD_PX
             for _y0, _y1, _ys0, region, shape in _strips(new_page, options):
                 if aligned.done() or budget < shape[0] * shape[1]:
@@ -400,6 +401,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                 budget -= shape[0] * shape[1]
             ahead["new_view"] = _drawn_view(new_img, np.eye(2, 3), new_page, options.dpi)
             read_text_layers()
+            ahead["line_weights"] = (old_page.line_weights(), new_page.line_weights())
 
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan,
@@ -482,12 +484,21 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             old, new = (_blank_words(img, steady, box, check_dpi) for img in (old, new))
         return old, new
 
+    # two vector sheets plotted with other pens: every line's weight differs, which the
+    # sheet's summary says once (the small-change test is then held to its stricter level)
+    pens = None
+    if "line_weights" in ahead:
+        pens = line_weight_change(*ahead["line_weights"],
+                                  scale=math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2]))))
+        result["line_weights"] = {"changed": pens is not None,
+                                  **({} if pens is None else pens._asdict())}
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
     small = find_small_changes(
         candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
-        noisy_level=NOISY_LEVEL if native else None,
-        noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)))
+        noisy_level=NOISY_LEVEL if native or pens is not None else None,
+        noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)),
+        strict=pens is not None)
     regions += small.regions
     result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small.level, 3),
                                "sigma_pt": round(small.sigma_pt, 3), "noisy": small.noisy}
@@ -514,7 +525,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         result["text_layers"] = text_layers
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
                                       title_block_found=title_block is not None,
-                                      held_stricter=small.level > level_for(check_dpi))
+                                      held_stricter=(pens is None
+                                                     and small.level > level_for(check_dpi)),
+                                      line_weight_factor=None if pens is None else pens.factor)
     unconfirmed = (text_layers or {}).get("unconfirmed")
     if unconfirmed:
         n = len(unconfirmed)

@@ -245,8 +245,8 @@ class SmallChanges(NamedTuple):
 def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[ChangeRegion],
                        crops: Callable[[tuple], tuple[np.ndarray, np.ndarray]], dpi: float,
                        page_pt: tuple[float, float], *, title_block=None, ignore=(),
-                       noisy_level: float | None = None, noisy_sigma: float = SIGMA_PT
-                       ) -> SmallChanges:
+                       noisy_level: float | None = None, noisy_sigma: float = SIGMA_PT,
+                       strict: bool = False) -> SmallChanges:
     """Small changes from a candidate map (cells of a grid at ``map_dpi`` over the new sheet
     holding a candidate, see :func:`mark_cells`), as regions beside the overlay's
     ``regions``, with the level they were held to, the largest blur (points) they kept it at
@@ -258,7 +258,9 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
     came from) are left to it; the others are checked by :func:`small_difference` against
     :func:`level_for`, or against ``noisy_level`` when given and the pair proves noisy
     (:data:`NOISY_CLUSTERS`); on a noisy pair those kept must also keep it blurred by
-    ``noisy_sigma`` points (:func:`noisy_sigma_pt`) when that is more than :data:`SIGMA_PT`."""
+    ``noisy_sigma`` points (:func:`noisy_sigma_pt`) when that is more than :data:`SIGMA_PT`.
+    ``strict``: held to ``noisy_level`` however many clusters are explained (the sheets are
+    known to differ all over: two vector plots with other pens, see line_weights.py)."""
     scored: list[tuple] = []  # (largest difference, small change, where it was checked)
     explained = 0
     w_pt, h_pt = page_pt
@@ -280,7 +282,7 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
             continue
         scored.append(checked)
     noisy = explained >= NOISY_CLUSTERS
-    if noisy and noisy_level is not None:
+    if (noisy or strict) and noisy_level is not None:
         level = max(level, noisy_level)
     kept = [(most, r, where) for most, r, where in scored if most >= level]
     sigma = noisy_sigma if noisy and noisy_sigma > SIGMA_PT else SIGMA_PT

@@ -30,13 +30,16 @@ def _plural(n: int, word: str) -> str:
 
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
                   page_pt: tuple[float, float], *, title_block_found: bool = True,
-                  held_stricter: bool = False) -> str:
+                  held_stricter: bool = False, line_weight_factor: float | None = None
+                  ) -> str:
     """One paragraph: how many changes of which kind, where, and the exact text changes.
     ``title_block_found`` False: the sheet's title block could not be located, so its
     changes (dates, revision marks) are among ``changes``; the paragraph says so.
     ``held_stricter``: the two versions differ slightly all over (a noisy re-scan), so small
     changes were held to a stricter level; it says so, as a reader should know what may
-    have gone unlisted."""
+    have gone unlisted. ``line_weight_factor``: the new vector sheet was plotted with other
+    line weights (its median line this many times the old one's width); it says so, once,
+    and that weights alone are not listed as changes."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -71,6 +74,12 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
         text += (" The two scans differ slightly all over the sheet (scan noise, strokes "
                  "heavier or lighter), so only clear small changes (a digit, a tick) are "
                  "listed: check dimensions that matter on the sheet itself.")
+    if line_weight_factor is not None:
+        how = ("lines of other widths" if abs(line_weight_factor - 1) < 0.05
+               else f"lines about {line_weight_factor:.1f}× as wide as before")
+        text += (f" The new sheet was plotted with other line weights throughout ({how}: "
+                 "another pen table or plot style); differences in line weight alone are not "
+                 "listed, and only clear small changes (a digit, a tick) are.")
     if not title_block_found and changes:
         text += (" The title block was not located (no sheet number found), so changes to "
                  "it, if any, are listed with these.")

@@ -1,0 +1,89 @@
+"""Line weights: has a vector sheet been plotted with other pen widths than its
+predecessor (another pen table or plot style)?
+
+Then nearly every line differs in weight while nothing moved. The overlay's tolerance
+absorbs a heavier line, but the small-change test (small_changes.py), which looks for a
+changed digit below that tolerance, finds spots where the heavier strokes close a gap or
+merge two lines and lists them as changes. The sheets' own path widths say what happened,
+exactly and before any pixel is drawn: compared here as histograms of stroked lines by
+width (:meth:`.drawing_set.Page.line_weights`), so the comparison can say so once for the
+sheet and hold the small-change test to its stricter level, instead of listing the pen
+table spot by spot. An edit adds or removes a few lines; a re-plot that only moved keeps
+every width.
+
+Widths are in points on the sheet; the old sheet's are scaled by the alignment's scale
+(a sheet plotted at another size draws its lines scaled too).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+#: Widths within this ratio of each other count as the same pen (3 %: PDF writers round
+#: widths to a few digits).
+SAME_WIDTH_RATIO = 1.03
+#: The pen table changed when at most this share of the lines (by count, the two sheets'
+#: histograms intersected) keep their width.
+MAX_KEPT_SHARE = 0.5
+#: ... and each sheet draws at least this many stroked lines (fewer say little).
+MIN_LINES = 50
+
+
+class LineWeightChange(NamedTuple):
+    """How the new sheet's line weights differ from the old one's."""
+
+    #: the share of lines (0-1) whose width is the same on both sheets
+    kept_share: float
+    #: the new sheet's median line width over the old one's (scaled), e.g. 1.6
+    factor: float
+
+
+def _bin(width_pt: float) -> int:
+    """A width's bin: widths within :data:`SAME_WIDTH_RATIO` of each other mostly share
+    one; 0 (the thinnest line a device draws) and hairlines below 0.01 pt have their own."""
+    if width_pt < 0.01:
+        return -(10 ** 6)
+    return round(math.log(width_pt) / math.log(SAME_WIDTH_RATIO))
+
+
+def _shares(counts: dict[float, int], scale: float) -> dict[int, float]:
+    total = sum(counts.values())
+    shares: dict[int, float] = {}
+    for width, n in counts.items():
+        b = _bin(width * scale)
+        shares[b] = shares.get(b, 0.0) + n / total
+    return shares
+
+
+def _median(counts: dict[float, int], scale: float) -> float:
+    """The median width of the lines drawn wider than 0.01 pt (scaled), or 0."""
+    items = sorted((w * scale, n) for w, n in counts.items() if w * scale >= 0.01)
+    half = sum(n for _, n in items) / 2
+    run = 0
+    for w, n in items:
+        run += n
+        if run >= half:
+            return w
+    return 0.0
+
+
+def line_weight_change(old: dict[float, int], new: dict[float, int], scale: float = 1.0
+                       ) -> LineWeightChange | None:
+    """The change of line weights from ``old`` to ``new`` (stroked lines by width in points,
+    :meth:`.drawing_set.Page.line_weights`) when the new sheet was plotted with other pens:
+    at most :data:`MAX_KEPT_SHARE` of its lines keep their width. None when the widths
+    match, or either sheet draws fewer than :data:`MIN_LINES` lines. ``scale``: the old
+    sheet's points to the new sheet's (the alignment's scale)."""
+    if sum(old.values()) < MIN_LINES or sum(new.values()) < MIN_LINES:
+        return None
+    a, b = _shares(old, scale), _shares(new, 1.0)
+    # a width a hair either side of a bin's edge: matched to the bins beside it too
+    kept = sum(min(share, a.get(k, 0.0) + a.get(k - 1, 0.0) + a.get(k + 1, 0.0))
+               for k, share in b.items())
+    kept = min(1.0, kept)
+    if kept > MAX_KEPT_SHARE:
+        return None
+    m_old, m_new = _median(old, scale), _median(new, 1.0)
+    factor = m_new / m_old if m_old > 0 else float("inf")
+    return LineWeightChange(round(kept, 3), round(factor, 2))

@@ -1,0 +1,57 @@
+"""Line weights (line_weights.py): a vector sheet plotted with other pens is told from one
+with edits, from the sheets' own path widths."""
+
+import pytest
+
+from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.line_weights import MIN_LINES, line_weight_change
+from buildtrace.synth import add_vector_edits, moved_vector_copy, reweighted_vector_copy
+from conftest import JP_HOUSE
+
+PLAN = {0.12: 1330, 0.48: 1056, 0.36: 584}  # the jp-house floor plans' pens (below)
+
+
+def _weights(path):
+    with open_set(str(path)) as s:
+        return s.page(0).line_weights()
+
+
+def test_a_sheet_s_line_weights_are_read_from_its_paths_and_forms(tmp_path):
+    plan = JP_HOUSE / "floor-plans.pdf"
+    assert _weights(plan) == PLAN
+    # re-plotted moved (the drawing inside a form XObject): the same widths
+    assert _weights(moved_vector_copy(plan, tmp_path / "m.pdf", 13.3, -7.1)) == PLAN
+    # with another pen table: every width 1.6 times
+    heavy = _weights(reweighted_vector_copy(plan, tmp_path / "h.pdf", 1.6))
+    assert heavy == {round(w * 1.6, 3): n for w, n in PLAN.items()}
+
+
+def test_other_pens_are_a_change_and_edits_or_a_move_are_not(tmp_path):
+    plan = JP_HOUSE / "floor-plans.pdf"
+    heavy = reweighted_vector_copy(plan, tmp_path / "h.pdf", 1.6)
+    edited = add_vector_edits(heavy, tmp_path / "he.pdf", seed=3, n=3) and tmp_path / "he.pdf"
+    change = line_weight_change(PLAN, _weights(edited))
+    assert change is not None and change.kept_share < 0.05
+    assert change.factor == pytest.approx(1.6, abs=0.01)
+    light = line_weight_change(PLAN, {round(w * 0.7, 3): n for w, n in PLAN.items()})
+    assert light is not None and light.factor == pytest.approx(0.7, abs=0.01)
+    # edits add a few lines at their own widths; a move keeps every width
+    add_vector_edits(plan, tmp_path / "e.pdf", seed=3, n=3)
+    assert line_weight_change(PLAN, _weights(tmp_path / "e.pdf")) is None
+    assert line_weight_change(PLAN, _weights(moved_vector_copy(plan, tmp_path / "m.pdf", 5, 5))) is None
+    # one kind of line made heavier on purpose (the walls, 29 % of the lines): a design
+    # change, not a pen table
+    assert line_weight_change(PLAN, {0.12: 1330, 0.6: 1056, 0.36: 584}) is None
+
+
+def test_a_sheet_plotted_at_another_scale_compares_its_widths_scaled():
+    """Plotted at twice the size, every line is twice as wide: the same pens."""
+    doubled = {round(2 * w, 3): n for w, n in PLAN.items()}
+    assert line_weight_change(PLAN, doubled, scale=2.0) is None
+    assert line_weight_change(PLAN, doubled, scale=1.0).factor == pytest.approx(2.0)
+
+
+def test_too_few_lines_say_nothing():
+    few = {0.5: MIN_LINES - 1}
+    assert line_weight_change(few, {1.0: MIN_LINES - 1}) is None
+    assert line_weight_change({}, PLAN) is None
