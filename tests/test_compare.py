@@ -321,6 +321,12 @@ def test_set_summary_orders_most_changed_by_area_and_names_failed_sheets():
     assert "Most changed, by changed area: A1 (5 changes, 5.0 in²), A2 (1 change, 4.0 in²)" \
         in text
     assert "Could not be compared: A3 (the page cannot be read)" in text
+    assert "line weights" not in text
+    # a sheet re-plotted with another pen table is named once for the set
+    report["pairs"][1]["line_weights"] = {"changed": True, "kept_share": 0.0, "factor": 1.6}
+    report["pairs"][0]["line_weights"] = {"changed": False}
+    assert "Plotted with other line weights (another pen table or plot style; weights " \
+        "alone not listed as changes): A2 (lines 1.6× as wide)." in set_summary(report)
 
 
 def test_a_transform_within_a_twentieth_of_a_pixel_of_a_shift_is_applied_as_the_shift():

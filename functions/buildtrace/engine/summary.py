@@ -87,7 +87,8 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
 
 
 def set_summary(report: dict) -> str:
-    """The set's paragraph: sheets compared, added, removed, renumbered, most changed."""
+    """The set's paragraph: sheets compared, added, removed, renumbered, plotted with other
+    line weights, not aligned or compared, most changed."""
     pairs = report["pairs"]
     new_sheets = {s["page"]: s for s in report["new"]["sheets"]}
     old_sheets = {s["page"]: s for s in report["old"]["sheets"]}
@@ -108,6 +109,13 @@ def set_summary(report: dict) -> str:
     if ren:
         lines.append("Renumbered: " + ", ".join(f"{p['old_number']} → {p['new_number']}"
                                                 for p in ren) + ".")
+    pens = [p for p in pairs if (p.get("line_weights") or {}).get("changed")]
+    if pens:  # a re-plot with another pen table: said once a sheet, and here for the set
+        lines.append("Plotted with other line weights (another pen table or plot style; "
+                     "weights alone not listed as changes): " + ", ".join(
+                         f"{p['number'] or 'page ' + str(p['new_page'] + 1)} "
+                         f"(lines {p['line_weights']['factor']:.1f}× as wide)" for p in pens)
+                     + ".")
     failed = [p for p in pairs if p.get("status") == "not_aligned"]
     if failed:
         lines.append("Could not be aligned (check by hand): "
