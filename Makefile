@@ -17,7 +17,7 @@ setup: $(STAMP)
 # report.pdf embeds subsets of a CJK font for characters Helvetica lacks (a Japanese sheet
 # title): Debian's fonts-droid-fallback, unpacked into $(FONT_DIR) and not installed, since
 # PDFium draws and reads a drawing's non-embedded CJK fonts differently once the system has
-# a CJK font (see README, "Fonts").
+# a CJK font (see README, report.pdf).
 # Python packages go to .venv; firebase-tools (the Auth emulator of the local stack) to
 # node_modules from package-lock.json. The Firestore and Pub/Sub emulators come with the
 # machine's Google Cloud CLI (Debian packages google-cloud-cli-*-emulator, Java 17).

@@ -709,16 +709,15 @@ def reweighted_vector_copy(src: str | os.PathLike, out: str | os.PathLike,
     """Page 0 of a vector PDF with every stroked line ``factor`` times as wide (a line drawn
     0 wide, the thinnest a device can, stays so): the same drawing plotted with another pen
     table or plot style. Lines inside form XObjects are left as they are."""
+    from .engine.drawing_set import stroke_width
+
     pdf = pdfium.PdfDocument(os.fspath(src))
     page = pdf[0]
-    width = ctypes.c_float()
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
     for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
         obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
-        if (pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_PATH
-                and pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke) and stroke.value
-                and pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width)):
-            pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(width.value * factor))
+        width = stroke_width(obj)
+        if width is not None:
+            pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(width * factor))
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
     pdf.save(os.fspath(out))

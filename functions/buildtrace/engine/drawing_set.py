@@ -570,30 +570,65 @@ IMAGE_SCAN_MAX_OBJECTS = 50_000
 SCAN_MIN_IMAGE_PX = 1_000_000
 
 
-def _pdf_image_objects(raw_page, enough=lambda: False):
-    """The images a PDF page draws, looking inside form XObjects, through raw PDFium calls
-    (a Python wrapper per object costs 12 µs): (object, width px, height px). Stops after
-    :data:`IMAGE_SCAN_MAX_OBJECTS` objects, or once ``enough()`` (asked between the page
-    and each form it holds)."""
+def _pdf_page_objects(raw_page, max_objects: int, enough=lambda: False):
+    """The objects a PDF page draws, looking inside form XObjects, through raw PDFium calls
+    (a Python wrapper per object costs 12 µs): (object, its type, the scale of the forms it
+    lies in: the product of their matrices' √|det|). Stops after ``max_objects`` objects,
+    or once ``enough()`` (asked between the page and each form it holds)."""
+    import pypdfium2.raw as pdfium_c
+
+    seen = 0
+    stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject,
+              1.0)]
+    while stack and seen < max_objects and not enough():
+        parent, count, get, scale = stack.pop()
+        for i in range(count):
+            obj = get(parent, i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            yield obj, kind, scale
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
+                              pdfium_c.FPDFFormObj_GetObject, scale * _matrix_scale(obj)))
+        seen += count
+
+
+def _matrix_scale(raw_obj) -> float:
+    """How a PDF page object's own matrix scales lengths: √|det|."""
+    import pypdfium2.raw as pdfium_c
+
+    m = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(raw_obj, m)
+    return math.sqrt(abs(m.a * m.d - m.b * m.c))
+
+
+def stroke_width(raw_obj) -> float | None:
+    """The line width of a PDF page object that strokes a path (in its own units, before its
+    matrix), or None for an object that strokes nothing."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    seen = 0
+    width, fill, stroke = ctypes.c_float(), ctypes.c_int(), ctypes.c_int()
+    if (pdfium_c.FPDFPageObj_GetType(raw_obj) == pdfium_c.FPDF_PAGEOBJ_PATH
+            and pdfium_c.FPDFPath_GetDrawMode(raw_obj, fill, stroke) and stroke.value
+            and pdfium_c.FPDFPageObj_GetStrokeWidth(raw_obj, width)):
+        return width.value
+    return None
+
+
+def _pdf_image_objects(raw_page, enough=lambda: False):
+    """The images a PDF page draws, inside form XObjects too (:func:`_pdf_page_objects`):
+    (object, width px, height px). Stops after :data:`IMAGE_SCAN_MAX_OBJECTS` objects, or
+    once ``enough()``."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
     w, h = ctypes.c_uint(), ctypes.c_uint()
-    stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject)]
-    while stack and seen < IMAGE_SCAN_MAX_OBJECTS and not enough():
-        parent, count, get = stack.pop()
-        for i in range(count):
-            obj = get(parent, i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                if pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h):
-                    yield obj, w.value, h.value
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
-                              pdfium_c.FPDFFormObj_GetObject))
-        seen += count
+    for obj, kind, _scale in _pdf_page_objects(raw_page, IMAGE_SCAN_MAX_OBJECTS, enough):
+        if (kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
+                and pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h)):
+            yield obj, w.value, h.value
 
 
 #: At most this many objects are looked at for a page's line weights (a dense sheet has
@@ -603,36 +638,16 @@ LINE_WEIGHT_MAX_OBJECTS = 200_000
 
 def _pdf_line_weights(raw_page) -> dict[float, int]:
     """Stroked path objects of a PDF page by width on the sheet (points, to 0.001), inside
-    form XObjects too (a width is scaled by its object's matrix and its forms'), through raw
-    PDFium calls. See :meth:`Page.line_weights`."""
-    import ctypes
-
+    form XObjects too (a width is scaled by its object's matrix and its forms'). See
+    :meth:`Page.line_weights`."""
     import pypdfium2.raw as pdfium_c
 
     counts: dict[float, int] = {}
-    width, fill, stroke = ctypes.c_float(), ctypes.c_int(), ctypes.c_int()
-    m = pdfium_c.FS_MATRIX()
-    seen = 0
-    stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject,
-              1.0)]
-    while stack and seen < LINE_WEIGHT_MAX_OBJECTS:
-        parent, count, get, scale = stack.pop()
-        for i in range(count):
-            obj = get(parent, i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-                if not (pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke) and stroke.value
-                        and pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width)):
-                    continue
-                pdfium_c.FPDFPageObj_GetMatrix(obj, m)
-                w = round(width.value * scale * math.sqrt(abs(m.a * m.d - m.b * m.c)), 3)
-                counts[w] = counts.get(w, 0) + 1
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-                pdfium_c.FPDFPageObj_GetMatrix(obj, m)
-                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj),
-                              pdfium_c.FPDFFormObj_GetObject,
-                              scale * math.sqrt(abs(m.a * m.d - m.b * m.c))))
-        seen += count
+    for obj, kind, scale in _pdf_page_objects(raw_page, LINE_WEIGHT_MAX_OBJECTS):
+        width = stroke_width(obj) if kind == pdfium_c.FPDF_PAGEOBJ_PATH else None
+        if width is not None:
+            w = round(width * scale * _matrix_scale(obj), 3)
+            counts[w] = counts.get(w, 0) + 1
     return counts
 
 

@@ -105,12 +105,14 @@ class PdfCanvas:
         return None if self.fonts is None else self.fonts.font_index(ch)
 
     def _run_length(self, text: str, font: float) -> float:
+        """The width (layout pixels) of a run of :meth:`_runs` at size ``font``."""
         if not text:
             return 0.0
-        if not settable(text):
-            if self.fonts is not None and self.fonts.font_index(text[0]) is not None:
-                return self.fonts.advance(text, font)
+        which = self._font_of(text[0])
+        if which is None:
             return float(_fallback_font(font).getlength(text))
+        if which != "helvetica":
+            return self.fonts.advance(text, font)
         # the advance, spaces included: the ink box of "x" + text + "x" less that of "xx"
         if font not in self._xx:
             self._xx[font] = self._ink_width("xx", font)

@@ -96,6 +96,9 @@ def set_summary(report: dict) -> str:
     def label(sheet, page):
         return sheet.get("number") or f"page {page + 1}"
 
+    def pair_label(p):
+        return p.get("number") or f"page {p['new_page'] + 1}"
+
     changed = [p for p in pairs if p.get("changes")]
     lines = [f"{_plural(len(pairs), 'sheet')} compared; {len(changed)} with design changes, "
              f"{len(pairs) - len(changed)} unchanged."]
@@ -113,18 +116,16 @@ def set_summary(report: dict) -> str:
     if pens:  # a re-plot with another pen table: said once a sheet, and here for the set
         lines.append("Plotted with other line weights (another pen table or plot style; "
                      "weights alone not listed as changes): " + ", ".join(
-                         f"{p['number'] or 'page ' + str(p['new_page'] + 1)} "
-                         f"(lines {p['line_weights']['factor']:.1f}× as wide)" for p in pens)
-                     + ".")
+                         f"{pair_label(p)} (lines {p['line_weights']['factor']:.1f}× as wide)"
+                         for p in pens) + ".")
     failed = [p for p in pairs if p.get("status") == "not_aligned"]
     if failed:
         lines.append("Could not be aligned (check by hand): "
-                     + ", ".join(p["number"] or f"page {p['new_page'] + 1}" for p in failed) + ".")
+                     + ", ".join(pair_label(p) for p in failed) + ".")
     broken = [p for p in pairs if p.get("status") == "failed"]
     if broken:
         lines.append("Could not be compared: " + ", ".join(
-            f"{p.get('number') or 'page ' + str(p['new_page'] + 1)} ({p.get('error') or '?'})"
-            for p in broken) + ".")
+            f"{pair_label(p)} ({p.get('error') or '?'})" for p in broken) + ".")
 
     def area_in2(p):
         return sum(c.get("area_pt2", 0) for c in p["changes"]) / 72.0 ** 2
@@ -132,7 +133,6 @@ def set_summary(report: dict) -> str:
     most = sorted(changed, key=lambda p: -area_in2(p))[:5]
     if most:
         lines.append("Most changed, by changed area: " + ", ".join(
-            f"{p['number'] or 'page ' + str(p['new_page'] + 1)} "
-            f"({_plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
+            f"{pair_label(p)} ({_plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
             for p in most) + ".")
     return " ".join(lines)
