@@ -120,7 +120,8 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
     sheets.append(DRAWINGS / "jp-house" / "site-plan.pdf")
     kinds = kinds or [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
     tot = {"edits": 0, "found": 0, "text_edits": 0, "text_found": 0, "area": 0.0,
-           "area_on": 0.0, "max_align_pt": 0.0, "max_align_ink_pt": 0.0, "revisions": 0,
+           "area_on": 0.0, "max_align_pt": 0.0, "max_align_ink_pt": 0.0,
+           "max_align_drawn_pt": 0.0, "revisions": 0,
            "moves": 0, "moves_as_one": 0,
            "reported": 0, "nudges": 0, "nudges_moved": 0}
     for i, seed in enumerate(seeds):
@@ -137,6 +138,8 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         tot["area_on"] += s["precision"] * area
         tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
         tot["max_align_ink_pt"] = max(tot["max_align_ink_pt"], s["alignment_error_ink_pt"] or 99)
+        tot["max_align_drawn_pt"] = max(tot["max_align_drawn_pt"],
+                                        s.get("alignment_error_drawn_pt", 99))
         tot["revisions"] += 1
         tot["reported"] += len(r["changes"])
         for e in truth["edits"]:
@@ -164,13 +167,21 @@ def _compare_scored(old, new, truth: dict, out: str, pad_pt: float = 6.0,
     from buildtrace.engine.compare import PairOptions, compare_pair
     from buildtrace.engine.drawing_set import open_set
     from buildtrace.engine.identify import identify_page
-    from buildtrace.synth import score_pair
+    from buildtrace.synth import drawn_alignment_error, score_pair
 
     with open_set(old) as so, open_set(new) as sn:
         po, pn = so.page(0), sn.page(0)
         r = compare_pair(po, pn, identify_page(po), identify_page(pn), out, "p",
                          PairOptions(dpi=150, tiles=False, **options))
-        return r, score_pair(r, truth, pn.size_pt, pad_pt=pad_pt, ink_box=_ink_box(po))
+        s = score_pair(r, truth, pn.size_pt, pad_pt=pad_pt, ink_box=_ink_box(po))
+        if r.get("alignment"):
+            s["alignment_error_drawn_pt"] = drawn_alignment_error(
+                r["alignment"], truth, po.render(dpi=DRAWN_DPI), DRAWN_DPI, pn.size_pt)
+        return r, s
+
+
+#: The resolution :func:`.synth.drawn_alignment_error` looks at the old sheet's ink in.
+DRAWN_DPI = 100
 
 
 def _ink_box(page) -> tuple[float, float, float, float]:
@@ -409,7 +420,8 @@ def main() -> None:
         print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %"
               f"   target >= 90 %")
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt   target <= 1 pt "
-              f"({acc['max_align_ink_pt']:.2f} pt where the sheets have ink)")
+              f"({acc['max_align_ink_pt']:.2f} pt where the sheets have ink, "
+              f"{acc['max_align_drawn_pt']:.2f} pt as drawn)")
         print(f"  text changes       {acc['text_found']}/{acc['text_edits']} with exact "
               f"before/after   target >= 95 %")
         print(f"  moves              {acc['moves_as_one']}/{acc['moves']} reported as one "
@@ -423,7 +435,8 @@ def main() -> None:
         print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %")
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt (matrix and stretch, "
               f"at the sheet's edges too); {acc['max_align_ink_pt']:.2f} pt where the sheets "
-              f"have ink")
+              f"have ink; {acc['max_align_drawn_pt']:.2f} pt as drawn (on the old sheet's "
+              f"ink, in the directions it shows)")
         print(f"  text changes       {acc['text_found']}/{acc['text_edits']}")
         t = time.perf_counter()
         acc = accuracy(seeds[:4], tmp, kinds=[("nudge", "erase", "nudge", "text", "nudge")])

@@ -681,6 +681,46 @@ def score_pair(result: dict, truth: dict, page_pt, *, pad_pt: float = 6.0,
             "reported": len(changes)}
 
 
+def drawn_alignment_error(alignment: dict, truth: dict, old_ink, dpi: float,
+                          page_pt) -> float:
+    """The largest error (points) of an alignment (a report's ``alignment``: matrix and
+    stretch) against the truth's, counted as an overlay would draw it: at each pixel of
+    the old sheet's ink (``old_ink``: a raster at ``dpi``, 0 ink, 255 paper), in the
+    directions that ink shows (across a line, every way at a dot or a corner), where the
+    truth puts it on the new sheet (``page_pt``: its width and height, points).
+
+    :func:`score_pair`'s ``alignment_error_pt`` counts every direction everywhere; a
+    harsh re-scan's stretch in a blank margin, or along the sheet's border line, cannot be
+    measured from the sheets and is not drawn either, and this leaves it out."""
+    import cv2
+    import numpy as np
+
+    ink = cv2.subtract(255, old_ink).astype(np.float32)
+    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+    sigma = 2.0 / 72 * dpi  # the directions ink shows, over about 2 pt around a point
+    a, b, c = (cv2.GaussianBlur(v, (0, 0), sigma) for v in (gx * gx, gx * gy, gy * gy))
+    ys, xs = np.nonzero(old_ink < 160)
+    if not len(xs):
+        return 0.0
+    if len(xs) > 40000:  # evenly thinned: the error varies over inches
+        keep = np.linspace(0, len(xs) - 1, 40000).astype(int)
+        ys, xs = ys[keep], xs[keep]
+    t = np.stack([np.stack([a[ys, xs], b[ys, xs]], -1), np.stack([b[ys, xs], c[ys, xs]], -1)],
+                 -2).astype(float)
+    top = np.linalg.eigvalsh(t)[:, 1]
+    t = t / np.maximum(top, 1e-9)[:, None, None]
+    q = (np.stack([xs, ys], axis=1) + 0.5) * 72 / dpi
+    want = stretched(q, truth["matrix"], truth.get("stretch"))
+    got = stretched(q, alignment["matrix"], alignment.get("stretch"))
+    w_pt, h_pt = page_pt
+    on_page = ((want[:, 0] >= 0) & (want[:, 0] <= w_pt) & (want[:, 1] >= 0)
+               & (want[:, 1] <= h_pt) & (top > 0))
+    e = got - want
+    seen = np.sqrt(np.maximum(0.0, np.einsum("ni,nij,nj->n", e, t, e)))[on_page]
+    return float(seen.max()) if len(seen) else 0.0
+
+
 def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
                          size_in: tuple[float, float] = (48.0, 36.0)) -> str:
     """Place page 0 of a vector PDF, scaled to fit, on a larger sheet (default ARCH E,
