@@ -87,7 +87,7 @@ def _ink(img: np.ndarray) -> np.ndarray:
 def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
                  fine_dpi: float, max_patches: int | None = None, patch_pt: float = PATCH_PT,
                  edge_to_edge: bool = False, min_ink: float = 0.01,
-                 grain: tuple[float, float] = (0.0, 0.0)
+                 grain: tuple[float, float] = (0.0, 0.0), directions: bool = True
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where ink patches of the old sheet, warped by ``m_px`` (2×3, old fine pixels → new
     fine pixels; or a function of the patches' top-left corners (n×2, new fine pixels) and
@@ -98,7 +98,8 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
     shift can be trusted in each direction (n×2×2, the structure tensor of the patch's ink
     scaled to a largest eigenvalue of 1: a patch that holds one straight line fixes its
     shift across the line only, and has a tensor near n nᵀ for the line's normal n; the
-    new sheet's ``grain`` (:func:`scan_grain`) is taken off it).
+    new sheet's ``grain`` (:func:`scan_grain`) is taken off it; zeros unless
+    ``directions``: the refinement does without).
 
     Patches are ``patch_pt`` wide, side by side over the new sheet from half a patch inside
     its edges or, ``edge_to_edge``, from its edges (at most ``max_patches``, evenly picked
@@ -144,7 +145,8 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
             continue
         pts_new.append((x + mom["m10"] / mom["m00"], y + mom["m01"] / mom["m00"]))
         shifts.append((dx, dy))
-        tensors.append(_structure_tensor(ink_new, win, grain))
+        tensors.append(_structure_tensor(ink_new, win, grain) if directions
+                       else np.zeros((2, 2)))
     return (np.float32(pts_new).reshape(-1, 2), np.float32(shifts).reshape(-1, 2),
             np.float32(tensors).reshape(-1, 2, 2))
 
@@ -213,7 +215,8 @@ def refine(old_fine: np.ndarray, new_fine: np.ndarray, m_px: np.ndarray, fine_dp
     fit to patch shifts measured to a tenth of a point (PDFium snaps glyphs to whole pixels;
     an edit moves a patch's ink) takes their noise for scale and shear: 6e-4 on a re-plot
     moved 17 pt, 0.7 pt at the far edge of an A3 sheet and 8 false changes."""
-    pts_new, shifts, _ = patch_shifts(old_fine, new_fine, m_px, fine_dpi, max_patches)
+    pts_new, shifts, _ = patch_shifts(old_fine, new_fine, m_px, fine_dpi, max_patches,
+                                      directions=False)
     if len(pts_new) < 6:
         return m_px, float("inf"), 0, len(pts_new)
     pts_new = np.float32(pts_new)
