@@ -5,19 +5,35 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FONT_DIR := $(VENV)/share/fonts
+FONT_DIR := functions/buildtrace/fonts
+FONTS  := $(FONT_DIR)/DroidSansFallbackFull.ttf $(FONT_DIR)/DejaVuSans.ttf
 
 .PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
-setup: $(STAMP)
+setup: $(STAMP) $(FONTS)
 	@:
+
+# report.pdf embeds subsets of fonts for characters Helvetica lacks (a Japanese sheet title,
+# the arrow of a renumbering): Debian's fonts-droid-fallback and fonts-dejavu-core, unpacked
+# with their notices into the package ($(FONT_DIR), which the cloud functions are deployed
+# from) and not installed, since PDFium draws and reads a drawing's non-embedded CJK fonts
+# differently once the system has a CJK font (see README, report.pdf).
+# $(call unpack,PACKAGE,PATH IN IT,NOTICE NAME)
+unpack = @echo "setup: unpacking Debian's $(1) into $(FONT_DIR)"; \
+	tmp=$$(mktemp -d) && cd $$tmp && { apt-get download $(1) >/dev/null 2>&1 || \
+	{ $(SUDO) apt-get update -qq && apt-get download $(1) >/dev/null 2>&1; }; } && \
+	dpkg-deb -x $(1)_*.deb x && mkdir -p $(CURDIR)/$(FONT_DIR) && \
+	cp x$(2) $(CURDIR)/$(FONT_DIR)/ && \
+	cp x/usr/share/doc/$(1)/copyright $(CURDIR)/$(FONT_DIR)/$(3).copyright && rm -rf $$tmp
+
+$(FONT_DIR)/DroidSansFallbackFull.ttf:
+	$(call unpack,fonts-droid-fallback,/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf,DroidSansFallback)
+
+$(FONT_DIR)/DejaVuSans.ttf:
+	$(call unpack,fonts-dejavu-core,/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf,DejaVuSans)
 
 # Re-installs only when a requirements or project file changed; silent otherwise.
 # Debian's chromium (the report page's browser test, driven by Playwright) comes with apt.
-# report.pdf embeds subsets of a CJK font for characters Helvetica lacks (a Japanese sheet
-# title): Debian's fonts-droid-fallback, unpacked into $(FONT_DIR) and not installed, since
-# PDFium draws and reads a drawing's non-embedded CJK fonts differently once the system has
-# a CJK font (see README, report.pdf).
 # Python packages go to .venv; firebase-tools (the Auth emulator of the local stack) to
 # node_modules from package-lock.json. The Firestore and Pub/Sub emulators come with the
 # machine's Google Cloud CLI (Debian packages google-cloud-cli-*-emulator, Java 17).
@@ -25,13 +41,6 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package-lock.json
 	@command -v chromium >/dev/null 2>&1 || { echo "setup: installing Debian's chromium (browser tests)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  --no-install-recommends chromium >/dev/null; }
-	@test -f $(FONT_DIR)/DroidSansFallbackFull.ttf || { echo "setup: unpacking Debian's fonts-droid-fallback into $(FONT_DIR)"; \
-	  tmp=$$(mktemp -d) && cd $$tmp && { apt-get download fonts-droid-fallback >/dev/null 2>&1 || \
-	  { $(SUDO) apt-get update -qq && apt-get download fonts-droid-fallback >/dev/null 2>&1; }; } && \
-	  dpkg-deb -x fonts-droid-fallback_*.deb x && mkdir -p $(CURDIR)/$(FONT_DIR) && \
-	  cp x/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf $(CURDIR)/$(FONT_DIR)/ && \
-	  cp x/usr/share/doc/fonts-droid-fallback/copyright $(CURDIR)/$(FONT_DIR)/DroidSansFallback.copyright && \
-	  rm -rf $$tmp; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "setup: installing dependencies into $(VENV) and node_modules"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.txt -r requirements-dev.txt
@@ -63,7 +72,7 @@ bench-stack: setup
 	@$(PY) -m benchmarks.pipeline
 
 clean:
-	rm -rf $(VENV) out .pytest_cache node_modules .stack
+	rm -rf $(VENV) out .pytest_cache node_modules .stack $(FONT_DIR)
 
 # Compare OCR engines on the Transatomic title blocks (tesseract needs Debian's tesseract-ocr).
 bench-ocr: setup

@@ -63,8 +63,8 @@ def test_a_line_helvetica_cannot_set_is_drawn_as_an_image_without_embedded_fonts
 
 
 def test_characters_helvetica_lacks_are_text_in_an_embedded_subset_font(tmp_path):
-    """A Japanese title and an arrow are set in fonts of the machine (`make setup` installs
-    them), embedded as subsets: text a reader searches and copies, in its place; a
+    """A Japanese title and an arrow are set in the fonts `make setup` unpacks into the
+    package, embedded as subsets: text a reader searches and copies, in its place; a
     character no font has is drawn as an image, and nothing else is lost."""
     assert any(p.endswith(".ttf") and __import__("os").path.exists(p) for p in FALLBACK_FONTS)
     title, renumbered, nowhere = "1階平面図,2階平面図", "A101 → A102", "\U0010fffd"
@@ -95,6 +95,26 @@ def test_characters_helvetica_lacks_are_text_in_an_embedded_subset_font(tmp_path
     # the kanji are drawn (dense glyphs, 0.31 of the run inked): not empty boxes (0.16)
     kanji = img[30:54, 40 + int(c.textlength("A-2  1", 20)):40 + int(widths[0])]
     assert (kanji < 160).mean() > 0.25
+
+
+def test_report_pdf_fonts_ship_inside_the_package_the_cloud_deploys():
+    """The cloud functions are deployed from ``functions/`` (their image has no fonts): the
+    fonts report.pdf sets kanji and arrows in are the ones `make setup` unpacked there, with
+    their notices, and come before any the machine has."""
+    import os
+
+    from buildtrace.engine.pdf_canvas import PACKAGE_FONTS, _character_map
+
+    functions_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/functions"
+    assert os.path.commonpath([PACKAGE_FONTS, functions_dir]) == functions_dir
+    for font, notice in (("DroidSansFallbackFull.ttf", "DroidSansFallback.copyright"),
+                         ("DejaVuSans.ttf", "DejaVuSans.copyright")):
+        assert os.path.getsize(os.path.join(PACKAGE_FONTS, font)) > 100_000
+        assert "License" in open(os.path.join(PACKAGE_FONTS, notice)).read()
+    for ch in "階→":
+        first = next(p for p in FALLBACK_FONTS if p.endswith(".ttf") and os.path.exists(p)
+                     and ord(ch) in _character_map(p))
+        assert os.path.dirname(first) == PACKAGE_FONTS, (ch, first)
 
 
 def test_boxes_and_images_land_where_the_layout_puts_them(tmp_path):
