@@ -386,7 +386,9 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     centres, shifts, tensors = patch_shifts(
         fine_o, fine_n, points_to_pixels(a.matrix, fo_dpi, fn_dpi), fn_dpi,
         patch_pt=STRETCH_PATCH_PT, edge_to_edge=True, min_ink=STRETCH_MIN_INK, grain=grain)
-    tensors = tensors.astype(float)
+    # a patch of grain alone fixes nothing: it would only count as agreeing with any field
+    says = np.trace(tensors, axis1=1, axis2=2) > 0
+    centres, shifts, tensors = centres[says], shifts[says], tensors[says].astype(float)
     # the affine part is refitted on patches that fix their shift both ways
     both = np.linalg.eigvalsh(tensors)[:, 0] >= STRETCH_BOTH_WAYS
     if both.sum() < 6:
@@ -470,6 +472,8 @@ def _remeasured(stretch: StretchField, m: np.ndarray, fine_o: np.ndarray, fo_dpi
     centres, shifts, tensors = patch_shifts(fine_o, fine_n, local, fn_dpi,
                                             patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
                                             min_ink=STRETCH_MIN_INK, grain=grain)
+    says = np.trace(tensors, axis1=1, axis2=2) > 0  # as in :func:`_with_stretch`
+    centres, shifts, tensors = centres[says], shifts[says], tensors[says]
     pos = ((centres + shifts) * k).astype(float)
     return pos, shifts * k + stretch.shifts_at(pos), tensors.astype(float)
 
