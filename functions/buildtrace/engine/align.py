@@ -172,9 +172,7 @@ def _structure_tensor(ink: np.ndarray, win: np.ndarray,
     they outweigh the line, and the patch would seem to fix its shift both ways while its
     correlation measures noise along the line (on a harsh re-scan, the sheet's frame was
     measured 2-3 pt off along itself)."""
-    ink = cv2.GaussianBlur(ink, (0, 0), GRAIN_SMOOTH_PX)
-    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+    gx, gy = _gradients(ink)
     gxw = gx * win
     a, b, c = float(np.vdot(gxw, gx)), float(np.vdot(gxw, gy)), float(np.vdot(gy * win, gy))
     cut = GRAIN_MARGIN * float(win.sum())
@@ -184,9 +182,16 @@ def _structure_tensor(ink: np.ndarray, win: np.ndarray,
     return (vecs * np.maximum(vals, 0.0)) @ vecs.T / vals[1]
 
 
+def _gradients(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sobel x and y gradients of ``ink`` smoothed by :data:`GRAIN_SMOOTH_PX`: what a
+    patch's directions and the grain taken off them are both measured on."""
+    ink = cv2.GaussianBlur(ink, (0, 0), GRAIN_SMOOTH_PX)
+    return cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+
+
 def scan_grain(img: np.ndarray) -> tuple[float, float]:
-    """The mean squared gradient (x, y; Sobel of the ink smoothed as
-    :func:`_structure_tensor` smooths it, per pixel) a raster's grain makes on its bare
+    """The mean squared gradient (x, y; :func:`_gradients` of the ink, per pixel) a
+    raster's grain makes on its bare
     paper: what noise, JPEG blocks and paper texture add to a patch's tensor whatever the
     patch holds. 0 for a rendered vector sheet.
 
@@ -196,11 +201,9 @@ def scan_grain(img: np.ndarray) -> tuple[float, float]:
     bands = [img[y:y + 64] for y in range(0, img.shape[0], 256)]
     ink = _ink(np.vstack([b for b in bands if b.shape[0] == 64] or [img]))
     near = cv2.blur(ink, (9, 9))
-    ink = cv2.GaussianBlur(ink, (0, 0), GRAIN_SMOOTH_PX)
     median = float(np.median(near))
     paper = near <= median + 3 * 1.4826 * float(np.median(np.abs(near - median)))
-    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+    gx, gy = _gradients(ink)
     return float(np.mean(gx[paper] ** 2)), float(np.mean(gy[paper] ** 2))
 
 
@@ -383,12 +386,8 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     k = 72.0 / fn_dpi
     size_pt = (fine_n.shape[1] * k, fine_n.shape[0] * k)
     grain = scan_grain(fine_n)
-    centres, shifts, tensors = patch_shifts(
-        fine_o, fine_n, points_to_pixels(a.matrix, fo_dpi, fn_dpi), fn_dpi,
-        patch_pt=STRETCH_PATCH_PT, edge_to_edge=True, min_ink=STRETCH_MIN_INK, grain=grain)
-    # a patch of grain alone fixes nothing: it would only count as agreeing with any field
-    says = np.trace(tensors, axis1=1, axis2=2) > 0
-    centres, shifts, tensors = centres[says], shifts[says], tensors[says].astype(float)
+    centres, shifts, tensors = _stretch_patch_shifts(
+        fine_o, fine_n, points_to_pixels(a.matrix, fo_dpi, fn_dpi), fn_dpi, grain)
     # the affine part is refitted on patches that fix their shift both ways
     both = np.linalg.eigvalsh(tensors)[:, 0] >= STRETCH_BOTH_WAYS
     if both.sum() < 6:
@@ -451,6 +450,20 @@ def _robust_affine(src: np.ndarray, dst: np.ndarray, corr: np.ndarray,
     return corr
 
 
+def _stretch_patch_shifts(fine_o: np.ndarray, fine_n: np.ndarray, m_px, fn_dpi: float,
+                          grain: tuple[float, float]
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`patch_shifts` as the stretch is measured (patches of :data:`STRETCH_PATCH_PT`,
+    edge to edge, at least :data:`STRETCH_MIN_INK`, ``grain`` taken off), less the patches
+    of grain alone: they fix nothing, and would only count as agreeing with any field.
+    Tensors as float."""
+    centres, shifts, tensors = patch_shifts(fine_o, fine_n, m_px, fn_dpi,
+                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
+                                            min_ink=STRETCH_MIN_INK, grain=grain)
+    says = np.trace(tensors, axis1=1, axis2=2) > 0
+    return centres[says], shifts[says], tensors[says].astype(float)
+
+
 def _truncated_loss(off_pt: np.ndarray) -> float:
     """Mean of squared misfits (points), each counted up to :data:`INLIER_TOL_PT`: how well
     a model fits the patch shifts, an edit or a poor patch weighing no more than a miss."""
@@ -469,13 +482,9 @@ def _remeasured(stretch: StretchField, m: np.ndarray, fine_o: np.ndarray, fo_dpi
         boxes = np.concatenate([corners, corners + side], axis=1) * k
         return points_to_pixels(stretch.local_matrices(m, boxes), fo_dpi, fn_dpi)
 
-    centres, shifts, tensors = patch_shifts(fine_o, fine_n, local, fn_dpi,
-                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
-                                            min_ink=STRETCH_MIN_INK, grain=grain)
-    says = np.trace(tensors, axis1=1, axis2=2) > 0  # as in :func:`_with_stretch`
-    centres, shifts, tensors = centres[says], shifts[says], tensors[says]
+    centres, shifts, tensors = _stretch_patch_shifts(fine_o, fine_n, local, fn_dpi, grain)
     pos = ((centres + shifts) * k).astype(float)
-    return pos, shifts * k + stretch.shifts_at(pos), tensors.astype(float)
+    return pos, shifts * k + stretch.shifts_at(pos), tensors
 
 
 def _accepted(m_pt: np.ndarray, resid_pt: float, inl: int, total: int, method: str,
