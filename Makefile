@@ -6,18 +6,22 @@ STAMP  := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT_DIR := functions/buildtrace/fonts
-FONTS  := $(FONT_DIR)/DroidSansFallbackFull.ttf $(FONT_DIR)/DejaVuSans.ttf
+FONTS  := $(FONT_DIR)/ipag.ttf $(FONT_DIR)/ipam.ttf $(FONT_DIR)/DroidSansFallbackFull.ttf \
+          $(FONT_DIR)/DejaVuSans.ttf
 
 .PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
 setup: $(STAMP) $(FONTS)
 	@:
 
-# report.pdf embeds subsets of fonts for characters Helvetica lacks (a Japanese sheet title,
-# the arrow of a renumbering): Debian's fonts-droid-fallback and fonts-dejavu-core, unpacked
-# with their notices into the package ($(FONT_DIR), which the cloud functions are deployed
-# from) and not installed, since PDFium draws and reads a drawing's non-embedded CJK fonts
-# differently once the system has a CJK font (see README, report.pdf).
+# The package's fonts, unpacked with their notices from Debian's packages into $(FONT_DIR)
+# (inside the package, which the cloud functions and the Cloud Run job are deployed from),
+# not installed on the system:
+# - PDFium draws and reads a drawing's non-embedded fonts with them instead of the machine's
+#   (engine/pdfium_fonts.py): IPA Gothic and IPA Mincho stand in for MS-Gothic and MS-Mincho
+#   (Japanese CAD output), Droid Sans Fallback for Chinese fonts;
+# - report.pdf embeds subsets of them for characters Helvetica lacks (a Japanese sheet
+#   title, the arrow of a renumbering).
 # $(call unpack,PACKAGE,PATH IN IT,NOTICE NAME)
 unpack = @echo "setup: unpacking Debian's $(1) into $(FONT_DIR)"; \
 	tmp=$$(mktemp -d) && cd $$tmp && { apt-get download $(1) >/dev/null 2>&1 || \
@@ -25,6 +29,12 @@ unpack = @echo "setup: unpacking Debian's $(1) into $(FONT_DIR)"; \
 	dpkg-deb -x $(1)_*.deb x && mkdir -p $(CURDIR)/$(FONT_DIR) && \
 	cp x$(2) $(CURDIR)/$(FONT_DIR)/ && \
 	cp x/usr/share/doc/$(1)/copyright $(CURDIR)/$(FONT_DIR)/$(3).copyright && rm -rf $$tmp
+
+$(FONT_DIR)/ipag.ttf:
+	$(call unpack,fonts-ipafont-gothic,/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf,IPAGothic)
+
+$(FONT_DIR)/ipam.ttf:
+	$(call unpack,fonts-ipafont-mincho,/usr/share/fonts/opentype/ipafont-mincho/ipam.ttf,IPAMincho)
 
 $(FONT_DIR)/DroidSansFallbackFull.ttf:
 	$(call unpack,fonts-droid-fallback,/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf,DroidSansFallback)

@@ -107,7 +107,8 @@ def test_report_pdf_fonts_ship_inside_the_package_the_cloud_deploys():
 
     functions_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/functions"
     assert os.path.commonpath([PACKAGE_FONTS, functions_dir]) == functions_dir
-    for font, notice in (("DroidSansFallbackFull.ttf", "DroidSansFallback.copyright"),
+    for font, notice in (("ipag.ttf", "IPAGothic.copyright"), ("ipam.ttf", "IPAMincho.copyright"),
+                         ("DroidSansFallbackFull.ttf", "DroidSansFallback.copyright"),
                          ("DejaVuSans.ttf", "DejaVuSans.copyright")):
         assert os.path.getsize(os.path.join(PACKAGE_FONTS, font)) > 100_000
         assert "License" in open(os.path.join(PACKAGE_FONTS, notice)).read()

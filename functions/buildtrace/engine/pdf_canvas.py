@@ -23,21 +23,17 @@ import io
 import logging
 import os
 
+from .pdfium_fonts import PACKAGE_FONTS
+
 #: The layout's pixels: a canvas coordinate is a pixel of a page at this resolution.
 LAYOUT_DPI = 150.0
-#: Where `make setup` unpacks the fonts report.pdf embeds: inside the package, so that the
-#: cloud functions, deployed from ``functions/`` after `make test` in the same workspace,
-#: carry them (their image has no fonts). Debian's fonts-droid-fallback and
-#: fonts-dejavu-core, their notices beside them; kept out of the system's fonts, which
-#: PDFium reads when it draws a drawing's non-embedded fonts.
-PACKAGE_FONTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "fonts")
-#: Fonts for characters Helvetica cannot set (CJK first), where they are: the package's
-#: (:data:`PACKAGE_FONTS`), then Debian's fonts-noto-cjk, fonts-droid-fallback,
-#: fonts-ipafont-gothic and fonts-dejavu-core where installed. The TrueType ones (.ttf) are
-#: embedded (:class:`EmbeddedFonts`); any of them draws the image of a character none of
-#: those has.
+#: Fonts for characters Helvetica cannot set (Japanese first), where they are: the package's
+#: (:data:`.pdfium_fonts.PACKAGE_FONTS`, which `make setup` fills), then Debian's
+#: fonts-noto-cjk, fonts-droid-fallback, fonts-ipafont-gothic and fonts-dejavu-core where
+#: installed. The TrueType ones (.ttf) are embedded (:class:`EmbeddedFonts`); any of them
+#: draws the image of a character none of those has.
 FALLBACK_FONTS = (
+    os.path.join(PACKAGE_FONTS, "ipag.ttf"),
     os.path.join(PACKAGE_FONTS, "DroidSansFallbackFull.ttf"),
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
