@@ -18,8 +18,9 @@ stretched 1.5 pt beyond the affine transform; details moved 3-12 pt; one digit c
 7 pt dimensions; the example scans themselves against 200 DPI re-scans of them (scans of one
 sheet at other resolutions); the example vector sheets against re-scans of their prints; the
 example vector sheets re-plotted with their origin moved and details added; re-scans
-whose text layer another OCR run read; and the example vector sheets plotted with another
-pen table, with details added.
+whose text layer another OCR run read; the example vector sheets plotted with another
+pen table, with details added; and the example vector sheets with labels moved and
+re-lettered in their own, non-embedded fonts.
 """
 
 from __future__ import annotations
@@ -157,6 +158,19 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
 def _near(a, b, pad: float = 6.0) -> bool:
     """Do two boxes (points) overlap once grown by ``pad``?"""
     return a[0] < b[2] + pad and b[0] - pad < a[2] and a[1] < b[3] + pad and b[1] - pad < a[3]
+
+
+def _compared(old, new, out: str, **options) -> dict:
+    """Page 0 of ``old`` against page 0 of ``new`` at 150 DPI without tiles (``options``:
+    more :class:`PairOptions` fields): the pair's report entry."""
+    from buildtrace.engine.compare import PairOptions, compare_pair
+    from buildtrace.engine.drawing_set import open_set
+    from buildtrace.engine.identify import identify_page
+
+    with open_set(old) as so, open_set(new) as sn:
+        po, pn = so.page(0), sn.page(0)
+        return compare_pair(po, pn, identify_page(po), identify_page(pn), out, "p",
+                            PairOptions(dpi=150, tiles=False, **options))
 
 
 def _compare_scored(old, new, truth: dict, out: str, pad_pt: float = 6.0,
@@ -341,6 +355,44 @@ def pen_table_accuracy(seeds: list[int], tmp: str) -> dict:
     return tot
 
 
+def label_accuracy(seeds: list[int], tmp: str) -> dict:
+    """The example vector sheets with labels edited as a designer edits them
+    (:func:`.synth.label_revision`: 2 labels moved 10-150 pt, 1 re-lettered): moved labels
+    reported as one moved change from where they were, their text said moved, re-lettered
+    ones with their exact before and after, and changes off the labels."""
+    from buildtrace.synth import label_revision
+
+    sheets = [DRAWINGS / "jp-house" / n for n in ("floor-plans.pdf", "site-plan.pdf")]
+    tot = {"revisions": 0, "moved": 0, "moved_as_one": 0, "moved_text": 0, "relettered": 0,
+           "relettered_exact": 0, "off": 0}
+    for i, seed in enumerate(seeds):
+        d = os.path.join(tmp, f"labels{seed}")
+        os.makedirs(d, exist_ok=True)
+        truth = label_revision(sheets[i % len(sheets)], os.path.join(d, "new.pdf"), seed)
+        r = _compared(truth["old"], truth["new"], d)
+        changes = r["changes"] + r["title_block_changes"]
+        tot["revisions"] += 1
+        for m in truth["moved"]:
+            tot["moved"] += 1
+            edit = {"bbox": m["bbox"], "from_bbox": m["from_bbox"]}
+            tot["moved_as_one"] += _one_change(edit, changes)
+            tot["moved_text"] += any(
+                t["kind"] == "moved" and _near(t["bbox"], m["bbox"])
+                and _near(t["from_bbox"], m["from_bbox"])
+                for c in changes for t in c.get("text_changes", []))
+        for e in truth["relettered"]:
+            tot["relettered"] += 1
+            tot["relettered_exact"] += any(
+                _near(t["bbox"], e["bbox"]) and (t["text_before"], t["text_after"])
+                == (e["text_before"].strip(), e["text_after"].strip())
+                for c in changes for t in c.get("text_changes", []))
+        places = [m[k] for m in truth["moved"] for k in ("bbox", "from_bbox")]
+        places += [e["bbox"] for e in truth["relettered"]]
+        tot["off"] += sum(not any(_near(c["bbox"], p) or (c.get("from_bbox") and _near(
+            c["from_bbox"], p)) for p in places) for c in changes)
+    return tot
+
+
 def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
     """Re-scans whose text layer another OCR run read (30 % of its words misread, missed or
     split, ``synth.reread_text_layer``): edits found, text edits on changed ink reported with
@@ -464,6 +516,16 @@ def main() -> None:
         print(f"  edits found        {cross['found']}/{cross['edits']}")
         print(f"  changed ink off the edits  {cross['off_edits']} changes "
               f"({cross['off_small']} of them small)")
+        t = time.perf_counter()
+        labels = label_accuracy(seeds, tmp)
+        print(f"\nthe example vector sheets with labels edited (2 moved 10-150 pt, 1 "
+              f"re-lettered), {labels['revisions']} revisions, 150 DPI, "
+              f"{time.perf_counter() - t:.0f} s:")
+        print(f"  moved labels       {labels['moved_as_one']}/{labels['moved']} reported as one "
+              f"moved change; {labels['moved_text']}/{labels['moved']} with their text moved")
+        print(f"  re-lettered        {labels['relettered_exact']}/{labels['relettered']} with "
+              f"exact before/after")
+        print(f"  changes elsewhere  {labels['off']}")
         t = time.perf_counter()
         mixed = vector_against_scan_accuracy(seeds[:4], tmp)
         print(f"\nthe example vector sheets themselves against re-scans of their revised "

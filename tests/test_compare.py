@@ -14,7 +14,8 @@ from buildtrace.engine.compare_sets import compare_sets
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.errors import EmptySetError
 from buildtrace.engine.identify import identify_page
-from buildtrace.synth import make_revision, merge_pdfs, moved_vector_copy, score_pair
+from buildtrace.synth import (edit_text_objects, make_revision, merge_pdfs, moved_vector_copy,
+                             score_pair)
 from conftest import JP_HOUSE, TRANSATOMIC, compare_with_a_blank_sheet
 
 CASES = [
@@ -104,6 +105,62 @@ def test_details_moved_a_few_points_are_reported_as_moved(tmp_path):
                 assert [c["kind"] for c in changes if _hit(c["bbox"], e["bbox"])] == ["moved"], \
                     (e, changes)
     assert nudges >= 8 and moved >= nudges - 1, (moved, nudges)
+
+
+def test_a_label_moved_across_its_room_is_one_moved_change_with_its_text(tmp_path):
+    """A room name (MS-Gothic, not embedded) moved 30 pt beside a tiled floor: farther than
+    a few points, and its two ends closer than the clustering gap, so one region. It is one
+    change, moved from where it was, its text said once as moved (in the tiles every shift
+    lays ink on ink; only the move lays the label's removed ink on its added ink). Another
+    label re-lettered in place is a text change."""
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    edited = edit_text_objects(old, new, relabel={"洋室": "和室"}, move={"ホール": (30, 0)})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert sorted(c["kind"] for c in result["changes"]) == ["modified", "moved"]
+    moved = next(c for c in result["changes"] if c["kind"] == "moved")
+    was, now = edited["ホール"]
+    assert np.abs(np.subtract(moved["bbox"], now)).max() < 3, (moved["bbox"], now)
+    assert np.abs(np.subtract(moved["from_bbox"], was)).max() < 3, (moved["from_bbox"], was)
+    assert [(t["kind"], t["text_after"]) for t in moved["text_changes"]] == [("moved", "ホール")]
+    relettered = next(c for c in result["changes"] if c["kind"] == "modified")
+    assert (relettered["text_before"], relettered["text_after"]) == ("洋室", "和室")
+    assert '"ホール" moved' in result["summary"] and '"洋室" became "和室"' in result["summary"]
+
+
+def test_labels_moved_far_across_the_sheet_are_one_moved_change_each(tmp_path):
+    """Two room names moved 200 pt down and 160 pt right (onto a window tag): their removed
+    and added ink lie apart, and their small glyphs, drawn at other fractions of a pixel,
+    match too loosely to be paired by ink; their text says they moved (each removed once
+    and added once on the sheet)."""
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    edited = edit_text_objects(old, new, move={"ホール": (0, 200), "洋室": (160, 0)})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert [c["kind"] for c in result["changes"]] == ["moved", "moved"]
+    for c in result["changes"]:
+        was, now = edited[c["text_after"]]
+        assert c["text_before"] == c["text_after"]
+        assert np.abs(np.subtract(c["bbox"], now)).max() < 3, (c["bbox"], now)
+        assert np.abs(np.subtract(c["from_bbox"], was)).max() < 3, (c["from_bbox"], was)
+    assert '"ホール" moved' in result["summary"] and '"洋室" moved' in result["summary"]
+
+
+def test_a_label_of_several_words_moved_is_one_change(tmp_path):
+    """A label of two words ("(m)" and "Y", one text object of the site plan) moved 44 pt
+    down and 43 pt left: the text layer reads two words, each moved by the same
+    displacement, each clustered apart; it is one moved change holding both."""
+    old = JP_HOUSE / "site-plan.pdf"
+    new = tmp_path / "new.pdf"
+    edited = edit_text_objects(old, new, move={" (m) Y ": (-43, 44)})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    [moved] = result["changes"]
+    assert moved["kind"] == "moved"
+    assert [(t["kind"], t["text_after"]) for t in moved["text_changes"]] == [
+        ("moved", "(m)"), ("moved", "Y")]
+    was, now = edited[" (m) Y "]
+    assert np.subtract(moved["from_bbox"], moved["bbox"])[[0, 1]] == pytest.approx((43, -44), abs=2)
+    assert moved["bbox"][0] >= now[0] - 3 and moved["bbox"][2] <= now[2] + 3
 
 
 def test_ignored_regions_are_not_reported(tmp_path):

@@ -59,3 +59,30 @@ def test_text_changes_without_a_letter_or_digit_are_not_listed():
     assert [(r.kind, r.text_before, r.text_after) for r in out] == [
         ("removed", "12'-6\"", "12'-8\""), ("added", None, "-5")]
     assert [t["text_before"] for t in out[0].text_changes] == ["12'-6\""]
+
+
+def test_a_label_moved_across_its_room_is_one_moved_text():
+    old = [W("KEEP", 10, 10), W("LIVING", 100, 200), W("ROOM", 140, 200)]
+    new = [W("KEEP", 10, 10), W("LIVING", 130, 240), W("ROOM", 170, 240)]
+    [c] = diff_words(old, new)
+    assert (c.kind, c.text_before, c.text_after) == ("moved", "LIVING ROOM", "LIVING ROOM")
+    assert c.bbox == (130, 240, 170 + 24, 250)
+    assert c.from_bbox == (100, 200, 140 + 24, 210)
+    assert c.to_dict()["from_bbox"] == [100, 200, 164, 210]
+
+
+def test_text_far_from_where_the_same_text_was_is_removed_and_added():
+    old = [W("1,820", 100, 200)]
+    new = [W("1,820", 100, 200 + 300)]
+    got = sorted((c.kind, c.text_before, c.text_after) for c in diff_words(old, new))
+    assert got == [("added", None, "1,820"), ("removed", "1,820", None)]
+
+
+def test_repeated_texts_moved_pair_with_the_nearest():
+    # two "D1" tags moved 20 pt right each: each pairs with its own, not across
+    old = [W("D1", 100, 100), W("D1", 100, 220)]
+    new = [W("D1", 120, 100), W("D1", 120, 220)]
+    changes = diff_words(old, new)
+    assert [c.kind for c in changes] == ["moved", "moved"]
+    for c in changes:
+        assert c.bbox[1] == c.from_bbox[1] and c.bbox[0] - c.from_bbox[0] == 20

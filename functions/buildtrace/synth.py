@@ -813,6 +813,132 @@ def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
     return boxes
 
 
+def _text_objects(page, textpage):
+    """(object, text, box) of each text object of a pypdfium2 ``page`` (``textpage``: its
+    text page); box in points, origin top-left."""
+    h = page.get_height()
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        n = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+        buf = ctypes.create_string_buffer(2 * n)
+        pdfium_c.FPDFTextObj_GetText(obj, textpage.raw,
+                                     ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
+        yield obj, buf.raw.decode("utf-16-le").rstrip("\x00"), _object_box(obj, h)
+
+
+def _object_box(obj, page_height: float) -> tuple[float, float, float, float]:
+    """A page object's bounds in points, origin top-left, y down."""
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
+    return (l.value, page_height - t.value, r.value, page_height - b.value)
+
+
+def edit_text_objects(src: str | os.PathLike, out: str | os.PathLike, *,
+                      relabel: dict[str, str] | None = None,
+                      move: dict[str, tuple[float, float]] | None = None) -> dict:
+    """Copy the first page of vector ``src`` with text objects edited in place, in their
+    own (possibly non-embedded) font, as a CAD revision would: the first object reading
+    each key of ``relabel`` re-lettered to its value, the first reading each key of
+    ``move`` moved by (dx, dy) points (right, down). Returns each edited text's box before
+    and after, {text: (old box, new box)} (points, origin top-left)."""
+    relabel, move = relabel or {}, move or {}
+    pdf = pdfium.PdfDocument(os.fspath(src))
+    page = pdf[0]
+    textpage = page.get_textpage()
+    edited: dict = {}
+    for obj, text, before in list(_text_objects(page, textpage)):
+        if text in edited or (text not in relabel and text not in move):
+            continue
+        if text in relabel:
+            new = relabel[text]
+            units = (ctypes.c_ushort * (len(new) + 1))(*[ord(c) for c in new], 0)
+            if not pdfium_c.FPDFText_SetText(obj, units):
+                raise ValueError(f"cannot set {new!r} in the font of {text!r}")
+        if text in move:
+            dx, dy = move[text]
+            pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, dx, -dy)
+        edited[text] = (before, _object_box(obj, page.get_height()))
+    missing = (set(relabel) | set(move)) - set(edited)
+    if missing:
+        raise ValueError(f"no text object reads {sorted(missing)}")
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    textpage.close()
+    page.close()
+    pdf.save(os.fspath(out))
+    pdf.close()
+    return edited
+
+
+def label_revision(src: str | os.PathLike, out: str | os.PathLike, seed: int, *,
+                   moved: int = 2, relettered: int = 1) -> dict:
+    """A revision of vector sheet ``src`` (page 0) whose labels changed as a designer
+    changes them: ``moved`` labels (texts with a letter that the sheet draws once, off its
+    title block) each moved 10-150 pt in a random direction (staying off it), and
+    ``relettered`` one-word others with one character replaced by another the sheet uses. Returns the truth,
+    {"old", "new", "moved": [{"text", "from_bbox", "bbox"}], "relettered": [{"bbox",
+    "text_before", "text_after"}]} (boxes: points, origin top-left)."""
+    import math
+    from collections import Counter
+
+    import numpy as np
+
+    from .engine.drawing_set import open_set
+    from .engine.identify import identify_page
+    from .engine.regions import boxes_overlap
+    from .engine.titleblock import find_title_block
+
+    rng = np.random.default_rng(seed)
+    with open_set(os.fspath(src)) as sheets:
+        page = sheets.page(0)
+        ident = identify_page(page)
+        block = find_title_block(page.render(dpi=100), 100, page.size_pt, ident.number_bbox)
+        w_pt, h_pt = page.size_pt
+    pdf = pdfium.PdfDocument(os.fspath(src))
+    pdf_page = pdf[0]
+    textpage = pdf_page.get_textpage()
+    objects = [(text, box) for _obj, text, box in _text_objects(pdf_page, textpage)]
+    textpage.close()
+    pdf_page.close()
+    pdf.close()
+    drawn = Counter(text for text, _box in objects)
+    boxes = dict(objects)
+    def clear(box) -> bool:  # on the sheet, off the title block
+        return (18 <= box[0] and box[2] <= w_pt - 18 and 18 <= box[1] and box[3] <= h_pt - 18
+                and (block is None or not boxes_overlap(box, block)))
+
+    labels = [t for t, n in sorted(drawn.items())
+              if n == 1 and len(t.strip()) >= 2 and any(c.isalpha() for c in t)
+              and clear(boxes[t])]
+    # re-lettered: one word (PDFium sets new text at the font's own advances, so a text
+    # object spaced out by its drawing program would be laid out anew)
+    words = [t for t in labels if " " not in t.strip() and "\u3000" not in t]
+    chosen_re = [words[i] for i in rng.choice(len(words), relettered, replace=False)]
+    movable = [t for t in labels if t not in chosen_re]
+    chosen = [movable[i] for i in rng.choice(len(movable), moved, replace=False)] + chosen_re
+    alphabet = sorted({c for t in drawn for c in t if c.isalpha()})
+    move, relabel = {}, {}
+    for text in chosen[:moved]:
+        x0, y0, x1, y1 = boxes[text]
+        for _ in range(100):  # a move that keeps the label on the sheet, off the title block
+            d, a = rng.uniform(10, 150), rng.uniform(0, 2 * math.pi)
+            dx, dy = d * math.cos(a), d * math.sin(a)
+            if clear((x0 + dx, y0 + dy, x1 + dx, y1 + dy)):
+                break
+        move[text] = (dx, dy)
+    for text in chosen[moved:]:
+        k = int(rng.choice([i for i, c in enumerate(text) if not c.isspace()]))
+        other = [c for c in alphabet if c != text[k]]
+        relabel[text] = text[:k] + other[int(rng.integers(len(other)))] + text[k + 1:]
+    edited = edit_text_objects(src, out, relabel=relabel, move=move)
+    return {"old": os.fspath(src), "new": os.fspath(out),
+            "moved": [{"text": t, "from_bbox": edited[t][0], "bbox": edited[t][1]}
+                      for t in move],
+            "relettered": [{"bbox": edited[t][1], "text_before": t, "text_after": relabel[t]}
+                           for t in relabel]}
+
+
 def _dimension(rng) -> str:
     """A random dimension or tag as drawings print them: 31'-6", 3'-9 1/2", 101.50, D-12."""
     form = int(rng.integers(0, 4))

@@ -26,7 +26,7 @@ from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
 from .line_weights import line_weight_change
-from .moves import detect_moves, find_short_moves
+from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
@@ -505,7 +505,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     text_changes, text_layers = _text_changes(regions, mapped, new_words, old_img,
                                               new_img, m, stretch, has_scan, options)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
-    # after the text: a word re-lettered in place is a text change, not a short move
+    # after the text: a label whose text moved is one moved change, and a word re-lettered
+    # in place is a text change, not a short move
+    regions = join_moved_texts(regions)
     regions = find_short_moves(regions, crop_old, crop_new, options.tolerance_pt)
     _number(regions)
     changes, tb_changes = [], []

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
-from .regions import CLUSTER_GAP_PT, ChangeRegion, grow_box
+from .regions import CLUSTER_GAP_PT, ChangeRegion, boxes_overlap, grow_box
 from .text_diff import same_letters
 
 #: Removed and added ink of a moved detail match at least this well (correlation).
@@ -38,6 +38,11 @@ MOVE_GROUP_GAP_PT = 72.0
 #: one region, "modified". When its removed ink, shifted by at most this (points) each way,
 #: lies on its added ink, it moved (a short move) ...
 SHORT_MOVE_PT = 2 * CLUSTER_GAP_PT
+#: ... or by as far as the region reaches, up to this (points): a label 20 pt wide moved
+#: 30 pt, or a door 36 pt wide moved 24 pt, leaves its two ends less than
+#: :data:`CLUSTER_GAP_PT` apart (one region) and moved farther than :data:`SHORT_MOVE_PT`.
+#: Both ends lie in the region, so it spans the move.
+SHORT_MOVE_REACH_PT = 72.0
 #: ... by at least this (points; less is within the overlay's tolerance twice over) ...
 SHORT_MOVE_MIN_PT = 1.5
 #: ... and at most this share of its removed or of its added ink is left unexplained by the
@@ -50,6 +55,9 @@ SHORT_MOVE_MAX_LEFT_WHOLE = 0.35
 #: Shifts tried for a short move: the best few at laying the removed ink on new ink and
 #: the added ink on old ink.
 SHORT_MOVE_TRIES = 8
+#: Shifts whose specificity (the share of the removed ink landing on the added ink, plus
+#: the other way round: 0..2) is within this step of each other count as equally specific.
+SHORT_MOVE_SPECIFIC_STEP = 0.1
 
 
 def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[ChangeRegion]:
@@ -99,7 +107,11 @@ def find_short_moves(regions: list[ChangeRegion], old_crop, new_crop,
                 not same_letters(t.get("text_before"), t.get("text_after"))
                 for t in r.text_changes):
             continue
-        found = _short_move(r.bbox, old_crop, new_crop, tolerance_pt)
+        # the short reach first; a region that spans more tries as far as it spans
+        found = _short_move(r.bbox, old_crop, new_crop, tolerance_pt, SHORT_MOVE_PT)
+        reach = min(SHORT_MOVE_REACH_PT, max(r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]))
+        if found is None and reach > SHORT_MOVE_PT:
+            found = _short_move(r.bbox, old_crop, new_crop, tolerance_pt, reach)
         if found is not None:
             r.kind, r.bbox, r.from_bbox = "moved", found[0], found[1]
             r.area_pt2 = r.added_pt2
@@ -107,19 +119,20 @@ def find_short_moves(regions: list[ChangeRegion], old_crop, new_crop,
     return _one_change_per_move(regions, shifts, old_crop, new_crop)
 
 
-def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
+def _short_move(bbox, old_crop, new_crop, tolerance_pt: float, reach: float):
     """Whether the changed ink around ``bbox`` (new-sheet points) is one shape moved a short
-    way: a shift (at most :data:`SHORT_MOVE_PT` each way, at least
+    way: a shift (at most ``reach`` points each way; at least
     :data:`SHORT_MOVE_MIN_PT`) that carries the removed ink onto the new sheet's ink and
     takes the added ink back onto the old sheet's, leaving at most
     :data:`SHORT_MOVE_MAX_LEFT` of either (within ``tolerance_pt``), and does the same for
     all the ink in their boxes, changed or not, within :data:`SHORT_MOVE_MAX_LEFT_WHOLE`
     (of a wall moved by less than its thickness part of each line is unchanged ink, and it
-    moves too). The shifts tried are the :data:`SHORT_MOVE_TRIES` that explain the most
-    changed ink. Returns (where it is, where it was, the shift): one box (what moved: the
+    moves too). The shifts tried are the :data:`SHORT_MOVE_TRIES` that lay the most changed
+    ink on ink, and those that also lay the most removed ink on added ink; of those that
+    pass, the most specific (changed ink on changed ink) wins. Returns (where it is, where it was, the shift): one box (what moved: the
     removed ink and the added ink taken back) at both ends, in new-sheet points, and the
     shift in points; or None."""
-    box = grow_box(bbox, SHORT_MOVE_PT)
+    box = grow_box(bbox, reach)
     old, new = old_crop(box), new_crop(box)
     if old.shape != new.shape or old.size == 0:
         return None
@@ -134,7 +147,7 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
     new_ink = cv2.dilate((new < FAINT_INK_THRESHOLD).view(np.uint8), near)
     rx, ry, rw, rh = cv2.boundingRect(removed)
     ax, ay, aw, ah = cv2.boundingRect(added)
-    s = int(np.ceil(SHORT_MOVE_PT * max(kx, ky)))
+    s = int(np.ceil(reach * max(kx, ky)))
 
     def overlap(ink, mask, x, y, bw, bh):  # per shift: share of the mask landing on ink
         padded = cv2.copyMakeBorder(ink, s, s, s, s, cv2.BORDER_CONSTANT, value=0)
@@ -146,6 +159,13 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
     # second map is indexed by -d, hence flipped)
     scores = np.nan_to_num(overlap(new_ink, removed, rx, ry, rw, rh)
                            + overlap(old_ink, added, ax, ay, aw, ah)[::-1, ::-1])
+    # ... and how much of the removed ink lands on the added ink (and back): in hatching or
+    # a block of text every shift lays ink on ink, but only the move lays the changed ink
+    # on the changed ink (a label moved 30 pt past a tiled floor was found moved 42 pt
+    # right and 34 pt down, onto the tiles)
+    specific = np.nan_to_num(
+        overlap(cv2.dilate(added, near), removed, rx, ry, rw, rh)
+        + overlap(cv2.dilate(removed, near), added, ax, ay, aw, ah)[::-1, ::-1])
     # all ink where the change is, changed or not: a moved shape moves whole
     old_there = np.zeros_like(removed)
     old_there[ry:ry + rh, rx:rx + rw] = (old[ry:ry + rh, rx:rx + rw] < INK_THRESHOLD)
@@ -157,9 +177,14 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
     def left(mask, ink, m, n):  # share of ``mask`` moved by ``m`` not on ``ink``
         return cv2.countNonZero(cv2.subtract(cv2.warpAffine(mask, m, (w, h)), ink)) / n
 
+    # the shifts tried: those laying the most ink on ink, and those laying the most changed
+    # ink on changed ink; of those that explain the change, the most specific wins (then
+    # the one leaving the least unexplained)
+    tries = {int(f) for f in np.argsort(scores, axis=None)[::-1][:SHORT_MOVE_TRIES]}
+    tries |= {int(f) for f in np.argsort(scores + specific, axis=None)[::-1][:SHORT_MOVE_TRIES]}
     best = None
-    for flat in np.argsort(scores, axis=None)[::-1][:SHORT_MOVE_TRIES]:
-        y, x = np.unravel_index(int(flat), scores.shape)
+    for flat in sorted(tries):
+        y, x = np.unravel_index(flat, scores.shape)
         dx, dy = int(x) - s, int(y) - s  # pixels
         if np.hypot(dx / kx, dy / ky) < SHORT_MOVE_MIN_PT:
             continue
@@ -167,12 +192,13 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float):
         back = np.float32([[1, 0, -dx], [0, 1, -dy]])
         changed = max(left(removed, new_ink, shift, n_rem), left(added, old_ink, back, n_add))
         whole = max(left(old_there, new_ink, shift, n_old), left(new_there, old_ink, back, n_new))
+        key = (-round(float(specific[y, x]) / SHORT_MOVE_SPECIFIC_STEP), changed, whole)
         if (changed <= SHORT_MOVE_MAX_LEFT and whole <= SHORT_MOVE_MAX_LEFT_WHOLE
-                and (best is None or (changed, whole) < best[0])):
-            best = ((changed, whole), dx, dy)
+                and (best is None or key < best[0])):
+            best = (key, dx, dy)
     if best is None:
         return None
-    _left, dx, dy = best
+    _key, dx, dy = best
 
     def points(x0, y0, bw, bh):
         return (box[0] + x0 / kx, box[1] + y0 / ky, box[0] + (x0 + bw) / kx,
@@ -195,20 +221,101 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
     displacement), each of a similar size and ink area (within a ratio, or 2 pt: a thin
     bar's box is 3 or 4 pt wide as it falls on the map's cells) whose ink matches
     (:func:`_match`) by at least :data:`MOVE_MIN_CORRELATION`."""
-    def similar(x: float, y: float) -> bool:
-        return abs(x - y) <= 2.0 or 0.8 < (x + 1) / (y + 1) < 1.25
-
-    aw, ah = a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]
     out = []
     for r in removed:
-        if not (similar(aw, r.bbox[2] - r.bbox[0]) and similar(ah, r.bbox[3] - r.bbox[1])):
-            continue
-        if not 0.7 < a.added_pt2 / max(r.removed_pt2, 1e-6) < 1.4:
+        if not _alike(a, r):
             continue
         score, d = _match(r.bbox, a.bbox, old_crop, new_crop)
         if score >= MOVE_MIN_CORRELATION:
             out.append((score, _distance(r.bbox, a.bbox), r, d))
     return out
+
+
+def _alike(added: ChangeRegion, removed: ChangeRegion, ink_ratio=(0.7, 1.4)) -> bool:
+    """Could ``removed`` be where ``added`` was: boxes of a similar size (within a ratio, or
+    2 pt: a thin bar's box is 3 or 4 pt wide as it falls on the map's cells) and ink areas
+    within ``ink_ratio`` (added over removed)?"""
+    def similar(x: float, y: float) -> bool:
+        return abs(x - y) <= 2.0 or 0.8 < (x + 1) / (y + 1) < 1.25
+
+    a, r = added.bbox, removed.bbox
+    return (similar(a[2] - a[0], r[2] - r[0]) and similar(a[3] - a[1], r[3] - r[1])
+            and ink_ratio[0] < added.added_pt2 / max(removed.removed_pt2, 1e-6) < ink_ratio[1])
+
+
+#: A moved text's two regions (:func:`join_moved_texts`) may differ this much in changed ink
+#: (added over removed): a label moved onto other ink adds only the strokes that landed on
+#: paper (a label moved onto a window tag added 0.46 of the ink it removed).
+MOVED_TEXT_INK_RATIO = (0.25, 4.0)
+
+
+def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
+    """The regions of a text that moved (:mod:`.text_diff`: the same words removed and
+    added, ``from_bbox`` where they were) made one ``moved`` region: the ``added`` (or
+    already ``moved``) regions holding moved texts that share a displacement (within
+    :data:`MOVE_GROUP_TOL_PT`, within :data:`MOVE_GROUP_GAP_PT` of each other: the words of
+    one label) and nothing else, and the ``removed`` regions where those texts were, when
+    the two sides are alike (:func:`_alike`). A label moved across its room is drawn at another fraction of a
+    pixel, and its small glyphs then match too loosely for :func:`detect_moves`; its text
+    says it moved. Regions' text changes must be attached (boxes: new-sheet points)."""
+    def shift(t) -> np.ndarray:
+        return np.subtract(_centre(t["bbox"]), _centre(t["from_bbox"]))
+
+    hosts = [r for r in regions if r.kind in ("added", "moved") and not r.in_title_block
+             and r.text_changes
+             and all(t["kind"] == "moved" and t.get("from_bbox") for t in r.text_changes)
+             and np.ptp([shift(t) for t in r.text_changes], axis=0).max() <= MOVE_GROUP_TOL_PT]
+    d = [np.mean([shift(t) for t in r.text_changes], axis=0) for r in hosts]
+    gone: set[int] = set()
+    for members in _moving_together([r.bbox for r in hosts], d).values():
+        added = [hosts[i] for i in members]
+        places = [t["from_bbox"] for r in added for t in r.text_changes]
+        was = [q for q in regions if q.kind == "removed" and id(q) not in gone
+               and not q.in_title_block and not q.text_changes
+               and any(boxes_overlap(q.bbox, p) for p in places)]
+        moved = [r for r in added if r.kind == "moved"]  # by their ink already
+        if not was and len(added) < 2:
+            continue
+        joined = ChangeRegion("", "added", _union([r.bbox for r in added]), 0.0, 0.0,
+                              sum(r.added_pt2 for r in added))
+        source = ChangeRegion("", "removed", _union([q.bbox for q in was]
+                                                    + [r.from_bbox for r in moved]), 0.0,
+                              sum(q.removed_pt2 for q in was + moved), 0.0)
+        if not _alike(joined, source, MOVED_TEXT_INK_RATIO):
+            continue
+        head = added[0]
+        head.kind, head.bbox, head.from_bbox = "moved", joined.bbox, source.bbox
+        head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
+        head.area_pt2 = head.added_pt2
+        head.text_changes = [t for r in added for t in r.text_changes]
+        head.text_before = " | ".join(t["text_before"] for t in head.text_changes)
+        head.text_after = " | ".join(t["text_after"] for t in head.text_changes)
+        gone.update(id(r) for r in added[1:])
+        gone.update(id(q) for q in was)
+    return [r for r in regions if id(r) not in gone]
+
+
+def _moving_together(boxes: list, shifts: list) -> dict[int, list[int]]:
+    """Groups (lists of indices) of boxes (new-sheet points) whose shifts (points) agree
+    within :data:`MOVE_GROUP_TOL_PT` and that lie within :data:`MOVE_GROUP_GAP_PT` of each
+    other, chained: the pieces of one moved detail."""
+    parent = list(range(len(boxes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(boxes)):
+        for j in range(i):
+            if (np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
+                    and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(find(i), []).append(i)
+    return groups
 
 
 def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
@@ -266,22 +373,7 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
     if not moved:
         return regions
     shifts = [moved_by[id(r)] for r in moved]
-    parent = list(range(len(moved)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(moved)):
-        for j in range(i):
-            if (np.abs(shifts[i] - shifts[j]).max() <= MOVE_GROUP_TOL_PT
-                    and _gap(moved[i].bbox, moved[j].bbox) <= MOVE_GROUP_GAP_PT):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(moved)):
-        groups.setdefault(find(i), []).append(i)
+    groups = _moving_together([r.bbox for r in moved], shifts)
     gone: set[int] = set()  # id() of regions merged into another
     # (regions with text changes stay themselves: their text is listed with them)
     loose = [r for r in regions if r.kind in ("added", "removed") and not r.in_title_block

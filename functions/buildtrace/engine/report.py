@@ -55,6 +55,8 @@ def _text_line(c: dict, arrow: str = "->") -> str:
     """A change's text for its line in the list: ``"before" -> "after"``, or an added or
     removed text once (the PDF's font has no arrow glyph; the page uses "→")."""
     before, after = c.get("text_before"), c.get("text_after")
+    if before and after and c["kind"] == "moved" and before == after:
+        return f'"{after}"'  # the text moved with the ink: said once
     if before and after:
         return f'"{before}" {arrow} "{after}"'
     if after:  # said once: "c1 added "NOTE 2"", "c2 modified text added "NOTE 2""

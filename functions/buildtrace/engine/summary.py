@@ -59,7 +59,11 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
         for c in changes:
             for t in c.get("text_changes", []):
                 where = grid_cell(t["bbox"], page_pt)
-                if t["text_before"] and t["text_after"]:
+                if t["kind"] == "moved" and t.get("from_bbox"):
+                    was = grid_cell(t["from_bbox"], page_pt)
+                    texts.append(f"\"{t['text_after']}\" moved"
+                                 + (f" ({was} to {where})" if was != where else f" ({where})"))
+                elif t["text_before"] and t["text_after"]:
                     texts.append(f"\"{t['text_before']}\" became \"{t['text_after']}\" ({where})")
                 elif t["text_before"]:
                     texts.append(f"\"{t['text_before']}\" removed ({where})")

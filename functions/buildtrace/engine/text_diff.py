@@ -4,7 +4,8 @@ The old sheet's words are carried into the new sheet's frame by the alignment ma
 word that reappears with the same text within :data:`MATCH_TOL_PT` is unchanged. The words
 left over on either side are grouped into phrases (neighbours on one line) and phrases that
 overlap across the sheets become one *changed* text (a dimension ``31'-6 7/8"`` that became
-``8'-8 1/8"``); the rest are *removed* or *added* text.
+``8'-8 1/8"``); a phrase removed and the same phrase added near it *moved* (a room name moved
+in its room); the rest are *removed* or *added* text.
 
 Boxes are in PDF points of the new sheet, origin top-left, y down.
 """
@@ -24,23 +25,38 @@ from .identify import group_phrases
 MATCH_TOL_PT = 3.0
 #: Words on one line closer than this many character heights form one phrase.
 PHRASE_GAP_HEIGHTS = 1.2
+#: A phrase removed and the same phrase added with their centres at most this far apart
+#: (points) is one *moved* text: a room name or a tag moved across its room. Farther, only
+#: a phrase with a letter that the sheet removed once and added once moved (a label); a
+#: dimension "1,820" deleted in one place and another drawn elsewhere are two changes.
+TEXT_MOVE_MAX_PT = 144.0
 
 
 @dataclass
 class TextChange:
-    kind: str  # changed | removed | added
+    kind: str  # changed | removed | added | moved
     bbox: tuple[float, float, float, float]
     text_before: str | None
     text_after: str | None
+    #: a moved text: where it was (``bbox`` is where it is), new-sheet points
+    from_bbox: tuple[float, float, float, float] | None = None
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "bbox": [round(float(v), 1) for v in self.bbox],
-                "text_before": self.text_before, "text_after": self.text_after}
+        d = {"kind": self.kind, "bbox": [round(float(v), 1) for v in self.bbox],
+             "text_before": self.text_before, "text_after": self.text_after}
+        if self.from_bbox is not None:
+            d["from_bbox"] = [round(float(v), 1) for v in self.from_bbox]
+        return d
 
 
 def same_letters(a: str | None, b: str | None) -> bool:
     """Equal once spaces and punctuation are dropped ("POWER" / "-POWER", "----" / "--")."""
-    return re.sub(r"[\W_]", "", a or "") == re.sub(r"[\W_]", "", b or "")
+    return _letters(a) == _letters(b)
+
+
+def _letters(text: str | None) -> str:
+    """``text`` without spaces and punctuation: its letters and digits."""
+    return re.sub(r"[\W_]", "", text or "")
 
 
 def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]:
@@ -192,5 +208,40 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
         after = " ".join(w.text for w in news) or None
         kind = "changed" if before and after else ("removed" if before else "added")
         changes.append(TextChange(kind, _box(olds + news), before, after))
+    changes = _moved_texts(changes)
     changes.sort(key=lambda c: (round(c.bbox[1]), c.bbox[0]))
     return changes
+
+
+def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
+    """Removed and added texts of the same letters within :data:`TEXT_MOVE_MAX_PT` of each
+    other (nearest pairs first), or anywhere on the sheet for a phrase with a letter removed
+    once and added once, made one *moved* text (``bbox`` where it is, ``from_bbox`` where
+    it was)."""
+    removed = [c for c in changes if c.kind == "removed"]
+    added = [c for c in changes if c.kind == "added"]
+    count: dict = defaultdict(int)  # how often the sheet removed and added each phrase
+    for c in removed + added:
+        count[(c.kind, _letters(c.text_before or c.text_after))] += 1
+    pairs = sorted(
+        (float(np.hypot(*np.subtract(_box_centre(a.bbox), _box_centre(r.bbox)))), i, j)
+        for i, r in enumerate(removed) for j, a in enumerate(added)
+        if _letters(r.text_before) == _letters(a.text_after) != "")
+    used_r, used_a, moved = set(), set(), []
+    for d, i, j in pairs:
+        key = _letters(removed[i].text_before)
+        far_ok = (any(ch.isalpha() for ch in key) and count[("removed", key)] == 1
+                  and count[("added", key)] == 1)
+        if (d > TEXT_MOVE_MAX_PT and not far_ok) or i in used_r or j in used_a:
+            continue
+        used_r.add(i)
+        used_a.add(j)
+        r, a = removed[i], added[j]
+        moved.append(TextChange("moved", a.bbox, r.text_before, a.text_after,
+                                from_bbox=r.bbox))
+    gone = {id(removed[i]) for i in used_r} | {id(added[j]) for j in used_a}
+    return [c for c in changes if id(c) not in gone] + moved
+
+
+def _box_centre(b) -> tuple[float, float]:
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
