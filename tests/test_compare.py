@@ -128,6 +128,18 @@ def test_a_label_moved_across_its_room_is_one_moved_change_with_its_text(tmp_pat
     assert '"ホール" moved' in result["summary"] and '"洋室" became "和室"' in result["summary"]
 
 
+def test_a_word_re_lettered_with_more_strokes_is_a_modified_change(tmp_path):
+    """玄関 → 蔽関 only adds ink (the new kanji's strokes cover the old one's), but the
+    change is the word: ``modified``, with its before and after."""
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    edit_text_objects(old, new, relabel={"玄関": "蔽関"})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    [c] = result["changes"]
+    assert (c["kind"], c["text_before"], c["text_after"]) == ("modified", "玄関", "蔽関")
+    assert "1 change (1 changed)" in result["summary"]
+
+
 def test_labels_moved_far_across_the_sheet_are_one_moved_change_each(tmp_path):
     """Two room names moved 200 pt down and 160 pt right (onto a window tag): their removed
     and added ink lie apart, and their small glyphs, drawn at other fractions of a pixel,

@@ -1043,8 +1043,9 @@ def _has_letters(text: str | None) -> bool:
 def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
                  ) -> list[ChangeRegion]:
     """Give each region the text changes inside it; text changes outside every region
-    become regions of their own (kind from the text change). Text changes not worth
-    showing (:func:`_worth_showing`) are left out."""
+    become regions of their own (kind from the text change). A region of added or removed
+    ink holding a changed text is ``modified``. Text changes not worth showing
+    (:func:`_worth_showing`) are left out."""
     extra = []
     for tc in text_changes:
         if not _worth_showing(tc, ignore):
@@ -1065,6 +1066,11 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
             afters = [t["text_after"] for t in r.text_changes if t["text_after"]]
             r.text_before = " | ".join(befores) if befores else None
             r.text_after = " | ".join(afters) if afters else None
+            if r.kind in ("added", "removed") and any(t["kind"] == "changed"
+                                                      for t in r.text_changes):
+                # a word re-lettered with more strokes (玄関 → 蔽関) only adds ink, but
+                # what changed is the word: "modified", as its text says
+                r.kind = "modified"
     return [*regions, *extra]
 
 
