@@ -56,8 +56,9 @@ def test_text_changes_without_a_letter_or_digit_are_not_listed():
                TextChange("added", (400, 400, 404, 404), None, "."),
                TextChange("added", (500, 500, 520, 510), None, "-5")]
     out = _attach_text([region], changes, None, ())
+    # (the region of removed ink holds a changed dimension: "modified")
     assert [(r.kind, r.text_before, r.text_after) for r in out] == [
-        ("removed", "12'-6\"", "12'-8\""), ("added", None, "-5")]
+        ("modified", "12'-6\"", "12'-8\""), ("added", None, "-5")]
     assert [t["text_before"] for t in out[0].text_changes] == ["12'-6\""]
 
 
@@ -86,3 +87,22 @@ def test_repeated_texts_moved_pair_with_the_nearest():
     assert [c.kind for c in changes] == ["moved", "moved"]
     for c in changes:
         assert c.bbox[1] == c.from_bbox[1] and c.bbox[0] - c.from_bbox[0] == 20
+
+
+def test_moved_texts_with_nowhere_they_came_from_are_left_as_they_are():
+    """Two added regions holding moved texts of one displacement, with no removed region
+    where the texts were (their old ink lies in a region holding other text): nothing to
+    join them with, and nothing breaks."""
+    from buildtrace.engine.moves import join_moved_texts
+    from buildtrace.engine.regions import ChangeRegion
+
+    def moved_text(x):
+        return {"kind": "moved", "bbox": [x, 100, x + 10, 108], "text_before": "A",
+                "text_after": "A", "from_bbox": [x - 40, 100, x - 30, 108]}
+
+    regions = [ChangeRegion("", "added", (x, 100, x + 10, 108), 20, 0, 20,
+                            text_changes=[moved_text(x)]) for x in (100, 130)]
+    regions.append(ChangeRegion("", "modified", (55, 98, 95, 110), 40, 20, 20,
+                                text_changes=[{"kind": "changed", "bbox": [55, 98, 95, 110],
+                                               "text_before": "B", "text_after": "C"}]))
+    assert [r.kind for r in join_moved_texts(regions)] == ["added", "added", "modified"]

@@ -255,9 +255,10 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     already ``moved``) regions holding moved texts that share a displacement (within
     :data:`MOVE_GROUP_TOL_PT`, within :data:`MOVE_GROUP_GAP_PT` of each other: the words of
     one label) and nothing else, and the ``removed`` regions where those texts were, when
-    the two sides are alike (:func:`_alike`). A label moved across its room is drawn at another fraction of a
-    pixel, and its small glyphs then match too loosely for :func:`detect_moves`; its text
-    says it moved. Regions' text changes must be attached (boxes: new-sheet points)."""
+    the two sides are alike (:func:`_alike`). A label moved across its room is drawn at
+    another fraction of a pixel, and its small glyphs then match too loosely for
+    :func:`detect_moves`; its text says it moved. Regions' text changes must be attached
+    (boxes: new-sheet points)."""
     def shift(t) -> np.ndarray:
         return np.subtract(_centre(t["bbox"]), _centre(t["from_bbox"]))
 
@@ -274,8 +275,8 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
                and not q.in_title_block and not q.text_changes
                and any(boxes_overlap(q.bbox, p) for p in places)]
         moved = [r for r in added if r.kind == "moved"]  # by their ink already
-        if not was and len(added) < 2:
-            continue
+        if not (was or moved) or (not was and len(added) < 2):
+            continue  # nowhere it came from, or one region moved already
         joined = ChangeRegion("", "added", _union([r.bbox for r in added]), 0.0, 0.0,
                               sum(r.added_pt2 for r in added))
         source = ChangeRegion("", "removed", _union([q.bbox for q in was]
