@@ -175,18 +175,14 @@ def _compared(old, new, out: str, **options) -> dict:
 
 def _compare_scored(old, new, truth: dict, out: str, pad_pt: float = 6.0,
                     **options) -> tuple[dict, dict]:
-    """Page 0 of ``old`` against page 0 of ``new`` at 150 DPI without tiles (``options``:
-    more :class:`PairOptions` fields), and its score against ``truth``
-    (:func:`.synth.score_pair`, edits found within ``pad_pt``)."""
-    from buildtrace.engine.compare import PairOptions, compare_pair
+    """:func:`_compared`, and its score against ``truth`` (:func:`.synth.score_pair`,
+    edits found within ``pad_pt``)."""
     from buildtrace.engine.drawing_set import open_set
-    from buildtrace.engine.identify import identify_page
     from buildtrace.synth import drawn_alignment_error, score_pair
 
+    r = _compared(old, new, out, **options)
     with open_set(old) as so, open_set(new) as sn:
         po, pn = so.page(0), sn.page(0)
-        r = compare_pair(po, pn, identify_page(po), identify_page(pn), out, "p",
-                         PairOptions(dpi=150, tiles=False, **options))
         s = score_pair(r, truth, pn.size_pt, pad_pt=pad_pt, ink_box=_ink_box(po))
         if r.get("alignment"):
             s["alignment_error_drawn_pt"] = drawn_alignment_error(

@@ -876,9 +876,10 @@ def label_revision(src: str | os.PathLike, out: str | os.PathLike, seed: int, *,
     """A revision of vector sheet ``src`` (page 0) whose labels changed as a designer
     changes them: ``moved`` labels (texts with a letter that the sheet draws once, off its
     title block) each moved 10-150 pt in a random direction (staying off it), and
-    ``relettered`` one-word others with one character replaced by another the sheet uses. Returns the truth,
-    {"old", "new", "moved": [{"text", "from_bbox", "bbox"}], "relettered": [{"bbox",
-    "text_before", "text_after"}]} (boxes: points, origin top-left)."""
+    ``relettered`` one-word others with one character replaced by another the sheet uses.
+    Returns the truth, {"old", "new", "moved": [{"text", "from_bbox", "bbox"}],
+    "relettered": [{"bbox", "text_before", "text_after"}]} (boxes: points, origin
+    top-left)."""
     import math
     from collections import Counter
 
@@ -904,6 +905,7 @@ def label_revision(src: str | os.PathLike, out: str | os.PathLike, seed: int, *,
     pdf.close()
     drawn = Counter(text for text, _box in objects)
     boxes = dict(objects)
+
     def clear(box) -> bool:  # on the sheet, off the title block
         return (18 <= box[0] and box[2] <= w_pt - 18 and 18 <= box[1] and box[3] <= h_pt - 18
                 and (block is None or not boxes_overlap(box, block)))

@@ -191,9 +191,8 @@ def _gradients(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def scan_grain(img: np.ndarray) -> tuple[float, float]:
     """The mean squared gradient (x, y; :func:`_gradients` of the ink, per pixel) a
-    raster's grain makes on its bare
-    paper: what noise, JPEG blocks and paper texture add to a patch's tensor whatever the
-    patch holds. 0 for a rendered vector sheet.
+    raster's grain makes on its bare paper: what noise, JPEG blocks and paper texture add
+    to a patch's tensor whatever the patch holds. 0 for a rendered vector sheet.
 
     Measured on every fourth band of 64 rows, on paper away from lines: the pixels whose
     9×9 neighbourhood holds no more ink than most (the sheet's median and 3 robust standard

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
-from .regions import CLUSTER_GAP_PT, ChangeRegion, boxes_overlap, grow_box
+from .regions import CLUSTER_GAP_PT, ChangeRegion, box_centre, boxes_overlap, grow_box
 from .text_diff import same_letters
 
 #: Removed and added ink of a moved detail match at least this well (correlation).
@@ -260,7 +260,7 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     :func:`detect_moves`; its text says it moved. Regions' text changes must be attached
     (boxes: new-sheet points)."""
     def shift(t) -> np.ndarray:
-        return np.subtract(_centre(t["bbox"]), _centre(t["from_bbox"]))
+        return np.subtract(box_centre(t["bbox"]), box_centre(t["from_bbox"]))
 
     hosts = [r for r in regions if r.kind in ("added", "moved") and not r.in_title_block
              and r.text_changes
@@ -323,19 +323,15 @@ def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: 
     """How many other additions within :data:`MOVE_GROUP_GAP_PT` of ``a`` could have moved
     by the displacement of ``candidate`` (a :func:`_sources` entry of ``a``), each from
     another removal: the pieces of one moved detail share their displacement."""
-    d = np.subtract(_centre(a.bbox), _centre(candidate[2].bbox))
+    d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
     n = 0
     for other in added:
         if other is a or _gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
             continue
         n += any(t[2] is not candidate[2] and np.abs(np.subtract(
-            _centre(other.bbox), _centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
+            box_centre(other.bbox), box_centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
             for t in candidates[id(other)])
     return n
-
-
-def _centre(box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
 def _match(old_box, new_box, old_crop, new_crop) -> tuple[float, np.ndarray]:
@@ -445,7 +441,7 @@ def _shifted(box, d) -> tuple[float, float, float, float]:
 
 def _distance(a, b) -> float:
     """Distance between the centres of two boxes (points)."""
-    return float(np.hypot(*np.subtract(_centre(a), _centre(b))))
+    return float(np.hypot(*np.subtract(box_centre(a), box_centre(b))))
 
 
 def _ink_match(around: np.ndarray, shape: np.ndarray) -> float:

@@ -81,6 +81,11 @@ def boxes_overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def box_centre(box) -> tuple[float, float]:
+    """The centre (x, y) of a box (x0, y0, x1, y1), in the box's units."""
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
 def box_inside(a, b) -> bool:
     """Is box a's centre inside box b?"""
     cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2

@@ -20,6 +20,7 @@ import numpy as np
 
 from .drawing_set import Word
 from .identify import group_phrases
+from .regions import box_centre
 
 #: A word that moved less than this (points) is the same word.
 MATCH_TOL_PT = 3.0
@@ -75,7 +76,7 @@ def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]
 
 
 def _centre(w: Word) -> tuple[float, float]:
-    return (w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2
+    return box_centre(w.bbox)
 
 
 def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]]:
@@ -224,7 +225,7 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     for c in removed + added:
         count[(c.kind, _letters(c.text_before or c.text_after))] += 1
     pairs = sorted(
-        (float(np.hypot(*np.subtract(_box_centre(a.bbox), _box_centre(r.bbox)))), i, j)
+        (float(np.hypot(*np.subtract(box_centre(a.bbox), box_centre(r.bbox)))), i, j)
         for i, r in enumerate(removed) for j, a in enumerate(added)
         if _letters(r.text_before) == _letters(a.text_after) != "")
     used_r, used_a, moved = set(), set(), []
@@ -241,7 +242,3 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
                                 from_bbox=r.bbox))
     gone = {id(removed[i]) for i in used_r} | {id(added[j]) for j in used_a}
     return [c for c in changes if id(c) not in gone] + moved
-
-
-def _box_centre(b) -> tuple[float, float]:
-    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
