@@ -4,7 +4,8 @@ Pairs: a 34×22 in scan (Transatomic M101) against a re-scan of it rotated, scal
 with noise and edits; and a 48×36 in vector sheet (the jp-house plans placed on ARCH E)
 against a copy with vector additions, each at 150 and 300 DPI; and at 300 DPI the same
 vector sheet with details in light colours (yellow, then cyan), which is rendered as ink
-(colour, its darkest channel). For each: wall time and peak RSS of
+(colour, its darkest channel); and a dense vector sheet (the plans 16 times on one ARCH E
+sheet: 57,000 paths and 11,500 words) with additions, at 150 and 300 DPI. For each: wall time and peak RSS of
 ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
 time to rasterise both pages at that DPI, alone, in the mode the comparison renders them
 in), the ratio to the floor (medians of :data:`RUNS` fresh-process runs; the ratio is the
@@ -422,7 +423,8 @@ def reread_layers_accuracy(seeds: list[int], tmp: str) -> dict:
 
 
 def main() -> None:
-    from buildtrace.synth import add_vector_edits, enlarge_vector_sheet, make_revision
+    from buildtrace.synth import (add_vector_edits, enlarge_vector_sheet, make_revision,
+                                  tiled_vector_sheet)
 
     with tempfile.TemporaryDirectory() as tmp:
         scan = make_revision(DRAWINGS / "transatomic" / "M101.pdf", os.path.join(tmp, "scan"),
@@ -436,9 +438,16 @@ def main() -> None:
         colour_new = os.path.join(tmp, "colour-new.pdf")
         add_vector_edits(big_old, colour_old, seed=11, n=6, rgb=(255, 255, 0), labels=False)
         add_vector_edits(colour_old, colour_new, seed=12, rgb=(0, 255, 255), labels=False)
+        # a dense sheet: the plans 16 times over (57,000 paths, 11,500 words), where PDFium's
+        # work per object, not per pixel, sets the time
+        dense_old = tiled_vector_sheet(DRAWINGS / "jp-house" / "floor-plans.pdf",
+                                       os.path.join(tmp, "dense-old.pdf"))
+        dense_new = os.path.join(tmp, "dense-new.pdf")
+        add_vector_edits(dense_old, dense_new, seed=7)
         pairs = [("34x22 in scan, re-scanned", scan["old"], scan["new"], (150, 300), True),
                  ("48x36 in vector", big_old, big_new, (150, 300), True),
-                 ("48x36 in vector, colour", colour_old, colour_new, (300,), False)]
+                 ("48x36 in vector, colour", colour_old, colour_new, (300,), False),
+                 ("48x36 in vector, dense", dense_old, dense_new, (150, 300), False)]
         print(f"{'pair':<27} {'DPI':>4} {'time s':>7} {'cpu s':>6} {'peak MB':>8} "
               f"{'floor s':>8} {'x floor':>8} {'cpu bound':>9}  notes (cpu bound: cpu s / "
               f"{CORES} cores / floor)")

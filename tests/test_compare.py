@@ -624,6 +624,40 @@ def test_the_old_view_of_a_moved_vector_sheet_lies_on_the_new_one(tmp_path, turn
     assert apart(0, 0) < 0.1 * a.mean()
 
 
+def test_a_dense_sheet_s_views_are_reduced_from_the_overlay_s_strips(tmp_path, monkeypatch):
+    """Sheets of more than VIEW_DRAW_MAX_OBJECTS objects (here the plans four times over,
+    14,000) have their old/new views reduced from the overlay's strips, not drawn again
+    (PDFium's time for a drawing grows with its objects); the old view still lies on the
+    new one."""
+    from buildtrace.engine import compare as compare_module
+    from buildtrace.synth import tiled_vector_sheet
+
+    dense = tiled_vector_sheet(JP_HOUSE / "floor-plans.pdf", tmp_path / "old.pdf", grid=(2, 2),
+                               size_in=(24.0, 18.0))
+    moved_vector_copy(dense, tmp_path / "new.pdf", 36, 36)  # 50 px at 100 DPI
+
+    def not_drawn(*_a, **_k):
+        raise AssertionError("a dense sheet's view was drawn")
+
+    monkeypatch.setattr(compare_module, "_drawn_view", not_drawn)
+    with open_set(dense) as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        assert po.object_count() > compare_module.VIEW_DRAW_MAX_OBJECTS
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path / "o"), "p",
+                         PairOptions(dpi=100, tiles=False))
+    assert r["alignment"]["ok"]
+    old, new = (cv2.imread(str(tmp_path / "o" / r["overlay"][s]), cv2.IMREAD_GRAYSCALE)
+                for s in ("old", "new"))
+    assert old.shape == new.shape == (900, 1200)
+    a, b = (255.0 - v.astype(np.float32) for v in (old, new))
+
+    def apart(dx, dy):
+        return float(np.abs(a[60 + dy:-60 + dy, 60 + dx:-60 + dx] - b[60:-60, 60:-60]).mean())
+
+    assert apart(0, 0) < min(apart(dx, dy) for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+    assert apart(0, 0) < 0.1 * a.mean()
+
+
 @pytest.mark.parametrize("sheet, dx, dy", [("floor-plans.pdf", 24.4, 24.64),
                                            ("site-plan.pdf", -19.07, -16.12)])
 def test_a_moved_vector_re_plot_reports_its_edits_and_nothing_else(tmp_path, sheet, dx, dy):

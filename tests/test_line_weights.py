@@ -3,9 +3,10 @@ with edits, from the sheets' own path widths."""
 
 import pytest
 
-from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.drawing_set import LINE_WEIGHT_SAMPLE, open_set
 from buildtrace.engine.line_weights import MIN_LINES, line_weight_change
-from buildtrace.synth import add_vector_edits, moved_vector_copy, reweighted_vector_copy
+from buildtrace.synth import (add_vector_edits, moved_vector_copy, reweighted_vector_copy,
+                              tiled_vector_sheet)
 from conftest import JP_HOUSE
 
 PLAN = {0.12: 1330, 0.48: 1056, 0.36: 584}  # the jp-house floor plans' pens (below)
@@ -55,3 +56,26 @@ def test_too_few_lines_say_nothing():
     few = {0.5: MIN_LINES - 1}
     assert line_weight_change(few, {1.0: MIN_LINES - 1}) is None
     assert line_weight_change({}, PLAN) is None
+
+
+def test_a_dense_sheet_s_line_weights_are_estimated_from_an_even_sample(tmp_path, monkeypatch):
+    """The plans 16 times on one sheet (47,520 stroked paths): at most LINE_WEIGHT_SAMPLE
+    widths are read, and the histogram they give has the sheet's lines and shares."""
+    import pypdfium2.raw as pdfium_c
+
+    dense = tiled_vector_sheet(JP_HOUSE / "floor-plans.pdf", tmp_path / "d.pdf")
+    read = []
+    real = pdfium_c.FPDFPageObj_GetStrokeWidth
+    monkeypatch.setattr(pdfium_c, "FPDFPageObj_GetStrokeWidth",
+                        lambda obj, width: read.append(1) or real(obj, width))
+    weights = _weights(dense)
+    assert 0 < len(read) <= LINE_WEIGHT_SAMPLE
+    total = 16 * sum(PLAN.values())
+    assert sum(weights.values()) == pytest.approx(total, rel=0.01)
+    # the three pens, each scaled by the placement alike, in their shares
+    assert len(weights) == 3
+    scales = {round(w / p, 3) for w, p in zip(sorted(weights), sorted(PLAN))}
+    assert len(scales) == 1
+    for w, p in zip(sorted(weights), sorted(PLAN)):
+        assert weights[w] / total == pytest.approx(PLAN[p] / sum(PLAN.values()), abs=0.015)
+    assert line_weight_change(PLAN, weights, scale=scales.pop()) is None

@@ -734,6 +734,25 @@ def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
     return _placed_copy(src, out, fitted, (W, H))
 
 
+def tiled_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
+                       grid: tuple[int, int] = (4, 4),
+                       size_in: tuple[float, float] = (48.0, 36.0)) -> str:
+    """Place page 0 of a vector PDF ``grid`` (columns, rows) times, each scaled to fit its
+    cell, on one large sheet (default ARCH E), still vector (form XObjects): a dense CAD
+    sheet for benchmarks, with ``columns × rows`` times the source's paths and words."""
+    W, H = size_in[0] * 72, size_in[1] * 72
+    cols, rows = grid
+    cw, ch = W / cols, H / rows
+
+    def cells(w, h):
+        s = min(cw / w, ch / h)
+        return [pdfium.PdfMatrix().scale(s, s).translate(c * cw + (cw - w * s) / 2,
+                                                        r * ch + (ch - h * s) / 2)
+                for r in range(rows) for c in range(cols)]
+
+    return _placed_copy(src, out, cells, (W, H))
+
+
 def moved_vector_copy(src: str | os.PathLike, out: str | os.PathLike, dx: float, dy: float,
                       turn: float = 0.0) -> str:
     """Page 0 of a vector PDF re-plotted on a sheet of its size, turned ``turn`` degrees
@@ -769,14 +788,17 @@ def _placed_copy(src: str | os.PathLike, out: str | os.PathLike, placement,
                  size_pt: tuple[float, float] | None = None) -> str:
     """Page 0 of a vector PDF drawn, as a form XObject, on the one page of a new PDF of
     ``size_pt`` (default: its own size) through ``placement(w, h)`` (a ``PdfMatrix`` from
-    its w×h points in PDF user space, y up)."""
+    its w×h points in PDF user space, y up; or a list of them: drawn once through each)."""
     src_pdf = pdfium.PdfDocument(os.fspath(src))
     w, h = src_pdf[0].get_size()
     dest = pdfium.PdfDocument.new()
     page = dest.new_page(*(size_pt or (w, h)))
-    obj = src_pdf.page_as_xobject(0, dest).as_pageobject()
-    obj.set_matrix(placement(w, h))
-    page.insert_obj(obj)
+    xobject = src_pdf.page_as_xobject(0, dest)
+    placed = placement(w, h)
+    for matrix in placed if isinstance(placed, list) else [placed]:
+        obj = xobject.as_pageobject()
+        obj.set_matrix(matrix)
+        page.insert_obj(obj)
     page.gen_content()
     page.close()
     dest.save(os.fspath(out))

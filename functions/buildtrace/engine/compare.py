@@ -391,17 +391,18 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     with ThreadPoolExecutor(max_workers=1) as helper:
         def draw_ahead(new_img: PageImage, aligned) -> None:
             # (two vector sheets) while they align: the overlay's first strips of the new
-            # sheet, up to DRAW_AHEAD_PX, its view, both text layers and both sheets' line
-            # weights (none of it depends on the alignment)
+            # sheet, up to DRAW_AHEAD_PX, both text layers, both sheets' line weights and
+            # the new sheet's view when it is drawn (none of it depends on the alignment)
             budget = DRAW_AHEAD_PX
             for _y0, _y1, _ys0, region, shape in _strips(new_page, options):
                 if aligned.done() or budget < shape[0] * shape[1]:
                     break
                 new_img.draw_ahead(region, shape)
                 budget -= shape[0] * shape[1]
-            ahead["new_view"] = _drawn_view(new_img, np.eye(2, 3), new_page, options.dpi)
             read_text_layers()
             ahead["line_weights"] = (old_page.line_weights(), new_page.line_weights())
+            if _views_drawn(old_page, new_page):
+                ahead["new_view"] = _drawn_view(new_img, np.eye(2, 3), new_page, options.dpi)
 
         old_img, new_img, alignment, title_block = _render_and_align(
             old_page, new_page, new_ident, options.dpi, matrix, helper, flexible=has_scan,
@@ -622,6 +623,20 @@ def _view_reduction(w_px: int) -> int:
     return k
 
 
+#: Two vector sheets drawing more objects than this (either of them; paths, texts and what
+#: their forms hold) have their old/new views reduced from the overlay's strips rather than
+#: drawn again: PDFium's work for a drawing grows with the objects, whatever its size, and on
+#: a dense sheet (57,000 objects) each view cost as much as a 150 DPI render (0.7 s), where
+#: reducing the strips costs about 0.1 s of a writer thread for a 48×36 in sheet at 300 DPI.
+VIEW_DRAW_MAX_OBJECTS = 10_000
+
+
+def _views_drawn(old_page: Page, new_page: Page) -> bool:
+    """Are two vector sheets' old/new views drawn (:func:`_drawn_view`), or reduced from the
+    overlay's strips (sheets of more than :data:`VIEW_DRAW_MAX_OBJECTS` objects)?"""
+    return max(old_page.object_count(), new_page.object_count()) <= VIEW_DRAW_MAX_OBJECTS
+
+
 def _drawn_view(img: PageImage, to_new_pt: np.ndarray, new_page: Page, dpi: float
                 ) -> np.ndarray:
     """(PDFium: the calling thread) a vector sheet as the report's old or new view: drawn
@@ -670,8 +685,9 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     views: list = []
     # two vector sheets: their views are drawn at the views' size instead (:func:`_drawn_view`,
     # while the first strip is compared), which costs PDFium a few milliseconds and spares
-    # reducing every strip
-    drawn_views = new_img.vector and old_img.vector and stretch is None
+    # reducing every strip; unless the sheets are dense (:func:`_views_drawn`)
+    drawn_views = (new_img.vector and old_img.vector and stretch is None
+                   and _views_drawn(old_img.page, new_img.page))
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
