@@ -153,7 +153,7 @@ class Page:
 
     def object_count(self) -> int:
         """How many objects the page draws (paths, texts, images, forms and what the forms
-        hold; at most :data:`LINE_WEIGHT_MAX_OBJECTS`): PDFium's work for each render of
+        hold; at most :data:`PAGE_OBJECTS_MAX`): PDFium's work for each render of
         the page grows with it, whatever the resolution. 0 for an image."""
         return self.drawing_set._object_count(self.index)
 
@@ -340,7 +340,8 @@ class PdfSet(DrawingSet):
         self._image_dpi: dict[int, float | None] = {}
         self._colour: dict[int, bool] = {}
         self._objects: dict[int, int] = {}  # per page, counted with its line weights
-        self._open = None  # (index, the loaded page): see _page
+        self._open = None
+        self._walked = None  # (index, the open page's objects): see _walk  # (index, the loaded page): see _page
 
     def __len__(self) -> int:
         return self._count
@@ -369,9 +370,20 @@ class PdfSet(DrawingSet):
         return self._open[1]
 
     def _release(self) -> None:
+        self._walked = None  # its objects' handles die with the page
         if self._open is not None:
             self._open[1].close()
             self._open = None
+
+    def _walk(self, index: int) -> list:
+        """Every object page ``index`` draws (:func:`_pdf_page_objects`, at most
+        :data:`PAGE_OBJECTS_MAX`), walked once while the page is open: its images, line
+        weights and object count are all read from one walk (2 µs an object: 0.1 s on a
+        sheet of 57,000). The handles are valid only while the page stays open."""
+        page = self._page(index)
+        if self._walked is None or self._walked[0] != index:
+            self._walked = (index, list(_pdf_page_objects(page.raw, PAGE_OBJECTS_MAX)))
+        return self._walked[1]
 
     def _page_geometry(self, index: int) -> tuple[float, float, int]:
         page = self._page(index)
@@ -383,22 +395,20 @@ class PdfSet(DrawingSet):
 
     def _main_image_dpi(self, index: int) -> float | None:
         if index not in self._image_dpi:
-            self._image_dpi[index] = _pdf_main_image_dpi(self._page(index).raw)
+            self._image_dpi[index] = _pdf_main_image_dpi(self._walk(index))
         return self._image_dpi[index]
 
     def _image_pixels(self, index: int) -> int:
         if index not in self._image_px:
-            self._image_px[index] = _pdf_image_pixels(self._page(index).raw)
+            self._image_px[index] = sum(w * h for _o, w, h in _pdf_images(self._walk(index)))
         return self._image_px[index]
 
     def _line_weights(self, index: int) -> dict[float, int]:
-        counts, self._objects[index] = _pdf_line_weights(self._page(index).raw)
-        return counts
+        return _pdf_line_weights(self._walk(index))
 
     def _object_count(self, index: int) -> int:
         if index not in self._objects:
-            self._objects[index] = sum(1 for _ in _pdf_page_objects(
-                self._page(index).raw, LINE_WEIGHT_MAX_OBJECTS))
+            self._objects[index] = len(self._walk(index))
         return self._objects[index]
 
     def _light_colours(self, index: int) -> bool:
@@ -580,24 +590,24 @@ def darkest_channel(colour: np.ndarray, out: np.ndarray | None = None) -> np.nda
 _INK_ROWS = 32
 
 
-#: :func:`_pdf_image_pixels` looks at no more page objects than this: a CAD sheet can hold
-#: hundreds of thousands of paths, and a scan's image comes first.
-IMAGE_SCAN_MAX_OBJECTS = 50_000
+#: At most this many of a page's objects are walked (for its images, line weights and
+#: object count): a CAD sheet can hold hundreds of thousands of paths.
+PAGE_OBJECTS_MAX = 200_000
 #: A page whose images total more pixels than this is a scan (see :meth:`Page.scan_dpi`).
 SCAN_MIN_IMAGE_PX = 1_000_000
 
 
-def _pdf_page_objects(raw_page, max_objects: int, enough=lambda: False):
+def _pdf_page_objects(raw_page, max_objects: int):
     """The objects a PDF page draws, looking inside form XObjects, through raw PDFium calls
     (a Python wrapper per object costs 12 µs): (object, its type, the scale of the forms it
-    lies in: the product of their matrices' √|det|). Stops after ``max_objects`` objects,
-    or once ``enough()`` (asked between the page and each form it holds)."""
+    lies in: the product of their matrices' √|det|). Stops after ``max_objects`` objects
+    (counted a container at a time: the page, then each form it holds)."""
     import pypdfium2.raw as pdfium_c
 
     seen = 0
     stack = [(raw_page, pdfium_c.FPDFPage_CountObjects(raw_page), pdfium_c.FPDFPage_GetObject,
               1.0)]
-    while stack and seen < max_objects and not enough():
+    while stack and seen < max_objects:
         parent, count, get, scale = stack.pop()
         for i in range(count):
             obj = get(parent, i)
@@ -633,23 +643,18 @@ def stroke_width(raw_obj) -> float | None:
     return None
 
 
-def _pdf_image_objects(raw_page, enough=lambda: False):
-    """The images a PDF page draws, inside form XObjects too (:func:`_pdf_page_objects`):
-    (object, width px, height px). Stops after :data:`IMAGE_SCAN_MAX_OBJECTS` objects, or
-    once ``enough()``."""
-    import ctypes
-
+def _pdf_images(walked: list):
+    """The images among a page's objects (:meth:`PdfSet._walk`): (object, width px,
+    height px)."""
     import pypdfium2.raw as pdfium_c
 
     w, h = ctypes.c_uint(), ctypes.c_uint()
-    for obj, kind, _scale in _pdf_page_objects(raw_page, IMAGE_SCAN_MAX_OBJECTS, enough):
+    for obj, kind, _scale in walked:
         if (kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
                 and pdfium_c.FPDFImageObj_GetImagePixelSize(obj, w, h)):
             yield obj, w.value, h.value
 
 
-#: At most this many objects are looked at for a page's line weights.
-LINE_WEIGHT_MAX_OBJECTS = 200_000
 #: At most this many of a page's path objects have their width read; a denser sheet's
 #: histogram is estimated from a sample of its paths (drawn at random with a fixed seed, so
 #: the same sheet gives the same figures: every k-th path would alias with a drawing that
@@ -659,15 +664,14 @@ LINE_WEIGHT_MAX_OBJECTS = 200_000
 LINE_WEIGHT_SAMPLE = 5_000
 
 
-def _pdf_line_weights(raw_page) -> tuple[dict[float, int], int]:
-    """Stroked path objects of a PDF page by width on the sheet (points, to 0.001), inside
-    form XObjects too (a width is scaled by its object's matrix and its forms'), and how
-    many objects were walked (:meth:`Page.object_count`). Counts are estimates past
-    :data:`LINE_WEIGHT_SAMPLE` paths. See :meth:`Page.line_weights`."""
+def _pdf_line_weights(walked: list) -> dict[float, int]:
+    """Stroked path objects among a PDF page's objects (:meth:`PdfSet._walk`: inside form
+    XObjects too) by width on the sheet (points, to 0.001; a width is scaled by its object's
+    matrix and its forms'). Counts are estimates past :data:`LINE_WEIGHT_SAMPLE` paths. See
+    :meth:`Page.line_weights`."""
     import pypdfium2.raw as pdfium_c
 
     path_kind = pdfium_c.FPDF_PAGEOBJ_PATH
-    walked = list(_pdf_page_objects(raw_page, LINE_WEIGHT_MAX_OBJECTS))
     paths = [(obj, scale) for obj, kind, scale in walked if kind == path_kind]
     total = len(paths)
     if total > LINE_WEIGHT_SAMPLE:
@@ -684,30 +688,21 @@ def _pdf_line_weights(raw_page) -> tuple[dict[float, int], int]:
             w = round(width.value * scale * own, 3)
             sampled[w] = sampled.get(w, 0) + 1
     if total <= LINE_WEIGHT_SAMPLE:
-        return sampled, len(walked)
-    return {w: round(n * total / LINE_WEIGHT_SAMPLE) for w, n in sampled.items()}, len(walked)
+        return sampled
+    return {w: round(n * total / LINE_WEIGHT_SAMPLE) for w, n in sampled.items()}
 
 
-def _pdf_image_pixels(raw_page) -> int:
-    """Pixels of the images a PDF page draws. Stops once a scan is evident (10 Mpx of
-    images, or :data:`IMAGE_SCAN_MAX_OBJECTS` objects)."""
-    total = 0
-    for _obj, w, h in _pdf_image_objects(raw_page, lambda: total >= 10_000_000):
-        total += w * h
-    return total
-
-
-def _pdf_main_image_dpi(raw_page) -> float | None:
+def _pdf_main_image_dpi(walked: list) -> float | None:
     """The resolution of the largest image (by pixels) a PDF page draws: its pixels over
     the area it is placed on (square inches), whatever it is turned by. None without
-    images."""
+    images. ``walked``: the page's objects (:meth:`PdfSet._walk`)."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
     best, dpi = 0, None
     box = [ctypes.c_float() for _ in range(4)]
-    for obj, w, h in _pdf_image_objects(raw_page):
+    for obj, w, h in _pdf_images(walked):
         if w * h > best and pdfium_c.FPDFPageObj_GetBounds(obj, *box):
             area_in2 = (box[2].value - box[0].value) / 72.0 * (box[3].value - box[1].value) / 72.0
             if area_in2 > 0:
