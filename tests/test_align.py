@@ -117,3 +117,27 @@ def test_a_users_points_a_few_points_off_are_refined_and_used_as_given_when_unco
     blank = align_rasters(old, 100, np.full_like(new, 255), 100, initial=user)
     assert blank.ok and blank.method == "user" and np.allclose(blank.matrix, user)
     assert "as given" in blank.notes[0]
+
+
+@pytest.mark.parametrize("shift_pt", [(30.0, 20.0), (10.0, -7.0), (-250.0, 140.0)])
+def test_a_sheet_repeating_a_block_aligns_in_place_not_a_period_off(tmp_path, monkeypatch,
+                                                                     shift_pt):
+    """Unit plans repeat: phase correlation scores a shift one block off as high as the true
+    one, and the patches then agree with it too (a silently wrong overlay). The plans 4×4
+    on one sheet, re-plotted moved: the alignment finds the move itself."""
+    from buildtrace.engine import align as align_module
+    from buildtrace.synth import tiled_vector_sheet
+
+    plan = JP_HOUSE / "floor-plans.pdf"
+    old = tiled_vector_sheet(plan, tmp_path / "old.pdf", size_in=(36.0, 24.0))
+    new = tiled_vector_sheet(plan, tmp_path / "new.pdf", size_in=(36.0, 24.0), shift_pt=shift_pt)
+    with open_set(old) as so, open_set(new) as sn:
+        a_old, a_new = so.page(0).render(dpi=100), sn.page(0).render(dpi=100)
+    a = align_rasters(a_old, 100, a_new, 100)
+    assert a.ok
+    assert a.matrix[:, 2] == pytest.approx(shift_pt, abs=0.2)
+    assert a.matrix[:, :2] == pytest.approx(np.eye(2), abs=1e-4)
+    # (without the check of the phase correlation's shift, the alignment lands blocks off)
+    monkeypatch.setattr(align_module, "_overlap_shift", lambda *_: None)
+    wrong = align_rasters(a_old, 100, a_new, 100)
+    assert np.abs(wrong.matrix[:, 2] - shift_pt).max() > 100

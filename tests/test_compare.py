@@ -707,3 +707,24 @@ def test_a_re_plot_with_other_pens_reports_its_edits_and_says_so_once(tmp_path, 
     assert all(any(_hit(c["bbox"], b) for c in r["changes"]) for b in boxes)
     off = [c for c in r["changes"] if not any(_hit(c["bbox"], b) for b in boxes)]
     assert off == [], [(c["kind"], c.get("small"), c["bbox"]) for c in off]
+
+
+def test_old_text_carried_off_the_new_sheet_is_counted_not_reported(tmp_path):
+    """An old word the alignment carries off the new sheet (a re-plot moved, notes beyond
+    an old sheet's edge) cannot be shown on it: it is counted in ``text_layers.off_sheet``,
+    not reported as a change whose box lies outside the sheet (whose crop had no pixels:
+    the comparison stopped with "empty region")."""
+    from buildtrace.engine.compare import PageImage, _text_changes
+    from buildtrace.engine.drawing_set import Word
+
+    with open_set(JP_HOUSE / "floor-plans.pdf") as s:
+        page = s.page(0)
+        img = PageImage(page, 100)
+        w, h = page.size_pt
+        kept = Word("ホール", (100.0, 100.0, 130.0, 110.0))
+        mapped = [kept, Word("GONE", (w + 40, h - 60, w + 70, h - 50)),
+                  Word("NEAR", (w - 10, 200.0, w + 12, 210.0))]
+        changes, entry = _text_changes([], mapped, [kept], img, img, np.eye(2, 3)[:2],
+                                       None, False, PairOptions(dpi=100))
+    assert [tc.text_before for tc in changes] == ["NEAR"]  # partly on the sheet: kept
+    assert entry["off_sheet"] == 1

@@ -736,19 +736,22 @@ def enlarge_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
 
 def tiled_vector_sheet(src: str | os.PathLike, out: str | os.PathLike,
                        grid: tuple[int, int] = (4, 4),
-                       size_in: tuple[float, float] = (48.0, 36.0)) -> str:
+                       size_in: tuple[float, float] = (48.0, 36.0),
+                       shift_pt: tuple[float, float] = (0.0, 0.0)) -> str:
     """Place page 0 of a vector PDF ``grid`` (columns, rows) times, each scaled to fit its
     cell, on one large sheet (default ARCH E), still vector (form XObjects): a dense CAD
-    sheet for benchmarks, with ``columns × rows`` times the source's paths and words."""
+    sheet for benchmarks, with ``columns × rows`` times the source's paths and words; and a
+    sheet that repeats a block, as unit plans do. ``shift_pt``: every block moved right and
+    down by this (points of the displayed sheet): the same sheet re-plotted."""
     W, H = size_in[0] * 72, size_in[1] * 72
     cols, rows = grid
     cw, ch = W / cols, H / rows
 
     def cells(w, h):
         s = min(cw / w, ch / h)
-        return [pdfium.PdfMatrix().scale(s, s).translate(c * cw + (cw - w * s) / 2,
-                                                        r * ch + (ch - h * s) / 2)
-                for r in range(rows) for c in range(cols)]
+        return [pdfium.PdfMatrix().scale(s, s).translate(
+            c * cw + (cw - w * s) / 2 + shift_pt[0], r * ch + (ch - h * s) / 2 - shift_pt[1])
+            for r in range(rows) for c in range(cols)]
 
     return _placed_copy(src, out, cells, (W, H))
 

@@ -12,6 +12,7 @@ PDF points of the new sheet, same convention. Rasters passed in are uint8 graysc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -255,7 +256,14 @@ SHIFT_MAX_FIX_PT = 1.0
 def shift_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, float]:
     """Translation (2×3, old pixels → new pixels) of two rasters at the same scale by phase
     correlation of the whole sheets, and the correlation peak's response (0..1). This is how
-    most pairs of a set differ (a re-plot, a re-export), and it takes milliseconds."""
+    most pairs of a set differ (a re-plot, a re-export), and it takes milliseconds.
+
+    Phase correlation weighs every match alike, so a sheet that repeats a block (unit plans,
+    a grid of details) correlates as well one period off as in place, and the patches then
+    agree with the wrong shift too: a silently wrong overlay. The shift is therefore checked
+    against the one that lays the most ink on ink (:func:`_overlap_shift`, coarse), which in
+    place covers every block and one period off only some; where the two disagree, the
+    phase correlation's peak near the coarse shift is taken."""
     h, w = max(old.shape[0], new.shape[0]), max(old.shape[1], new.shape[1])
 
     def ink(img):
@@ -263,8 +271,64 @@ def shift_align(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, float]:
         out[:img.shape[0], :img.shape[1]] = _ink(img)
         return out
 
-    (dx, dy), response = cv2.phaseCorrelate(ink(old), ink(new))
+    a, b = ink(old), ink(new)
+    (dx, dy), response = cv2.phaseCorrelate(a, b)
+    coarse = _overlap_shift(a, b)
+    if coarse is not None and math.hypot(dx - coarse[0], dy - coarse[1]) > coarse[2]:
+        dx, dy, response = _phase_peak_near(a, b, coarse)
     return np.array([[1.0, 0, dx], [0, 1.0, dy]]), float(response)
+
+
+def _phase_peak_near(a: np.ndarray, b: np.ndarray, near: tuple[float, float, float]
+                     ) -> tuple[float, float, float]:
+    """The phase correlation of ``a`` and ``b`` (as :func:`cv2.phaseCorrelate`: the shift
+    of ``b`` from ``a``, pixels) at its highest peak within ``near[2]`` pixels of
+    (``near[0]``, ``near[1]``), to a fraction of a pixel (the centroid of the 3×3 around
+    it), and the peak's height."""
+    fa, fb = np.fft.rfft2(a), np.fft.rfft2(b)
+    cross = np.conj(fa) * fb
+    surface = np.fft.irfft2(cross / (np.abs(cross) + 1e-9), a.shape)
+    h, w = a.shape
+    reach = int(math.ceil(near[2]))
+    cy, cx = int(round(near[1])), int(round(near[0]))
+    ys = np.arange(cy - reach, cy + reach + 1)
+    xs = np.arange(cx - reach, cx + reach + 1)
+    window = surface[np.ix_(ys % h, xs % w)]
+    r, c = np.unravel_index(int(np.argmax(window)), window.shape)
+    py, px = int(ys[r]), int(xs[c])
+    around = surface[np.ix_(np.arange(py - 1, py + 2) % h, np.arange(px - 1, px + 2) % w)]
+    weights = np.clip(around, 0, None)
+    total = float(weights.sum()) or 1.0
+    offs = np.array([-1.0, 0.0, 1.0])
+    return (px + float((weights.sum(axis=0) * offs).sum()) / total,
+            py + float((weights.sum(axis=1) * offs).sum()) / total, float(window.max()))
+
+
+#: Long side (pixels) of the sheets :func:`_overlap_shift` correlates: 256 px put a 48 in
+#: sheet's pixel at 13.5 pt, finer than any block a sheet repeats.
+OVERLAP_PX = 256
+
+
+def _overlap_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float] | None:
+    """The shift (pixels of ``a`` and ``b``, ink rasters of one size) that lays the most of
+    ``a``'s ink on ``b``'s: the peak of their plain cross-correlation, zero-padded (a
+    circular one would wrap a block onto the next), on copies at most :data:`OVERLAP_PX`
+    long; with the shift, how far off it may be (two of those pixels). None for blank
+    sheets."""
+    f = min(1.0, OVERLAP_PX / max(a.shape))
+    sa = cv2.resize(a, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    sb = cv2.resize(b, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    if not sa.any() or not sb.any():
+        return None
+    ph, pw = 2 * sa.shape[0], 2 * sa.shape[1]
+    fa = np.fft.rfft2(sa, (ph, pw))
+    fb = np.fft.rfft2(sb, (ph, pw))
+    corr = np.fft.irfft2(np.conj(fa) * fb, (ph, pw))  # corr[s] = sum a(x) b(x + s)
+    r, c = np.unravel_index(int(np.argmax(corr)), corr.shape)
+    sy = r - ph if r >= ph // 2 else r
+    sx = c - pw if c >= pw // 2 else c
+    fx, fy = a.shape[1] / sa.shape[1], a.shape[0] / sa.shape[0]
+    return sx * fx, sy * fy, 2.0 * max(fx, fy)
 
 
 def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float,

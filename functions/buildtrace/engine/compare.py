@@ -1021,6 +1021,12 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
         return (_ocr_text_changes(regions, old_img, new_img, m, stretch) if options.ocr
                 else []), None
     changes = diff_words(mapped, new_words)
+    # old text the alignment carries off the new sheet (a re-plot moved, an old sheet's
+    # notes beyond its edge): nothing of it can be shown on the new sheet, so it is counted
+    # in the entry, not reported as a change with a box outside the sheet
+    sheet = (0.0, 0.0, *new_img.page.size_pt)
+    off_sheet = [tc for tc in changes if not boxes_overlap(tc.bbox, sheet)]
+    changes = [tc for tc in changes if boxes_overlap(tc.bbox, sheet)]
     ink = [b for r in regions for b in (r.bbox, r.from_bbox) if b is not None]
     near_ink = [grow_box(b, AGREEMENT_PAD_PT) for b in ink]
 
@@ -1030,6 +1036,8 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
     share = agreement(away(mapped), away(new_words))
     trusted = not has_scan or share >= TRUSTED_AGREEMENT
     entry: dict = {"agreement": round(share, 3), "trusted": trusted}
+    if off_sheet:
+        entry["off_sheet"] = len(off_sheet)
     if trusted:
         return changes, entry
     on_ink, off_ink = [], []
