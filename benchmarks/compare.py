@@ -5,8 +5,8 @@ with noise and edits; and a 48×36 in vector sheet (the jp-house plans placed on
 against a copy with vector additions, each at 150 and 300 DPI; and at 300 DPI the same
 vector sheet with details in light colours (yellow, then cyan), which is rendered as ink
 (colour, its darkest channel); and a dense vector sheet (the plans 16 times on one ARCH E
-sheet: 57,000 paths and 11,500 words) with additions, at 150 and 300 DPI. For each: wall time and peak RSS of
-``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
+sheet: 57,000 paths and 11,500 words) with additions, at 150 and 300 DPI. For each: wall
+time and peak RSS of ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
 time to rasterise both pages at that DPI, alone, in the mode the comparison renders them
 in), the ratio to the floor (medians of :data:`RUNS` fresh-process runs; the ratio is the
 median of floor and comparison runs made side by side), the least ratio the comparison's

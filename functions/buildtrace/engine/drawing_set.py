@@ -677,15 +677,11 @@ def _pdf_line_weights(walked: list) -> dict[float, int]:
     if total > LINE_WEIGHT_SAMPLE:
         picked = np.random.default_rng(0).choice(total, LINE_WEIGHT_SAMPLE, replace=False)
         paths = [paths[i] for i in np.sort(picked)]
-    width, fill, stroke = ctypes.c_float(), ctypes.c_int(), ctypes.c_int()
-    matrix = pdfium_c.FS_MATRIX()
     sampled: dict[float, int] = {}
     for obj, scale in paths:
-        if (pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke) and stroke.value
-                and pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width)
-                and pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)):
-            own = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-            w = round(width.value * scale * own, 3)
+        width = stroke_width(obj)
+        if width is not None:
+            w = round(width * scale * _matrix_scale(obj), 3)
             sampled[w] = sampled.get(w, 0) + 1
     if total <= LINE_WEIGHT_SAMPLE:
         return sampled
@@ -733,14 +729,13 @@ def _pdf_words(page) -> list[Word]:
         to_display = _page_to_display_matrix(page)
         # raw calls with one reused box: a dense sheet has 100,000 characters, and the
         # wrapper's get_charbox made a box per call (twice the time)
-        raw, unicode, loose_box = textpage.raw, pdfium_c.FPDFText_GetUnicode, \
-            pdfium_c.FPDFText_GetLooseCharBox
-        rect = pdfium_c.FS_RECTF()
+        raw, rect = textpage.raw, pdfium_c.FS_RECTF()
         chars: list = []
         for i in range(n):
-            code = unicode(raw, i)
+            code = pdfium_c.FPDFText_GetUnicode(raw, i)
             ch = chr(code) if 0 < code < 0x110000 else ""
-            if not ch or ch.isspace() or ch in "\x00\x02\ufffe\uffff" or not loose_box(raw, i, rect):
+            if (not ch or ch.isspace() or ch in "\x00\x02\ufffe\uffff"
+                    or not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)):
                 chars.append(None)
                 continue
             chars.append((ch, rect.left, rect.bottom, rect.right, rect.top))
@@ -794,12 +789,10 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     starts = np.concatenate([[0], np.flatnonzero(ends) + 1])
     texts = ["".join(letters[i:j]) for i, j in zip(starts.tolist(),
                                                    starts[1:].tolist() + [len(letters)])]
-    boxes = np.stack([np.minimum.reduceat(left, starts), np.minimum.reduceat(bottom, starts),
-                      np.maximum.reduceat(right, starts), np.maximum.reduceat(top, starts)],
-                     axis=1)
+    b = np.stack([np.minimum.reduceat(left, starts), np.minimum.reduceat(bottom, starts),
+                  np.maximum.reduceat(right, starts), np.maximum.reduceat(top, starts)], axis=1)
     # every word's corners mapped at once (a matrix product per word cost more than the
     # rest of the reading)
-    b = boxes
     corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1)
     mapped = corners @ m[:, :2].T + m[:, 2]
     lo, hi = mapped.min(axis=1).round(2), mapped.max(axis=1).round(2)

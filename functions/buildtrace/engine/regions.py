@@ -88,7 +88,7 @@ def box_centre(box) -> tuple[float, float]:
 
 def box_inside(a, b) -> bool:
     """Is box a's centre inside box b?"""
-    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    cx, cy = box_centre(a)
     return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
