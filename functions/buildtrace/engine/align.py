@@ -331,6 +331,37 @@ def _overlap_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float] |
     return sx * fx, sy * fy, 2.0 * max(fx, fy)
 
 
+def _overlap_corrected(m_px: np.ndarray, old: np.ndarray, new: np.ndarray
+                       ) -> np.ndarray | None:
+    """``m_px`` (2×3, ``old`` pixels → ``new`` pixels, from features) moved to where the
+    old sheet it warps lays the most ink on the new one (:func:`_overlap_shift`), or None
+    when it already does.
+
+    On a sheet that repeats a block, features of one block match every copy of it, and
+    RANSAC may settle on a transform that pairs each block with its neighbour: the patches
+    agree with it too (the same check :func:`shift_align` makes). Rotation and scale are
+    the same for every block, so only the translation is in question."""
+    h, w = old.shape
+    ends = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], float) @ np.asarray(m_px).T
+    # one canvas holds the new sheet and all of the warped old one (a transform a block off
+    # carries a row of blocks off the new sheet: cut there, it would lay no ink anywhere)
+    x0, y0 = min(0, int(np.floor(ends[:, 0].min()))), min(0, int(np.floor(ends[:, 1].min())))
+    x1 = max(new.shape[1], int(np.ceil(ends[:, 0].max())))
+    y1 = max(new.shape[0], int(np.ceil(ends[:, 1].max())))
+    to_canvas = np.array(m_px, float)
+    to_canvas[:, 2] -= (x0, y0)
+    a = cv2.warpAffine(_ink(old), to_canvas, (x1 - x0, y1 - y0), flags=cv2.INTER_AREA,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    b = np.zeros_like(a)
+    b[-y0:-y0 + new.shape[0], -x0:-x0 + new.shape[1]] = _ink(new)
+    off = _overlap_shift(a, b)
+    if off is None or math.hypot(off[0], off[1]) <= off[2]:
+        return None
+    moved = np.array(m_px, float)
+    moved[:, 2] += off[:2]
+    return moved
+
+
 def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: float,
                   *, flexible: bool = False, initial: np.ndarray | None = None) -> Alignment:
     """Align two page rasters (uint8 grayscale; DPIs give their scale to points).
@@ -401,11 +432,18 @@ def align_rasters(old: np.ndarray, old_dpi: float, new: np.ndarray, new_dpi: flo
     m_small, n_inliers = coarse
     m_pt = pixels_to_points(m_small, old_dpi * cs_o, new_dpi * cs_n)
     m_final, resid_pt, inl, total = refined(m_pt)
+    coarse_note = f"{n_inliers} coarse feature inliers"
+    in_place = _overlap_corrected(m_small, small_o, small_n)
+    if in_place is not None:  # a sheet that repeats a block: the features may pair blocks
+        m_alt = pixels_to_points(in_place, old_dpi * cs_o, new_dpi * cs_n)
+        alt = refined(refined(m_alt)[0])  # twice: the overlap's shift is coarse
+        if alt[2] >= inl:
+            m_final, resid_pt, inl, total = alt
+            coarse_note += ", moved to where the ink overlaps most (a repeated block)"
     if inl < 6 or total == 0:
         return Alignment(m_pt, 0.2, "orb-coarse", False, None,
                          [f"refinement found {inl} agreeing patches of {total}"])
-    found = _accepted(m_final, resid_pt, inl, total, "orb+phase",
-                      f"{n_inliers} coarse feature inliers")
+    found = _accepted(m_final, resid_pt, inl, total, "orb+phase", coarse_note)
     return _with_stretch(found, fine_o, fo_dpi, fine_n, fn_dpi) if flexible else found
 
 
