@@ -223,6 +223,62 @@ def test_a_sparse_sheet_harshly_rescanned_is_aligned_within_a_point_even_along_i
     assert s["found"] == s["edits"] and s["precision"] >= 0.98, (s, result["changes"])
 
 
+def test_patches_centred_on_the_sheet_edges_measure_its_frame_line():
+    """A frame line 4 pt in from the sheet's edge, moved 1.4 pt by the paper's stretch
+    where the drawing is not: a patch inside the sheet that also holds drawing measures the
+    drawing (the line lies in its window's fringe), so the field at the edge was guessed
+    from inches in. Patches centred on the edge measure the line all along it; a scanner's
+    line on the sheet's outermost pixels is not measured."""
+    from buildtrace.engine.align import patch_shifts
+
+    rng = np.random.default_rng(3)
+    old = np.full((600, 800), 255, np.uint8)  # 100 DPI
+    for _ in range(40):
+        x, y = rng.integers(60, 700), rng.integers(60, 500)
+        cv2.rectangle(old, (int(x), int(y)),
+                      (int(x + rng.integers(10, 60)), int(y + rng.integers(10, 60))), 0, 1)
+    new = old.copy()
+    old[:, 7:9] = 0  # the frame's left line ...
+    new[:, 5:7] = 0  # ... 2 px (1.44 pt) further left on the re-scan, 3.6 pt from the edge
+    new[0, :] = 150  # and the scanner's own line along the top
+    ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+
+    def on_left_line(**how):
+        c, s, t = patch_shifts(old, new, ident, 100, patch_pt=72, min_ink=0.0025, **how)
+        left = c[:, 0] < 40
+        assert np.allclose(s[left, 0], -2, atol=0.2)  # what they measure is right ...
+        assert (t[left, 0, 0] > 0.9).all()  # ... and fixed across the line
+        assert not ((c[:, 1] < 20) & (c[:, 0] > 40)).any()  # nothing on the top edge
+        return np.unique(np.round(c[left, 1] / 100))
+
+    inside = on_left_line(edge_to_edge=True)
+    centred = on_left_line(over_edges=True)
+    assert len(inside) <= 3  # where a patch holds the line and no drawing
+    assert set(range(6)) <= set(centred)  # every 72 pt down the edge
+
+
+def test_a_frame_line_at_the_sheet_edge_is_not_reported_changed(tmp_path):
+    """The site plan's triple frame line lies 2-4 pt from the re-scanned sheet's left edge,
+    where the stretch relative to the matrix reaches 5 pt; patches inside the sheet hold the
+    line in their fringe only, and the field there was 2.5 pt off along the left edge: the
+    frame was reported "modified" (x 0-5 pt, 157 pt², a tenth of the change area)."""
+    from buildtrace.synth import drawn_alignment_error
+
+    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 11053976, n_edits=7,
+                          harsh=True, stretch_pt=1.5,
+                          kinds=("note", "text", "erase", "move", "add"))
+    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
+                              "p", PairOptions(dpi=150, tiles=False))
+        s = score_pair(result, truth, pn.size_pt)
+        drawn = drawn_alignment_error(result["alignment"], truth, po.render(dpi=100), 100,
+                                      pn.size_pt)
+    assert s["found"] == s["edits"] and s["precision"] >= 0.98, (s, result["changes"])
+    assert not [c for c in result["changes"] if c["bbox"][0] < 10], result["changes"]
+    assert drawn < 1.5
+
+
 def test_the_drawn_alignment_error_counts_what_the_ink_shows():
     """A horizontal line drawn 2 pt off along itself looks aligned; 2 pt across it does
     not; a dot shows both."""

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .geometry import homogeneous, pixels_to_points, points_to_pixels
+from .overlay import INK_THRESHOLD
 from .stretch import MAX_PT as STRETCH_MAX_PT
 from .stretch import MIN_PT as STRETCH_MIN_PT
 from .stretch import StretchField, directed_norm, fit_stretch, held_out_misfits
@@ -88,8 +89,8 @@ def _ink(img: np.ndarray) -> np.ndarray:
 def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
                  fine_dpi: float, max_patches: int | None = None, patch_pt: float = PATCH_PT,
                  edge_to_edge: bool = False, min_ink: float = 0.01,
-                 grain: tuple[float, float] = (0.0, 0.0), directions: bool = True
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 grain: tuple[float, float] = (0.0, 0.0), directions: bool = True,
+                 over_edges: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where ink patches of the old sheet, warped by ``m_px`` (2×3, old fine pixels → new
     fine pixels; or a function of the patches' top-left corners (n×2, new fine pixels) and
     side (pixels) giving each patch's matrix, n×2×3), still sit off the new sheet.
@@ -105,7 +106,11 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
     Patches are ``patch_pt`` wide, side by side over the new sheet from half a patch inside
     its edges or, ``edge_to_edge``, from its edges (at most ``max_patches``, evenly picked
     among those with at least ``min_ink`` of full ink on average); those without a clear
-    correlation peak are left out.
+    correlation peak are left out. ``over_edges``: instead, patches centred on the sheet's
+    edges, half beyond them (paper there): a sheet's border line a few points from its edge
+    lies in the tapered fringe of every patch inside the sheet, and only these measure it.
+    The outermost :data:`EDGE_BAND_PT` of both sheets is left out of them (a scanner draws
+    a line of its own there, which does not move with the drawing).
 
     Only the patches are warped, each from the old sheet by ``m_px`` shifted to the
     patch: a fraction of warping the whole sheet."""
@@ -113,13 +118,34 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
     patch = int(patch_pt / 72 * fine_dpi)
     win = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
     paper = 255 * (1 - min_ink)  # a patch with less ink (mean gray above) is skipped
-    if edge_to_edge:
-        ys = sorted(set(range(0, h - patch, patch)) | {max(0, h - patch)})
-        xs = sorted(set(range(0, w - patch, patch)) | {max(0, w - patch)})
+    pad = 0
+    ys = sorted(set(range(0, h - patch, patch)) | {max(0, h - patch)})
+    xs = sorted(set(range(0, w - patch, patch)) | {max(0, w - patch)})
+    if over_edges:
+        pad = patch // 2
+        band = max(1, int(round(EDGE_BAND_PT / 72 * fine_dpi)))
+        old_fine = cv2.copyMakeBorder(old_fine[band:-band, band:-band], band, band, band, band,
+                                      cv2.BORDER_CONSTANT, value=255)
+        new_fine = cv2.copyMakeBorder(new_fine[band:-band, band:-band], band + pad, band + pad,
+                                      band + pad, band + pad, cv2.BORDER_CONSTANT, value=255)
+        # the old sheet is compared where the new one shows: what it carries beyond the new
+        # sheet's edge (a border line cut off by the re-scan) has nothing to match
+        outside = np.ones(new_fine.shape, bool)
+        outside[pad + band:pad + h - band, pad + band:pad + w - band] = False
+        # ... and a line along the edge that the edge cuts is not measured: cut, it shows
+        # less of itself on one sheet than on the other (lines across the edge touch its
+        # rim at a point, lines along it all the way)
+        rim = cv2.dilate(outside.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool) & ~outside
+        places = ([(x, y) for x in xs for y in (-pad, h - pad)]
+                  + [(x, y) for y in ys for x in (-pad, w - pad)]
+                  + [(x, y) for x in (-pad, w - pad) for y in (-pad, h - pad)])
+    elif edge_to_edge:
+        places = [(x, y) for y in ys for x in xs]
     else:
         ys, xs = range(patch // 2, h - patch, patch), range(patch // 2, w - patch, patch)
-    inked = [(x, y) for y in ys for x in xs
-             if cv2.mean(new_fine[y:y + patch, x:x + patch])[0] <= paper]
+        places = [(x, y) for y in ys for x in xs]
+    inked = [(x, y) for x, y in places
+             if cv2.mean(new_fine[y + pad:y + pad + patch, x + pad:x + pad + patch])[0] <= paper]
     if max_patches is not None and len(inked) > max_patches:
         inked = [inked[int(i)] for i in np.linspace(0, len(inked) - 1, max_patches).round()]
     if callable(m_px):
@@ -132,9 +158,17 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
         to_patch[:, 2] -= (x, y)  # old pixels -> pixels of the patch at (x, y)
         warped = cv2.warpAffine(old_fine, to_patch, (patch, patch), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        if over_edges:
+            warped[outside[y + pad:y + pad + patch, x + pad:x + pad + patch]] = 255
+            at_rim = rim[y + pad:y + pad + patch, x + pad:x + pad + patch]
+            cut = EDGE_CUT_SHARE * patch
+            if (np.count_nonzero(warped[at_rim] < INK_THRESHOLD) > cut or np.count_nonzero(
+                    new_fine[y + pad:y + pad + patch, x + pad:x + pad + patch][at_rim]
+                    < INK_THRESHOLD) > cut):
+                continue
         if cv2.mean(warped)[0] > paper:
             continue
-        ink_new = _ink(new_fine[y:y + patch, x:x + patch])
+        ink_new = _ink(new_fine[y + pad:y + pad + patch, x + pad:x + pad + patch])
         (dx, dy), resp = cv2.phaseCorrelate(_ink(warped), ink_new, win)
         if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
             continue
@@ -150,6 +184,15 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
                        else np.zeros((2, 2)))
     return (np.float32(pts_new).reshape(-1, 2), np.float32(shifts).reshape(-1, 2),
             np.float32(tensors).reshape(-1, 2, 2))
+
+
+#: Patches centred on a sheet's edges (``over_edges``) leave out its outermost band this wide
+#: (points): a scanner's own line along the top or the side of a scan (1-2 px at 100 DPI
+#: on the Transatomic set's) does not move with the drawing.
+EDGE_BAND_PT = 1.5
+#: ... and leave out a patch where ink runs along the rim of what is left over more than this
+#: share of the patch's side (a line along the edge, cut by it).
+EDGE_CUT_SHARE = 0.2
 
 
 #: A patch's tensor is cut by this many times what the grain is expected to put in it
@@ -558,9 +601,10 @@ def _stretch_patch_shifts(fine_o: np.ndarray, fine_n: np.ndarray, m_px, fn_dpi: 
     edge to edge, at least :data:`STRETCH_MIN_INK`, ``grain`` taken off), less the patches
     of grain alone: they fix nothing, and would only count as agreeing with any field.
     Tensors as float."""
-    centres, shifts, tensors = patch_shifts(fine_o, fine_n, m_px, fn_dpi,
-                                            patch_pt=STRETCH_PATCH_PT, edge_to_edge=True,
-                                            min_ink=STRETCH_MIN_INK, grain=grain)
+    found = [patch_shifts(fine_o, fine_n, m_px, fn_dpi, patch_pt=STRETCH_PATCH_PT,
+                          edge_to_edge=not edges, over_edges=edges, min_ink=STRETCH_MIN_INK,
+                          grain=grain) for edges in (False, True)]
+    centres, shifts, tensors = (np.concatenate(parts) for parts in zip(*found))
     says = np.trace(tensors, axis1=1, axis2=2) > 0
     return centres[says], shifts[says], tensors[says].astype(float)
 
