@@ -224,6 +224,33 @@ def test_same_drawing_on_a_larger_sheet_aligns_by_scale(tmp_path):
     assert sum(c["area_pt2"] for c in r["changes"]) < 50
 
 
+@pytest.mark.parametrize("size_in,scale", [((12.0, 8.0), 0.5), ((32.0, 64 / 3), 4 / 3)])
+def test_a_half_size_set_against_a_full_size_one_shows_only_its_edits(tmp_path, size_in,
+                                                                        scale):
+    """The same CAD sheet on 24×16 in and, with 4 new details, on half-size paper (and
+    a third larger). The old sheet was warped from its own drawing at the overlay's DPI:
+    halved, a 1 px line fell between the samples; enlarged, it came out grey. 23 and 36
+    changes off the edits; the old sheet is now reduced by area, or drawn finer."""
+    from buildtrace.synth import add_vector_edits, enlarge_vector_sheet
+
+    old = enlarge_vector_sheet(JP_HOUSE / "floor-plans.pdf", tmp_path / "old.pdf", (24.0, 16.0))
+    plain = enlarge_vector_sheet(JP_HOUSE / "floor-plans.pdf", tmp_path / "n.pdf", size_in)
+    boxes = add_vector_edits(plain, tmp_path / "new.pdf", seed=3, n=4)
+    with open_set(old) as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p",
+                         PairOptions(dpi=150, tiles=False))
+    m = np.array(r["alignment"]["matrix"])
+    assert m[0, 0] == pytest.approx(scale, rel=2e-3) and m[1, 1] == pytest.approx(scale, rel=2e-3)
+
+    def near(c, b, pad=6.0):
+        return (c[0] < b[2] + pad and b[0] - pad < c[2] and c[1] < b[3] + pad
+                and b[1] - pad < c[3])
+    assert all(any(near(c["bbox"], b) for c in r["changes"]) for b in boxes)
+    off = [c for c in r["changes"] if not any(near(c["bbox"], b) for b in boxes)]
+    assert sum(c["area_pt2"] for c in off) <= 0.02 * sum(c["area_pt2"] for c in r["changes"]), off
+
+
 def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
     r = compare_with_a_blank_sheet(tmp_path)
     assert r["status"] == "not_aligned" and r["overlay"] is None and r["changes"] == []

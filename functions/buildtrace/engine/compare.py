@@ -212,6 +212,10 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     x0, y0, x1, y1 = region_new
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
+    # the old sheet's resolution the region needs (per inch of the old sheet): a half-size
+    # set against a full one wants half the DPI, reduced by area first (warped from the
+    # full DPI, a 1 px line fell between the samples: a third of the lines came out added)
+    density = dpi * math.sqrt(abs(np.linalg.det(np.asarray(matrix, float)[:, :2])))
     if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
         # a whole-pixel shift (a CAD re-plot, usually): the old sheet's pixels drawn into
         # the region's, as a kept raster is sliced below. Any other matrix warps them, as
@@ -223,7 +227,7 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
         if shift is not None:
             return old.through(np.array([[dpi / 72.0, 0, shift[0]], [0, dpi / 72.0, shift[1]]]),
                                shape)
-    if old.full is not None and dpi >= REDUCE_BELOW * old.dpi:
+    if old.full is not None and density >= REDUCE_BELOW * old.dpi:
         if stretch is None:
             m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
             shift = _whole_pixel_shift(m, shape)
@@ -243,7 +247,13 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
         oy1 = min(page.height_pt, corners[:, 1].max() + pad)
         if ox1 - ox0 < 1 or oy1 - oy0 < 1:
             return np.full(shape, 255, np.uint8)
-        src, sx, sy, dx, dy = old.source((ox0, oy0, ox1, oy1), dpi)
+        box = (ox0, oy0, ox1, oy1)
+        if old.vector and density * REDUCE_BELOW > old.dpi:
+            # wanted finer than it is drawn (a full-size set against a half-size one): drawn
+            # at that resolution, not enlarged (its thin lines came out grey, "removed")
+            src, sx, sy, dx, dy = old._render(density, box), ox0, oy0, density, density
+        else:
+            src, sx, sy, dx, dy = old.source(box, density)
         # source px -> old pt
         to_old_pt = np.array([[72.0 / dx, 0, sx], [0, 72.0 / dy, sy], [0, 0, 1]])
     if stretch is None:
