@@ -97,6 +97,10 @@ class PairOptions:
 FULL_RASTER_MAX_PX = 160_000_000
 
 
+#: Two sheets whose alignment scales by more than this (or less than its inverse) are on
+#: other paper sizes: the old one is taken at the resolution the scale needs, and a vector
+#: one wanted finer than it is drawn is drawn so (:func:`old_region_in_new_frame`).
+DRAW_FINER = 1.1
 #: A raster wanted below this share of a kept raster's DPI is reduced by area averaging
 #: first: a warp samples, and at a third of the resolution (a change's crop at 100 DPI from
 #: 300) thin lines would drop out.
@@ -214,8 +218,10 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
                          [0, 0, 1]])
     # the old sheet's resolution the region needs (per inch of the old sheet): a half-size
     # set against a full one wants half the DPI, reduced by area first (warped from the
-    # full DPI, a 1 px line fell between the samples: a third of the lines came out added)
-    density = dpi * math.sqrt(abs(np.linalg.det(np.asarray(matrix, float)[:, :2])))
+    # full DPI, a 1 px line fell between the samples: a third of the lines came out added);
+    # at one scale, a re-scan's 1-2 % included, the DPI asked for
+    scale = math.sqrt(abs(np.linalg.det(np.asarray(matrix, float)[:, :2])))
+    density = dpi * scale if abs(math.log(scale)) > math.log(DRAW_FINER) else dpi
     if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
         # a whole-pixel shift (a CAD re-plot, usually): the old sheet's pixels drawn into
         # the region's, as a kept raster is sliced below. Any other matrix warps them, as
@@ -248,9 +254,11 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
         if ox1 - ox0 < 1 or oy1 - oy0 < 1:
             return np.full(shape, 255, np.uint8)
         box = (ox0, oy0, ox1, oy1)
-        if old.vector and density * REDUCE_BELOW > old.dpi:
-            # wanted finer than it is drawn (a full-size set against a half-size one): drawn
-            # at that resolution, not enlarged (its thin lines came out grey, "removed")
+        if old.vector and density > DRAW_FINER * max(old.dpi, dpi):
+            # the scale asks for it finer than it is drawn (a half-size set against a full
+            # one): drawn at that resolution, not enlarged (thin lines came out grey,
+            # "removed"); at one scale, a sheet drawn coarser on purpose (as a scan saw it,
+            # :func:`_as_checked`) is enlarged as the scan is
             src, sx, sy, dx, dy = old._render(density, box), ox0, oy0, density, density
         else:
             src, sx, sy, dx, dy = old.source(box, density)
