@@ -125,7 +125,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
            "area_on": 0.0, "max_align_pt": 0.0, "max_align_ink_pt": 0.0,
            "max_align_drawn_pt": 0.0, "revisions": 0,
            "moves": 0, "moves_as_one": 0,
-           "reported": 0, "nudges": 0, "nudges_moved": 0}
+           "reported": 0, "nudges": 0, "nudges_moved": 0, "paper_edge": 0}
     for i, seed in enumerate(seeds):
         src = sheets[i % len(sheets)]
         d = os.path.join(tmp, f"acc{seed}-{len(revision)}-{len(kinds)}")
@@ -144,6 +144,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
                                         s.get("alignment_error_drawn_pt", 99))
         tot["revisions"] += 1
         tot["reported"] += len(r["changes"])
+        tot["paper_edge"] += len(r.get("paper_edge_changes") or [])
         for e in truth["edits"]:
             if e["kind"] == "moved":
                 tot["moves"] += 1
@@ -489,7 +490,8 @@ def main() -> None:
               f"{acc['revisions']} revisions (the first seeds), 150 DPI, "
               f"{time.perf_counter() - t:.0f} s:")
         print(f"  edits found        {acc['found']}/{acc['edits']}")
-        print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %")
+        print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %; "
+              f"{acc['paper_edge']} at the paper's edge, listed apart")
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt (matrix and stretch, "
               f"at the sheet's edges too); {acc['max_align_ink_pt']:.2f} pt where the sheets "
               f"have ink; {acc['max_align_drawn_pt']:.2f} pt as drawn (on the old sheet's "

@@ -279,6 +279,37 @@ def test_a_frame_line_at_the_sheet_edge_is_not_reported_changed(tmp_path):
     assert drawn < 1.5
 
 
+def test_a_change_at_the_paper_edge_of_a_rescan_is_listed_apart(tmp_path):
+    """The site plan's frame line along its top edge, which this harsh re-scan carried to
+    within a point of the edge (where nothing can measure the stretch), came out as a
+    "removed" sliver 53 pt² at y 2-4 pt: the paper's edge, not the drawing. It is listed
+    apart, as title-block changes are, and the summary says so."""
+    from buildtrace.engine.compare import PAPER_EDGE_PT, at_paper_edge
+
+    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 4727430, n_edits=7,
+                          harsh=True, stretch_pt=1.5,
+                          kinds=("note", "text", "erase", "move", "add"))
+    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
+                              "p", PairOptions(dpi=150, tiles=False))
+        size = pn.size_pt
+    s = score_pair(result, truth, size)
+    assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, result["changes"])
+    edge = result["paper_edge_changes"]
+    assert edge and all(at_paper_edge(c["bbox"], size) for c in edge)
+    assert not [c for c in result["changes"] if at_paper_edge(c["bbox"], size)]
+    assert "At the paper's edge: " in result["summary"]
+    page = render_html({"old": {"file": "old.pdf"}, "new": {"file": "new.pdf"},
+                        "pairs": [{**result, "old_page": 0, "new_page": 0,
+                                   "number": "A-1", "match": {"method": "number"}}]})
+    assert "At the paper&#x27;s edge" in page or "At the paper's edge" in page
+    w, h = size
+    assert at_paper_edge((0, 50, PAPER_EDGE_PT, 200), size)
+    assert at_paper_edge((500, h - PAPER_EDGE_PT, 600, h), size)
+    assert not at_paper_edge((0, 50, PAPER_EDGE_PT + 1, 200), size)  # reaches the drawing
+
+
 def test_the_drawn_alignment_error_counts_what_the_ink_shows():
     """A horizontal line drawn 2 pt off along itself looks aligned; 2 pt across it does
     not; a dot shows both."""

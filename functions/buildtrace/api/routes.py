@@ -565,7 +565,8 @@ def _record_summary(job_id: str, job: dict, text: str, uid: str, action: str) ->
 
 def _change(ctx, jobId, key, changeId) -> dict:
     _job_doc, doc = _sheet(ctx, jobId, key)
-    for c in (doc.get("changes") or []) + (doc.get("title_block_changes") or []):
+    for c in ((doc.get("changes") or []) + (doc.get("title_block_changes") or [])
+              + (doc.get("paper_edge_changes") or [])):
         if c.get("id") == changeId:
             return c
     raise not_found("no such change on this sheet")

@@ -325,7 +325,8 @@ def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
     entry = _compare_stored(job, key, f"{sheet_prefix(job_id, key)}/manual",
                             np.asarray(matrix, float))
     manual = to_firestore({k: entry.get(k) for k in ("status", "error", "alignment", "changes",
-                                                     "title_block_changes", "overlay",
+                                                     "title_block_changes",
+                                                     "paper_edge_changes", "overlay",
                                                      "summary")})
     # picked points as {x, y} maps (Firestore holds no array inside an array)
     manual.update(by=by, at=store.now(), points={
@@ -463,8 +464,9 @@ def build_report(job_id: str, job: dict) -> dict:
         if doc is None:
             doc = pair_entry(pair, {"status": "failed", "error": "the sheet was not compared "
                                     "(its diff step did not finish)", "changes": [],
-                                    "title_block_changes": [], "overlay": None,
-                                    "alignment": None, "summary": "Not compared."},
+                                    "title_block_changes": [], "paper_edge_changes": [],
+                                    "overlay": None, "alignment": None,
+                                    "summary": "Not compared."},
                              new_by[pair.new_page])
             doc["key"] = key
         elif doc.get("changesTruncated"):
@@ -612,7 +614,7 @@ def _with_object_names(entry: dict, prefix: str) -> dict:
                             for k, v in ov.items()}
     if isinstance(entry.get("sheet_views"), dict):  # a pair that could not be aligned
         entry["sheet_views"] = {k: fix(v) for k, v in entry["sheet_views"].items()}
-    for group in ("changes", "title_block_changes"):
+    for group in ("changes", "title_block_changes", "paper_edge_changes"):
         for c in entry.get(group) or []:
             if isinstance(c.get("crops"), dict):
                 c["crops"] = {k: fix(v) for k, v in c["crops"].items()}

@@ -284,6 +284,22 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     return out
 
 
+#: A change on a pair with a scan lying wholly within this (points, 1/12 in) of the new
+#: sheet's edge is the paper's edge, not the drawing: a frame line the re-scan cut off or
+#: carried onto the sheet, a scanner's shadow. Nothing is drawn there; the field the
+#: alignment fits cannot be measured where the new sheet lost the line. Listed apart
+#: (``paper_edge_changes``), as title-block changes are.
+PAPER_EDGE_PT = 6.0
+
+
+def at_paper_edge(bbox, page_pt: tuple[float, float]) -> bool:
+    """Does ``bbox`` (new-sheet points) lie wholly within :data:`PAPER_EDGE_PT` of an edge
+    of a sheet ``page_pt`` (width, height; points) in size?"""
+    w, h = page_pt
+    return (bbox[2] <= PAPER_EDGE_PT or bbox[0] >= w - PAPER_EDGE_PT
+            or bbox[3] <= PAPER_EDGE_PT or bbox[1] >= h - PAPER_EDGE_PT)
+
+
 #: A transform that moves no pixel of a raster more than this (pixels) from a whole-pixel
 #: shift is applied as that shift: resampling by 1/20 px would change nothing visible and
 #: costs a pass over the raster (a CAD re-plot aligns to within 1e-6 rotation).
@@ -445,6 +461,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
               "render_mode": "ink" if new_img.as_ink else "grayscale"}
     if not alignment.ok:
         result.update(status="not_aligned", changes=[], title_block_changes=[],
+                      paper_edge_changes=[],
                       overlay=None, summary="The sheets could not be aligned automatically "
                       "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
                       "by hand (two or three point pairs) to compare.")
@@ -529,7 +546,7 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = join_moved_texts(regions)
     regions = find_short_moves(regions, crop_old, crop_new, options.tolerance_pt)
     _number(regions)
-    changes, tb_changes = [], []
+    changes, tb_changes, edge_changes = [], [], []
     for r in regions:
         d = r.to_dict()
         src = r.from_bbox if r.kind == "moved" else r.bbox
@@ -539,16 +556,22 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             d["from_grid"] = grid_cell(r.from_bbox, new_page.size_pt)
         cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(_pad(src, new_page)))
         cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(_pad(r.bbox, new_page)))
-        (tb_changes if r.in_title_block else changes).append(d)
+        if r.in_title_block:
+            tb_changes.append(d)
+        elif has_scan and at_paper_edge(r.bbox, new_page.size_pt):
+            edge_changes.append(d)
+        else:
+            changes.append(d)
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
-                  overlay=overlay)
+                  paper_edge_changes=edge_changes, overlay=overlay)
     if text_layers is not None:
         result["text_layers"] = text_layers
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
                                       title_block_found=title_block is not None,
                                       held_stricter=(pens is None
                                                      and small.level > level_for(check_dpi)),
-                                      line_weight_factor=None if pens is None else pens.factor)
+                                      line_weight_factor=None if pens is None else pens.factor,
+                                      paper_edge_changes=len(edge_changes))
     unconfirmed = (text_layers or {}).get("unconfirmed")
     if unconfirmed:
         n = len(unconfirmed)

@@ -45,7 +45,8 @@ def compare_one(old_path, new_path, pair, old_ident, new_ident, out_dir, options
                                 new_ident, out_dir, pair_name(pair), options, matrix=matrix)
     except BuildTraceError as exc:
         return {"status": "failed", "error": str(exc), "changes": [], "title_block_changes": [],
-                "overlay": None, "alignment": None, "summary": f"Not compared: {exc.message}"}
+                "paper_edge_changes": [], "overlay": None, "alignment": None,
+                "summary": f"Not compared: {exc.message}"}
 
 
 def pair_entry(pair, result: dict, new_ident) -> dict:

@@ -163,6 +163,7 @@ def _pair_section(i: int, p: dict) -> str:
                         "<p><code class=align-cmd></code> <button class=align-reset>start "
                         "again</button></p>" if size.get("old") and size.get("new") else ""))
     tb = p.get("title_block_changes") or []
+    edge = p.get("paper_edge_changes") or []
     return (
         f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
         f"<p>{_e(p.get('summary'))}</p>"
@@ -177,6 +178,9 @@ def _pair_section(i: int, p: dict) -> str:
            "<p class=meta>No design changes.</p>" if ov else "")
         + (f"<h3>Title block: {len(tb)} change{'' if len(tb) == 1 else 's'} (dates, revision "
            f"marks; not design changes)</h3>{_change_table(tb, 'title-block')}" if tb else "")
+        + (f"<h3>At the paper's edge: {len(edge)} change{'' if len(edge) == 1 else 's'} "
+           f"(where the re-scan cropped the sheet; not design changes)</h3>"
+           f"{_change_table(edge, 'paper-edge')}" if edge else "")
         + _unconfirmed_text(p)
         + "</section>")
 

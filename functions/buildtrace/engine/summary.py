@@ -30,8 +30,8 @@ def _plural(n: int, word: str) -> str:
 
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
                   page_pt: tuple[float, float], *, title_block_found: bool = True,
-                  held_stricter: bool = False, line_weight_factor: float | None = None
-                  ) -> str:
+                  held_stricter: bool = False, line_weight_factor: float | None = None,
+                  paper_edge_changes: int = 0) -> str:
     """One paragraph: how many changes of which kind, where, and the exact text changes.
     ``title_block_found`` False: the sheet's title block could not be located, so its
     changes (dates, revision marks) are among ``changes``; the paragraph says so.
@@ -39,7 +39,8 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     changes were held to a stricter level; it says so, as a reader should know what may
     have gone unlisted. ``line_weight_factor``: the new vector sheet was plotted with other
     line weights (its median line this many times the old one's width); it says so, once,
-    and that weights alone are not listed as changes."""
+    and that weights alone are not listed as changes. ``paper_edge_changes``: how many
+    changes lay at the paper's edge of a scan (listed apart); it says so."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -74,6 +75,9 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     if title_block_changes:
         text += f" Title block: {_plural(len(title_block_changes), 'change')} (dates, " \
                 "revision marks; not design changes)."
+    if paper_edge_changes:
+        text += (f" At the paper's edge: {_plural(paper_edge_changes, 'change')} (where the "
+                 "re-scan cropped the sheet; not design changes).")
     if held_stricter:
         text += (" The two scans differ slightly all over the sheet (scan noise, strokes "
                  "heavier or lighter), so only clear small changes (a digit, a tick) are "
