@@ -204,6 +204,19 @@ def test_a_patch_whose_one_line_lies_in_its_fringe_fixes_its_shift_across_the_li
     assert not _structure_tensor(blank, win, grain).any()
 
 
+def _harsh_site_plan(tmp_path, seed: int):
+    """The site plan harshly re-scanned (1.5 pt stretch) with 7 edits, compared at 150 DPI:
+    (truth, the pair's result, its score, the old sheet at 100 DPI, the new sheet's size)."""
+    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, seed, n_edits=7, harsh=True,
+                          stretch_pt=1.5, kinds=("note", "text", "erase", "move", "add"))
+    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
+        po, pn = so.page(0), sn.page(0)
+        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
+                              "p", PairOptions(dpi=150, tiles=False))
+        return truth, result, score_pair(result, truth, pn.size_pt), po.render(dpi=100), \
+            pn.size_pt
+
+
 def test_a_sparse_sheet_harshly_rescanned_is_aligned_within_a_point_even_along_its_frame(
         tmp_path):
     """The site plan is mostly paper, its frame thin lines at the sheet's edge. With the
@@ -211,13 +224,7 @@ def test_a_sparse_sheet_harshly_rescanned_is_aligned_within_a_point_even_along_i
     frame as well, from noise: the field was 2-3 pt off along the left edge and the frame
     was reported changed (this seed: 1.9 pt where the sheet has ink, 95 % of the change
     area on edits)."""
-    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 5008, n_edits=7, harsh=True,
-                          stretch_pt=1.5, kinds=("note", "text", "erase", "move", "add"))
-    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
-        po, pn = so.page(0), sn.page(0)
-        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
-                              "p", PairOptions(dpi=150, tiles=False))
-        s = score_pair(result, truth, pn.size_pt)
+    _truth, result, s, _old, _size = _harsh_site_plan(tmp_path, 5008)
     assert result["alignment"]["stretch"] is not None
     assert s["alignment_error_pt"] < 1.2, s
     assert s["found"] == s["edits"] and s["precision"] >= 0.98, (s, result["changes"])
@@ -264,16 +271,8 @@ def test_a_frame_line_at_the_sheet_edge_is_not_reported_changed(tmp_path):
     frame was reported "modified" (x 0-5 pt, 157 pt², a tenth of the change area)."""
     from buildtrace.synth import drawn_alignment_error
 
-    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 11053976, n_edits=7,
-                          harsh=True, stretch_pt=1.5,
-                          kinds=("note", "text", "erase", "move", "add"))
-    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
-        po, pn = so.page(0), sn.page(0)
-        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
-                              "p", PairOptions(dpi=150, tiles=False))
-        s = score_pair(result, truth, pn.size_pt)
-        drawn = drawn_alignment_error(result["alignment"], truth, po.render(dpi=100), 100,
-                                      pn.size_pt)
+    truth, result, s, old, size = _harsh_site_plan(tmp_path, 11053976)
+    drawn = drawn_alignment_error(result["alignment"], truth, old, 100, size)
     assert s["found"] == s["edits"] and s["precision"] >= 0.98, (s, result["changes"])
     assert not [c for c in result["changes"] if c["bbox"][0] < 10], result["changes"]
     assert drawn < 1.5
@@ -286,15 +285,7 @@ def test_a_change_at_the_paper_edge_of_a_rescan_is_listed_apart(tmp_path):
     apart, as title-block changes are, and the summary says so."""
     from buildtrace.engine.compare import PAPER_EDGE_PT, at_paper_edge
 
-    truth = make_revision(JP_HOUSE / "site-plan.pdf", tmp_path, 4727430, n_edits=7,
-                          harsh=True, stretch_pt=1.5,
-                          kinds=("note", "text", "erase", "move", "add"))
-    with open_set(truth["old"]) as so, open_set(truth["new"]) as sn:
-        po, pn = so.page(0), sn.page(0)
-        result = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path),
-                              "p", PairOptions(dpi=150, tiles=False))
-        size = pn.size_pt
-    s = score_pair(result, truth, size)
+    _truth, result, s, _old, size = _harsh_site_plan(tmp_path, 4727430)
     assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, result["changes"])
     edge = result["paper_edge_changes"]
     assert edge and all(at_paper_edge(c["bbox"], size) for c in edge)
