@@ -62,6 +62,26 @@ def test_text_changes_without_a_letter_or_digit_are_not_listed():
     assert [t["text_before"] for t in out[0].text_changes] == ["12'-6\""]
 
 
+def test_a_word_split_differently_is_no_text_change_even_over_a_speck_of_ink():
+    """A CJK label read as one word on one sheet and letter by letter on the other (a
+    re-plot a fraction of a pixel off): its letters are the same, nothing printed changed.
+    A speck of changed ink under it (a glyph snapped to another pixel, 0.06 pt²) made it a
+    "modified" change reading 隣地境界線 → 隣 地 境 界 線. The speck stays what it is; a
+    moved text keeps its letters and is still said."""
+    from buildtrace.engine.compare import _attach_text
+    from buildtrace.engine.regions import ChangeRegion
+    from buildtrace.engine.text_diff import TextChange
+
+    speck = ChangeRegion("r1", "added", (366.5, 93.5, 367.0, 94.0), 0.06, 0, 0.06)
+    label = ChangeRegion("r2", "added", (500, 500, 540, 510), 30, 0, 30)
+    changes = [TextChange("changed", (347.2, 92.4, 387.0, 101.1), "隣地境界線", "隣 地 境 界 線"),
+               TextChange("moved", (500, 500, 540, 510), "LIVING ROOM", "LIVING ROOM",
+                          from_bbox=(400, 400, 440, 410))]
+    out = _attach_text([speck, label], changes, None, ())
+    assert [(r.kind, r.text_before, r.text_after) for r in out] == [
+        ("added", None, None), ("added", "LIVING ROOM", "LIVING ROOM")]
+
+
 def test_a_label_moved_across_its_room_is_one_moved_text():
     old = [W("KEEP", 10, 10), W("LIVING", 100, 200), W("ROOM", 140, 200)]
     new = [W("KEEP", 10, 10), W("LIVING", 130, 240), W("ROOM", 170, 240)]

@@ -1115,9 +1115,12 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
     for tc in text_changes:
         if not _worth_showing(tc, ignore):
             continue  # ignored, or a dash or a stray mark read as a word
+        if tc.kind != "moved" and same_letters(tc.text_before, tc.text_after):
+            # the text layer split or joined words differently (a CJK label read as one
+            # word on one sheet and letter by letter on the other); nothing printed changed
+            # and a speck of ink under it is no reason to say so
+            continue
         host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
-        if host is None and same_letters(tc.text_before, tc.text_after):
-            continue  # the text layer split or joined words differently; nothing printed changed
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
