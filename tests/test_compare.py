@@ -7,6 +7,7 @@ import sys
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from buildtrace.engine.compare import PairOptions, compare_pair
@@ -249,6 +250,27 @@ def test_a_half_size_set_against_a_full_size_one_shows_only_its_edits(tmp_path, 
     assert all(any(near(c["bbox"], b) for c in r["changes"]) for b in boxes)
     off = [c for c in r["changes"] if not any(near(c["bbox"], b) for b in boxes)]
     assert sum(c["area_pt2"] for c in off) <= 0.02 * sum(c["area_pt2"] for c in r["changes"]), off
+
+
+def test_a_change_at_the_edge_of_a_vector_sheet_stays_a_design_change(tmp_path):
+    """Only a scan's paper edge is set apart (``paper_edge_changes``): two vector sheets
+    align exactly, and a detail drawn within 6 pt of the sheet's edge is a change."""
+    from buildtrace.synth import stroke_box
+
+    pdf = pdfium.PdfDocument(str(JP_HOUSE / "floor-plans.pdf"))
+    page = pdf[0]
+    w, _h = page.get_size()
+    stroke_box(page, (200.0, 1.5, 320.0, 4.0), width_pt=1.0)  # along the top edge
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    pdf.save(str(tmp_path / "new.pdf"))
+    pdf.close()
+    with open_set(JP_HOUSE / "floor-plans.pdf") as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p",
+                         PairOptions(dpi=150, tiles=False))
+    assert r["paper_edge_changes"] == []
+    assert [c["kind"] for c in r["changes"] if c["bbox"][3] <= 6.0] == ["added"]
 
 
 def test_a_blank_or_unrelated_sheet_is_not_aligned_and_says_so(tmp_path):
