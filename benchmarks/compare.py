@@ -6,12 +6,12 @@ against a copy with vector additions, each at 150 and 300 DPI; and at 300 DPI th
 vector sheet with details in light colours (yellow, then cyan), which is rendered as ink
 (colour, its darkest channel); and a dense vector sheet (the plans 16 times on one ARCH E
 sheet: 57,000 paths and 11,500 words) with additions, at 150 and 300 DPI. For each: wall
-time and peak RSS of ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff, crops), the floor (the
-time to rasterise both pages at that DPI, alone, in the mode the comparison renders them
-in), the ratio to the floor (medians of :data:`RUNS` fresh-process runs; the ratio is the
-median of floor and comparison runs made side by side), the least ratio the comparison's
-CPU time allows on this machine's cores (:data:`CORES`), and the earlier system's approach
-as a baseline: full-resolution SIFT + RANSAC affine at 150 DPI.
+time and peak RSS of ``compare_pair`` (overlay PNG, Deep Zoom tiles, regions, text diff,
+crops), the floor (the time to rasterise both pages at that DPI, alone, in the mode the
+comparison renders them in), the ratio to the floor (medians of :data:`RUNS` fresh-process
+runs; the ratio is the median of floor and comparison runs made side by side), the least
+ratio the comparison's CPU time allows on this machine's cores (:data:`CORES`), and the
+earlier system's approach as a baseline: full-resolution SIFT + RANSAC affine at 150 DPI.
 
 Then accuracy on revisions made with fresh random seeds (printed, so a run can be
 reproduced with BUILDTRACE_BENCH_SEEDS=1,2,3): ordinary re-scans; harsh ones whose paper

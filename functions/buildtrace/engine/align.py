@@ -158,17 +158,16 @@ def patch_shifts(old_fine: np.ndarray, new_fine: np.ndarray, m_px,
         to_patch[:, 2] -= (x, y)  # old pixels -> pixels of the patch at (x, y)
         warped = cv2.warpAffine(old_fine, to_patch, (patch, patch), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        here = np.s_[y + pad:y + pad + patch, x + pad:x + pad + patch]  # the patch in new_fine
         if over_edges:
-            warped[outside[y + pad:y + pad + patch, x + pad:x + pad + patch]] = 255
-            at_rim = rim[y + pad:y + pad + patch, x + pad:x + pad + patch]
-            cut = EDGE_CUT_SHARE * patch
-            if (np.count_nonzero(warped[at_rim] < INK_THRESHOLD) > cut or np.count_nonzero(
-                    new_fine[y + pad:y + pad + patch, x + pad:x + pad + patch][at_rim]
-                    < INK_THRESHOLD) > cut):
+            warped[outside[here]] = 255
+            at_rim, cut = rim[here], EDGE_CUT_SHARE * patch
+            if (np.count_nonzero(warped[at_rim] < INK_THRESHOLD) > cut
+                    or np.count_nonzero(new_fine[here][at_rim] < INK_THRESHOLD) > cut):
                 continue
         if cv2.mean(warped)[0] > paper:
             continue
-        ink_new = _ink(new_fine[y + pad:y + pad + patch, x + pad:x + pad + patch])
+        ink_new = _ink(new_fine[here])
         (dx, dy), resp = cv2.phaseCorrelate(_ink(warped), ink_new, win)
         if resp < 0.1 or abs(dx) > patch / 4 or abs(dy) > patch / 4:
             continue

@@ -1066,8 +1066,10 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
     # notes beyond its edge): nothing of it can be shown on the new sheet, so it is counted
     # in the entry, not reported as a change with a box outside the sheet
     sheet = (0.0, 0.0, *new_img.page.size_pt)
-    off_sheet = [tc for tc in changes if not boxes_overlap(tc.bbox, sheet)]
-    changes = [tc for tc in changes if boxes_overlap(tc.bbox, sheet)]
+    on_sheet, off_sheet = [], []
+    for tc in changes:
+        (on_sheet if boxes_overlap(tc.bbox, sheet) else off_sheet).append(tc)
+    changes = on_sheet
     ink = [b for r in regions for b in (r.bbox, r.from_bbox) if b is not None]
     near_ink = [grow_box(b, AGREEMENT_PAD_PT) for b in ink]
 

@@ -13,6 +13,7 @@ import json
 import os
 
 from .pdf_canvas import EmbeddedFonts, PdfCanvas
+from .summary import plural
 
 #: report.pdf pages: ARCH-style landscape letter at this DPI.
 PDF_PAGE_PX = (1650, 1275)
@@ -115,6 +116,15 @@ def _img(src, alt) -> str:
     return f"<img loading=lazy src='{_e(src)}' alt='{_e(alt)}'>" if src else ""
 
 
+def _set_apart(changes: list[dict] | None, heading: str, why: str, cls: str) -> str:
+    """A heading and a table for changes reported apart from the design changes (title
+    block, paper edge), or nothing when there are none."""
+    if not changes:
+        return ""
+    return (f"<h3>{heading}: {plural(len(changes), 'change')} ({why}; not design changes)"
+            f"</h3>{_change_table(changes, cls)}")
+
+
 def _change_table(changes: list[dict], cls: str) -> str:
     return (f"<table class={cls}><tr><th>id</th><th>change</th><th>where</th><th>text</th>"
             f"<th>before</th><th>after</th></tr>{_change_rows(changes)}</table>")
@@ -162,8 +172,6 @@ def _pair_section(i: int, p: dict) -> str:
                         "old sheet and on the new one, in the same order.</p>"
                         "<p><code class=align-cmd></code> <button class=align-reset>start "
                         "again</button></p>" if size.get("old") and size.get("new") else ""))
-    tb = p.get("title_block_changes") or []
-    edge = p.get("paper_edge_changes") or []
     return (
         f"<section id='s{i}'><h2>{_e(_label(p))} <small>{_e(p.get('title'))}</small></h2>"
         f"<p>{_e(p.get('summary'))}</p>"
@@ -176,11 +184,10 @@ def _pair_section(i: int, p: dict) -> str:
         + f"</p>{view}"
         + (_change_table(p["changes"], "changes") if n else
            "<p class=meta>No design changes.</p>" if ov else "")
-        + (f"<h3>Title block: {len(tb)} change{'' if len(tb) == 1 else 's'} (dates, revision "
-           f"marks; not design changes)</h3>{_change_table(tb, 'title-block')}" if tb else "")
-        + (f"<h3>At the paper's edge: {len(edge)} change{'' if len(edge) == 1 else 's'} "
-           f"(where the re-scan cropped the sheet; not design changes)</h3>"
-           f"{_change_table(edge, 'paper-edge')}" if edge else "")
+        + _set_apart(p.get("title_block_changes"), "Title block", "dates, revision marks",
+                     "title-block")
+        + _set_apart(p.get("paper_edge_changes"), "At the paper's edge",
+                     "where the re-scan cropped the sheet", "paper-edge")
         + _unconfirmed_text(p)
         + "</section>")
 

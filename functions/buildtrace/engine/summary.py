@@ -24,7 +24,8 @@ def grid_cell(bbox, page_pt: tuple[float, float]) -> str:
     return f"{string.ascii_uppercase[row - 1]}-{col}"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an s unless ``n`` is 1 ("1 change", "3 changes")."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
@@ -50,7 +51,7 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
             counts[c["kind"]] = counts.get(c["kind"], 0) + 1
         parts = [f"{n} {_KIND_WORDS.get(k, k)}" for k, n in sorted(counts.items())]
         cells = sorted({grid_cell(c["bbox"], page_pt) for c in changes})
-        text = (f"{name}: {_plural(len(changes), 'change')} ({', '.join(parts)}) "
+        text = (f"{name}: {plural(len(changes), 'change')} ({', '.join(parts)}) "
                 f"in grid {', '.join(cells[:8])}{' and more' if len(cells) > 8 else ''}.")
         small = sum(1 for c in changes if c.get("small"))
         if small:
@@ -73,10 +74,10 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
         if texts:
             text += " Text: " + "; ".join(texts[:10]) + ("; ..." if len(texts) > 10 else "") + "."
     if title_block_changes:
-        text += f" Title block: {_plural(len(title_block_changes), 'change')} (dates, " \
+        text += f" Title block: {plural(len(title_block_changes), 'change')} (dates, " \
                 "revision marks; not design changes)."
     if paper_edge_changes:
-        text += (f" At the paper's edge: {_plural(paper_edge_changes, 'change')} (where the "
+        text += (f" At the paper's edge: {plural(paper_edge_changes, 'change')} (where the "
                  "re-scan cropped the sheet; not design changes).")
     if held_stricter:
         text += (" The two scans differ slightly all over the sheet (scan noise, strokes "
@@ -108,7 +109,7 @@ def set_summary(report: dict) -> str:
         return p.get("number") or f"page {p['new_page'] + 1}"
 
     changed = [p for p in pairs if p.get("changes")]
-    lines = [f"{_plural(len(pairs), 'sheet')} compared; {len(changed)} with design changes, "
+    lines = [f"{plural(len(pairs), 'sheet')} compared; {len(changed)} with design changes, "
              f"{len(pairs) - len(changed)} unchanged."]
     if report["added_pages"]:
         lines.append("Added: " + ", ".join(label(new_sheets[p], p) for p in report["added_pages"])
@@ -141,6 +142,6 @@ def set_summary(report: dict) -> str:
     most = sorted(changed, key=lambda p: -area_in2(p))[:5]
     if most:
         lines.append("Most changed, by changed area: " + ", ".join(
-            f"{pair_label(p)} ({_plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
+            f"{pair_label(p)} ({plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
             for p in most) + ".")
     return " ".join(lines)
