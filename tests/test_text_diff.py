@@ -82,6 +82,61 @@ def test_a_word_split_differently_is_no_text_change_even_over_a_speck_of_ink():
         ("added", None, None), ("added", "LIVING ROOM", "LIVING ROOM")]
 
 
+def _glyphs(text, x, y, w=3.7, h=7.2, drift=0.05):
+    """``text`` as one word per glyph, as some PDF producers write it (each glyph a text
+    object, the line a little turned)."""
+    return [Word(ch, (x + i * w, y + i * drift, x + (i + 1) * w, y + h + i * drift))
+            for i, ch in enumerate(text)]
+
+
+def test_a_text_split_into_glyphs_on_one_sheet_is_the_same_text():
+    """A re-plot's text layer holds "7.370" and "隣地境界線" glyph by glyph where the first
+    plot held them as words: nothing printed changed. They are shared (left out of the
+    small-change test, as any unchanged word is), and no text change is made of them;
+    the layers agree on every word."""
+    from buildtrace.engine.text_diff import agreement, same_words
+
+    old = [Word("7.370", (293.6, 139.0, 312.1, 146.2)), Word("隣地境界線", (282.4, 146.0, 322.4, 154.0)),
+           W("KEEP", 10, 10)]
+    new = (_glyphs("7.370", 293.6, 139.0) + _glyphs("隣地境界線", 282.4, 146.0, w=8.0, h=8.0)
+           + [W("KEEP", 10, 10)])
+    assert diff_words(old, new) == []
+    assert len(same_words(old, new)) == len(new)
+    assert agreement(old, new) == 1.0
+    # and the other way round: words on the new sheet that were glyphs on the old
+    assert diff_words(new, old) == [] and len(same_words(new, old)) == len(old)
+
+
+def test_a_text_split_otherwise_and_changed_is_still_a_change():
+    """Split otherwise *and* changed (a dimension 7.370 → 7.307, or a word beside it
+    now): the joined texts differ, so the change is said with its before and after."""
+    from buildtrace.engine.text_diff import same_words
+
+    old = [Word("7.370", (293.6, 139.0, 312.1, 146.2))]
+    new = _glyphs("7.307", 293.6, 139.0)
+    changes = diff_words(old, new)
+    assert [(c.kind, c.text_before, c.text_after) for c in changes] == [
+        ("changed", "7.370", "7 . 3 0 7")]
+    assert same_words(old, new) == []
+    # the same glyphs 5 pt lower are no longer in its place: removed and added
+    lower = _glyphs("7.370", 293.6, 144.0)
+    assert diff_words(old, lower) and same_words(old, lower) == []
+
+
+def test_a_text_turned_90_degrees_split_into_glyphs_is_the_same_text():
+    """Text running up the sheet (a label turned 90°): its glyphs are read bottom to top."""
+    from buildtrace.engine.text_diff import same_words
+
+    old = [Word("A-101", (50.0, 100.0, 57.0, 137.0))]
+    new = [Word(ch, (50.0, 137.0 - (i + 1) * 7.4, 57.0, 137.0 - i * 7.4))
+           for i, ch in enumerate("A-101")]
+    assert diff_words(old, new) == [] and len(same_words(old, new)) == 5
+    swapped = [Word(ch, (50.0, 137.0 - (i + 1) * 7.4, 57.0, 137.0 - i * 7.4))
+               for i, ch in enumerate("A-110")]
+    assert same_words(old, swapped) == []
+    assert "A-101" in {c.text_before for c in diff_words(old, swapped)}
+
+
 def test_a_label_moved_across_its_room_is_one_moved_text():
     old = [W("KEEP", 10, 10), W("LIVING", 100, 200), W("ROOM", 140, 200)]
     new = [W("KEEP", 10, 10), W("LIVING", 130, 240), W("ROOM", 170, 240)]

@@ -104,7 +104,67 @@ def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]
         else:
             used_new.add(best)
     left_new = [w for j, w in enumerate(new) if j not in used_new]
-    return left_old, left_new
+    return _split_otherwise(left_old, left_new)
+
+
+def _split_otherwise(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]]:
+    """``old`` and ``new`` (words left unmatched, boxes in one frame) without the texts
+    that one sheet's text layer splits into words otherwise than the other's: "7.370" on
+    one, "7" "." "3" "7" "0" on the other (PDF producers emit a word, or each glyph, as a
+    text object; a CJK label is read as one word or five). Words of the two sides that sit
+    in one place (:func:`_overlap`, chained) are one text when their texts joined along
+    the line are equal and their boxes agree within :data:`MATCH_TOL_PT` at every edge."""
+    if not old or not new:
+        return old, new
+    words = old + new
+    parent = list(range(len(words)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    cell = 48.0  # points: the new words are looked up by the cells their boxes cover
+    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+
+    def cells(b):
+        return [(gx, gy) for gx in range(int(b[0] // cell), int(b[2] // cell) + 1)
+                for gy in range(int(b[1] // cell), int(b[3] // cell) + 1)]
+
+    for j, w in enumerate(new):
+        for c in cells(w.bbox):
+            grid[c].append(j)
+    for i, w in enumerate(old):
+        for j in {j for c in cells(w.bbox) for j in grid.get(c, ())}:
+            if _overlap(w, new[j]):
+                parent[find(i)] = find(len(old) + j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(words)):
+        groups[find(i)].append(i)
+    same: set[int] = set()
+    for members in groups.values():
+        olds = [words[i] for i in members if i < len(old)]
+        news = [words[i] for i in members if i >= len(old)]
+        if (olds and news and len(members) > 2
+                and np.abs(np.subtract(_box(olds), _box(news))).max() <= MATCH_TOL_PT
+                and _joined_alike(olds, news)):
+            same.update(members)
+    return ([w for i, w in enumerate(old) if i not in same],
+            [w for j, w in enumerate(new) if len(old) + j not in same])
+
+
+def _joined_alike(a: list[Word], b: list[Word]) -> bool:
+    """Do two runs of words read the same joined (spaces dropped), in order along their
+    line: across a line wider than tall, down (or up) a taller one (text turned 90°)?"""
+    box = _box(a + b)
+    axis = 0 if box[2] - box[0] >= box[3] - box[1] else 1
+
+    def joined(ws: list[Word], backwards: bool) -> str:
+        ws = sorted(ws, key=lambda w: w.bbox[axis] + w.bbox[axis + 2], reverse=backwards)
+        return "".join("".join(w.text.split()) for w in ws)
+
+    return any(joined(a, back) == joined(b, back) for back in (False, True))
 
 
 def same_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> list[Word]:
