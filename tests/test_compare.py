@@ -252,6 +252,28 @@ def test_a_half_size_set_against_a_full_size_one_shows_only_its_edits(tmp_path, 
     assert sum(c["area_pt2"] for c in off) <= 0.02 * sum(c["area_pt2"] for c in r["changes"]), off
 
 
+@pytest.mark.parametrize("sheet", ["floor-plans.pdf", "site-plan.pdf"])
+def test_a_half_size_print_of_a_sheet_keeps_its_thin_lines_in_place(tmp_path, sheet):
+    """36×24 in against 18×12 in with 4 new details. The frame's triple line lies half a
+    pixel apart at 150 DPI on the half-size sheet; the old sheet, reduced by area from its
+    own DPI and warped, drew it grey at other places than the new sheet's lines: a 385 pt²
+    "removed" sliver along the floor plans' frame, and two 3.5 pt² ones on the site plan.
+    Drawn through the alignment, its lines snap to the new sheet's grid as the new
+    sheet's own do."""
+    from buildtrace.synth import add_vector_edits, enlarge_vector_sheet
+
+    old = enlarge_vector_sheet(JP_HOUSE / sheet, tmp_path / "old.pdf", (36.0, 24.0))
+    plain = enlarge_vector_sheet(JP_HOUSE / sheet, tmp_path / "n.pdf", (18.0, 12.0))
+    boxes = add_vector_edits(plain, tmp_path / "new.pdf", seed=3, n=4)
+    with open_set(old) as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p",
+                         PairOptions(dpi=150, tiles=False))
+    assert all(any(_hit(c["bbox"], b) for c in r["changes"]) for b in boxes)
+    off = [c for c in r["changes"] if not any(_hit(c["bbox"], b) for b in boxes)]
+    assert sum(c["area_pt2"] for c in off) < 2.0, off
+
+
 def test_a_change_at_the_edge_of_a_vector_sheet_stays_a_design_change(tmp_path):
     """Only a scan's paper edge is set apart (``paper_edge_changes``): two vector sheets
     align exactly, and a detail drawn within 6 pt of the sheet's edge is a change."""

@@ -98,8 +98,9 @@ FULL_RASTER_MAX_PX = 160_000_000
 
 
 #: Two sheets whose alignment scales by more than this (or less than its inverse) are on
-#: other paper sizes: the old one is taken at the resolution the scale needs, and a vector
-#: one wanted finer than it is drawn is drawn so (:func:`old_region_in_new_frame`).
+#: other paper sizes: the old one is taken at the resolution the scale needs: a raster
+#: reduced by area, a vector sheet drawn through the alignment (or, against a scan's
+#: stretch, drawn finer) (:func:`old_region_in_new_frame`).
 DRAW_FINER = 1.1
 #: A raster wanted below this share of a kept raster's DPI is reduced by area averaging
 #: first: a warp samples, and at a third of the resolution (a change's crop at 100 DPI from
@@ -217,9 +218,10 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     to_strip = np.array([[dpi / 72.0, 0, -x0 * dpi / 72.0], [0, dpi / 72.0, -y0 * dpi / 72.0],
                          [0, 0, 1]])
     # the old sheet's resolution the region needs (per inch of the old sheet): a half-size
-    # set against a full one wants half the DPI, reduced by area first (warped from the
-    # full DPI, a 1 px line fell between the samples: a third of the lines came out added);
-    # at one scale, a re-scan's 1-2 % included, the DPI asked for
+    # set against a full one wants half the DPI, a raster reduced by area first (warped
+    # from the full DPI, a 1 px line fell between the samples: a third of the lines came
+    # out added) and a vector sheet drawn through the matrix; at one scale, a re-scan's
+    # 1-2 % included, the DPI asked for
     scale = math.sqrt(abs(np.linalg.det(np.asarray(matrix, float)[:, :2])))
     density = dpi * scale if abs(math.log(scale)) > math.log(DRAW_FINER) else dpi
     if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
@@ -233,6 +235,13 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
         if shift is not None:
             return old.through(np.array([[dpi / 72.0, 0, shift[0]], [0, dpi / 72.0, shift[1]]]),
                                shape)
+    if old.vector and stretch is None and density != dpi:
+        # on other paper (a half-size set against a full one): drawn through the matrix,
+        # so its thin lines snap to the new sheet's pixel grid as the new sheet's own do.
+        # Reduced by area from its own DPI and warped, the frame's triple line (lines half
+        # a pixel apart at half size) came out grey at other places than the new sheet's
+        # lines: a 385 pt² "removed" sliver, and 1-8 small changes a pair elsewhere
+        return old.through((to_strip @ homogeneous(matrix))[:2], shape)
     if old.full is not None and density >= REDUCE_BELOW * old.dpi:
         if stretch is None:
             m = (to_strip @ homogeneous(matrix) @ scaling(72.0 / old.dpi))[:2]
