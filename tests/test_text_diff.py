@@ -82,6 +82,27 @@ def test_a_word_split_differently_is_no_text_change_even_over_a_speck_of_ink():
         ("added", None, None), ("added", "LIVING ROOM", "LIVING ROOM")]
 
 
+def test_a_moved_text_over_no_changed_ink_is_a_move_from_where_it_was():
+    """A label whose text moved where no ink changed under it (``make bench``'s label seed
+    9323633 on the floor plans) became a "moved" change with nowhere it came from, and
+    joining moved texts then failed on it (TypeError: the pair's comparison was lost)."""
+    from buildtrace.engine.compare import _attach_text
+    from buildtrace.engine.moves import join_moved_texts
+    from buildtrace.engine.regions import ChangeRegion
+    from buildtrace.engine.text_diff import TextChange
+
+    was = ChangeRegion("r1", "removed", (400, 400, 440, 410), 30, 30, 0)
+    moved = TextChange("moved", (500, 500, 540, 510), "LIVING ROOM", "LIVING ROOM",
+                       from_bbox=(400, 400, 440, 410))
+    other = TextChange("moved", (600, 300, 630, 310), "HALL", "HALL", from_bbox=(600, 340, 630, 350))
+    out = _attach_text([was], [moved, other], None, ())
+    assert [(r.kind, r.from_bbox) for r in out[1:]] == [
+        ("moved", (400, 400, 440, 410)), ("moved", (600, 340, 630, 350))]
+    joined = join_moved_texts(out)
+    assert [(r.kind, r.text_after) for r in joined] == [
+        ("removed", None), ("moved", "LIVING ROOM"), ("moved", "HALL")]
+
+
 def _glyphs(text, x, y, w=3.7, h=7.2, drift=0.05):
     """``text`` as one word per glyph, as some PDF producers write it (each glyph a text
     object, the line a little turned)."""

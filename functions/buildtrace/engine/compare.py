@@ -1135,6 +1135,7 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
+                                from_bbox=tc.from_bbox if tc.kind == "moved" else None,
                                 in_title_block=title_block is not None
                                 and box_inside(tc.bbox, title_block))
             extra.append(host)
