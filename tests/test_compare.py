@@ -129,6 +129,25 @@ def test_a_label_moved_across_its_room_is_one_moved_change_with_its_text(tmp_pat
     assert '"ホール" moved' in result["summary"] and '"洋室" became "和室"' in result["summary"]
 
 
+@pytest.mark.parametrize("dx, dy", [(44.3, 10.8), (30.0, 0.0)])
+def test_a_label_whose_ink_looks_alike_shifted_moves_as_its_words_say(tmp_path, dx, dy):
+    """"(m) X(n+1)-X(n-1)" on the site plan moved (``make bench``'s label seed 14511752):
+    its ink shifted a few letters along lies on itself, and the short-move search found it
+    moved 18 pt, leaving "(m)" behind as a removal: two changes, the move from the wrong
+    place. The words say exactly how far it moved; it is one change, from where it was."""
+    label = " (m) X(n+1)-X(n-1) "
+    edited = edit_text_objects(JP_HOUSE / "site-plan.pdf", tmp_path / "new.pdf",
+                               move={label: (dx, dy)})
+    result, _size = _compare({"old": str(JP_HOUSE / "site-plan.pdf"),
+                              "new": str(tmp_path / "new.pdf")}, tmp_path / "out")
+    [moved] = result["changes"]
+    assert moved["kind"] == "moved"
+    was, now = edited[label]
+    assert _hit(moved["bbox"], now, 0) and _hit(moved["from_bbox"], was, 0)
+    shift = np.subtract(*(np.add(b[:2], b[2:]) / 2 for b in (moved["bbox"], moved["from_bbox"])))
+    assert np.abs(shift - (dx, dy)).max() < 3, shift
+
+
 def test_a_word_re_lettered_with_more_strokes_is_a_modified_change(tmp_path):
     """玄関 → 蔽関 only adds ink (the new kanji's strokes cover the old one's), but the
     change is the word: ``modified``, with its before and after."""

@@ -554,6 +554,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # in place is a text change, not a short move
     regions = join_moved_texts(regions)
     regions = find_short_moves(regions, crop_old, crop_new, options.tolerance_pt)
+    # (a label moved a short way: the removed pieces of its words that clustered apart)
+    regions = join_moved_texts(regions)
     _number(regions)
     changes, tb_changes, edge_changes = [], [], []
     for r in regions:
