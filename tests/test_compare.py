@@ -148,6 +148,24 @@ def test_a_label_whose_ink_looks_alike_shifted_moves_as_its_words_say(tmp_path, 
     assert np.abs(shift - (dx, dy)).max() < 3, shift
 
 
+def test_a_label_spaced_out_along_its_line_moves_as_one_change(tmp_path):
+    """"準 … 倍" on the site plan is one text object whose two words lie 130 pt apart,
+    farther than the pieces of one moved detail are looked for: moved (``make bench``'s
+    label seeds 3302073, 14511752 and four others), it was two moved changes. Its words
+    moved by one displacement on one line: one change."""
+    label = "準 倍 "
+    edited = edit_text_objects(JP_HOUSE / "site-plan.pdf", tmp_path / "new.pdf",
+                               move={label: (34.0, 137.0)})
+    result, _size = _compare({"old": str(JP_HOUSE / "site-plan.pdf"),
+                              "new": str(tmp_path / "new.pdf")}, tmp_path / "out")
+    [moved] = result["changes"]
+    was, now = edited[label]
+    assert moved["kind"] == "moved"
+    assert np.abs(np.subtract(moved["bbox"], now)).max() < 3, (moved["bbox"], now)
+    assert np.abs(np.subtract(moved["from_bbox"], was)).max() < 3, (moved["from_bbox"], was)
+    assert [t["text_after"] for t in moved["text_changes"]] == ["準", "倍"]
+
+
 def test_a_word_re_lettered_with_more_strokes_is_a_modified_change(tmp_path):
     """玄関 → 蔽関 only adds ink (the new kanji's strokes cover the old one's), but the
     change is the word: ``modified``, with its before and after."""

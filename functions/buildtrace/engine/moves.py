@@ -243,6 +243,12 @@ def _alike(added: ChangeRegion, removed: ChangeRegion, ink_ratio=(0.7, 1.4)) -> 
             and ink_ratio[0] < added.added_pt2 / max(removed.removed_pt2, 1e-6) < ink_ratio[1])
 
 
+#: Moved texts on one line whose words moved by the same displacement, within this
+#: (points: word boxes are exact), ...
+TEXT_SAME_SHIFT_PT = 0.5
+#: ... and lie within this (points) of each other are one label moved (its words spaced
+#: out along the line: "準 … 倍", 130 pt apart, farther than :data:`MOVE_GROUP_GAP_PT`).
+TEXT_LINE_GAP_PT = 216.0
 #: A moved text's two regions (:func:`join_moved_texts`) may differ this much in changed ink
 #: (added over removed): a label moved onto other ink adds only the strokes that landed on
 #: paper (a label moved onto a window tag added 0.46 of the ink it removed).
@@ -276,7 +282,14 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             r.from_bbox = (r.bbox[0] - dr[0], r.bbox[1] - dr[1], r.bbox[2] - dr[0],
                            r.bbox[3] - dr[1])
     gone: set[int] = set()
-    for members in _moving_together([r.bbox for r in hosts], d).values():
+    def one_line(i: int, j: int) -> bool:  # words of one label, spaced out along its line
+        a, b = hosts[i].bbox, hosts[j].bbox
+        overlap = min(a[3], b[3]) - max(a[1], b[1])
+        return (overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
+                and np.abs(d[i] - d[j]).max() <= TEXT_SAME_SHIFT_PT
+                and _gap(a, b) <= TEXT_LINE_GAP_PT)
+
+    for members in _moving_together([r.bbox for r in hosts], d, one_line).values():
         added = [hosts[i] for i in members]
         places = [t["from_bbox"] for r in added for t in r.text_changes]
         was = [q for q in regions if q.kind == "removed" and id(q) not in gone
@@ -296,7 +309,7 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         head.kind, head.bbox, head.from_bbox = "moved", joined.bbox, source.bbox
         head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
         head.area_pt2 = head.added_pt2
-        head.text_changes = [t for r in added for t in r.text_changes]
+        head.text_changes = _reading_order([t for r in added for t in r.text_changes])
         head.text_before = " | ".join(t["text_before"] for t in head.text_changes)
         head.text_after = " | ".join(t["text_after"] for t in head.text_changes)
         gone.update(id(r) for r in added[1:])
@@ -304,10 +317,24 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     return [r for r in regions if id(r) not in gone]
 
 
-def _moving_together(boxes: list, shifts: list) -> dict[int, list[int]]:
+def _reading_order(texts: list[dict]) -> list[dict]:
+    """Text changes (dicts with a ``bbox``) line by line, top to bottom (a line: centres
+    within half a word's height of its first), each line left to right."""
+    lines: list[list[dict]] = []
+    for t in sorted(texts, key=lambda t: box_centre(t["bbox"])[1]):
+        b = t["bbox"]
+        if lines and (box_centre(b)[1] - box_centre(lines[-1][0]["bbox"])[1]
+                      <= 0.5 * (b[3] - b[1])):
+            lines[-1].append(t)
+        else:
+            lines.append([t])
+    return [t for line in lines for t in sorted(line, key=lambda t: t["bbox"][0])]
+
+
+def _moving_together(boxes: list, shifts: list, also=None) -> dict[int, list[int]]:
     """Groups (lists of indices) of boxes (new-sheet points) whose shifts (points) agree
     within :data:`MOVE_GROUP_TOL_PT` and that lie within :data:`MOVE_GROUP_GAP_PT` of each
-    other, chained: the pieces of one moved detail."""
+    other, or for which ``also(i, j)`` holds, chained: the pieces of one moved detail."""
     parent = list(range(len(boxes)))
 
     def find(i: int) -> int:
@@ -318,8 +345,9 @@ def _moving_together(boxes: list, shifts: list) -> dict[int, list[int]]:
 
     for i in range(len(boxes)):
         for j in range(i):
-            if (np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
-                    and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT):
+            if ((np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
+                    and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
+                    or (also is not None and also(i, j))):
                 parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
