@@ -17,6 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .components import components
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
 from .regions import CLUSTER_GAP_PT, ChangeRegion, box_centre, boxes_overlap, grow_box
 from .text_diff import same_letters
@@ -289,7 +290,7 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
                 and np.abs(d[i] - d[j]).max() <= TEXT_SAME_SHIFT_PT
                 and _gap(a, b) <= TEXT_LINE_GAP_PT)
 
-    for members in _moving_together([r.bbox for r in hosts], d, one_line).values():
+    for members in _moving_together([r.bbox for r in hosts], d, one_line):
         added = [hosts[i] for i in members]
         places = [t["from_bbox"] for r in added for t in r.text_changes]
         was = [q for q in regions if q.kind == "removed" and id(q) not in gone
@@ -331,28 +332,15 @@ def _reading_order(texts: list[dict]) -> list[dict]:
     return [t for line in lines for t in sorted(line, key=lambda t: t["bbox"][0])]
 
 
-def _moving_together(boxes: list, shifts: list, also=None) -> dict[int, list[int]]:
+def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:
     """Groups (lists of indices) of boxes (new-sheet points) whose shifts (points) agree
     within :data:`MOVE_GROUP_TOL_PT` and that lie within :data:`MOVE_GROUP_GAP_PT` of each
     other, or for which ``also(i, j)`` holds, chained: the pieces of one moved detail."""
-    parent = list(range(len(boxes)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(boxes)):
-        for j in range(i):
-            if ((np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
-                    and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
-                    or (also is not None and also(i, j))):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(find(i), []).append(i)
-    return groups
+    return components(len(boxes), (
+        (i, j) for i in range(len(boxes)) for j in range(i)
+        if (np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
+            and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
+        or (also is not None and also(i, j))))
 
 
 def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
@@ -411,7 +399,7 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
     # (regions with text changes stay themselves: their text is listed with them)
     loose = [r for r in regions if r.kind in ("added", "removed") and not r.in_title_block
              and not r.text_changes]
-    for members in groups.values():
+    for members in groups:
         head = moved[members[0]]
         d = np.mean([shifts[i] for i in members], axis=0)
         pieces = [moved[i] for i in members]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .components import components
 from .drawing_set import Word
 from .identify import group_phrases
 from .regions import box_centre
@@ -117,14 +118,6 @@ def _split_otherwise(old: list[Word], new: list[Word]) -> tuple[list[Word], list
     if not old or not new:
         return old, new
     words = old + new
-    parent = list(range(len(words)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     cell = 48.0  # points: the new words are looked up by the cells their boxes cover
     grid: dict[tuple[int, int], list[int]] = defaultdict(list)
 
@@ -135,15 +128,11 @@ def _split_otherwise(old: list[Word], new: list[Word]) -> tuple[list[Word], list
     for j, w in enumerate(new):
         for c in cells(w.bbox):
             grid[c].append(j)
-    for i, w in enumerate(old):
-        for j in {j for c in cells(w.bbox) for j in grid.get(c, ())}:
-            if _overlap(w, new[j]):
-                parent[find(i)] = find(len(old) + j)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(words)):
-        groups[find(i)].append(i)
+    links = [(i, len(old) + j) for i, w in enumerate(old)
+             for j in {j for c in cells(w.bbox) for j in grid.get(c, ())}
+             if _overlap(w, new[j])]
     same: set[int] = set()
-    for members in groups.values():
+    for members in components(len(words), links):
         olds = [words[i] for i in members if i < len(old)]
         news = [words[i] for i in members if i >= len(old)]
         if (olds and news and len(members) > 2
@@ -214,17 +203,7 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
     neighbour on the same line, or form an added or removed text of their own."""
     left_old, left_new = _unmatched(old_words_in_new_frame, new_words)
     words = [("o", w) for w in left_old] + [("n", w) for w in left_new]
-    parent = list(range(len(words)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        parent[find(i)] = find(j)
-
+    links: list[tuple[int, int]] = []  # words of one change
     n_old = len(left_old)
     # phrase neighbours on each side: index of the word after each word, if any
     nxt: dict[int, int] = {}
@@ -245,22 +224,19 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
                 best = (area, n_old + j)
         if best is not None:
             partner[i], partner[best[1]] = best[1], i
-            union(i, best[1])
+            links.append((i, best[1]))
     for a, b in nxt.items():
         pa, pb = partner.get(a), partner.get(b)
         if pa is not None and pb is not None:
             if nxt.get(pa) == pb or nxt.get(pb) == pa:
-                union(a, b)  # neighbours on both sheets: one phrase changed
+                links.append((a, b))  # neighbours on both sheets: one phrase changed
         elif pa is None and pb is None:
-            union(a, b)  # unpaired neighbours: one added/removed phrase
+            links.append((a, b))  # unpaired neighbours: one added/removed phrase
     for a, b in nxt.items():  # an unpaired word joins its paired neighbour's change
         if (a in partner) != (b in partner):
-            union(a, b)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(words)):
-        groups.setdefault(find(i), []).append(i)
+            links.append((a, b))
     changes = []
-    for members in groups.values():
+    for members in components(len(words), links):
         olds = _reading_order([words[i][1] for i in members if i < n_old])
         news = _reading_order([words[i][1] for i in members if i >= n_old])
         before = " ".join(w.text for w in olds) or None
