@@ -18,9 +18,10 @@ import cv2
 import numpy as np
 
 from .components import components
+from .drawing_set import Word
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
 from .regions import CLUSTER_GAP_PT, ChangeRegion, box_centre, boxes_overlap, grow_box
-from .text_diff import same_letters
+from .text_diff import reading_order, same_letters
 
 #: Removed and added ink of a moved detail match at least this well (correlation).
 MOVE_MIN_CORRELATION = 0.8
@@ -283,6 +284,7 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             r.from_bbox = (r.bbox[0] - dr[0], r.bbox[1] - dr[1], r.bbox[2] - dr[0],
                            r.bbox[3] - dr[1])
     gone: set[int] = set()
+
     def one_line(i: int, j: int) -> bool:  # words of one label, spaced out along its line
         a, b = hosts[i].bbox, hosts[j].bbox
         overlap = min(a[3], b[3]) - max(a[1], b[1])
@@ -310,26 +312,15 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         head.kind, head.bbox, head.from_bbox = "moved", joined.bbox, source.bbox
         head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
         head.area_pt2 = head.added_pt2
-        head.text_changes = _reading_order([t for r in added for t in r.text_changes])
+        texts = [t for r in added for t in r.text_changes]
+        words = [Word(t["text_after"] or "", tuple(t["bbox"])) for t in texts]
+        text_of = {id(w): t for w, t in zip(words, texts)}
+        head.text_changes = [text_of[id(w)] for w in reading_order(words)]
         head.text_before = " | ".join(t["text_before"] for t in head.text_changes)
         head.text_after = " | ".join(t["text_after"] for t in head.text_changes)
         gone.update(id(r) for r in added[1:])
         gone.update(id(q) for q in was)
     return [r for r in regions if id(r) not in gone]
-
-
-def _reading_order(texts: list[dict]) -> list[dict]:
-    """Text changes (dicts with a ``bbox``) line by line, top to bottom (a line: centres
-    within half a word's height of its first), each line left to right."""
-    lines: list[list[dict]] = []
-    for t in sorted(texts, key=lambda t: box_centre(t["bbox"])[1]):
-        b = t["bbox"]
-        if lines and (box_centre(b)[1] - box_centre(lines[-1][0]["bbox"])[1]
-                      <= 0.5 * (b[3] - b[1])):
-            lines[-1].append(t)
-        else:
-            lines.append([t])
-    return [t for line in lines for t in sorted(line, key=lambda t: t["bbox"][0])]
 
 
 def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:

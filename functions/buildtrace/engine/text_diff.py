@@ -180,7 +180,7 @@ def _box(ws: list[Word]) -> tuple[float, float, float, float]:
             max(w.bbox[2] for w in ws), max(w.bbox[3] for w in ws))
 
 
-def _reading_order(ws: list[Word]) -> list[Word]:
+def reading_order(ws: list[Word]) -> list[Word]:
     """Line by line (lines found by vertical overlap), left to right."""
     return [w for line in group_phrases(ws, gap_heights=1e9) for w in line]
 
@@ -237,8 +237,8 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
             links.append((a, b))
     changes = []
     for members in components(len(words), links):
-        olds = _reading_order([words[i][1] for i in members if i < n_old])
-        news = _reading_order([words[i][1] for i in members if i >= n_old])
+        olds = reading_order([words[i][1] for i in members if i < n_old])
+        news = reading_order([words[i][1] for i in members if i >= n_old])
         before = " ".join(w.text for w in olds) or None
         after = " ".join(w.text for w in news) or None
         kind = "changed" if before and after else ("removed" if before else "added")
