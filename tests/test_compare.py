@@ -818,13 +818,17 @@ def test_a_re_plot_whose_text_layer_splits_words_into_glyphs_shows_no_specks(tmp
     assert off == [], [(c["kind"], c["area_pt2"], c["bbox"]) for c in off]
 
 
-@pytest.mark.parametrize("sheet, factor", [("floor-plans.pdf", 1.6), ("site-plan.pdf", 2.0)])
+@pytest.mark.parametrize("sheet, factor", [("floor-plans.pdf", 1.6), ("site-plan.pdf", 2.0),
+                                           ("site-plan.pdf", 2.5), ("floor-plans.pdf", 3.0)])
 def test_a_re_plot_with_other_pens_reports_its_edits_and_says_so_once(tmp_path, sheet, factor):
-    """A CAD sheet plotted with another pen table (every line 1.6 or 2 times as wide) and
+    """A CAD sheet plotted with another pen table (every line 1.6 to 3 times as wide) and
     three details added: the details are found, the sheet's summary says the line weights
     changed, and the heavier lines are not listed spot by spot. Before the sheets' path
-    widths were compared, these reported 2 and 1 small changes off the edits (heavier
-    strokes closing a gap), one of them boxing a quarter of the floor plans."""
+    widths were compared, the first two reported 2 and 1 small changes off the edits
+    (heavier strokes closing a gap), one of them boxing a quarter of the floor plans.
+    Before the old sheet was compared as the new pens draw it, the heavier two reported
+    17 and 1 bands of "added" ink along lines that grew beyond the tolerance (up to
+    1,370 pt²). The old sheet's view still shows its own pens."""
     from buildtrace.synth import add_vector_edits, reweighted_vector_copy
 
     heavy = reweighted_vector_copy(JP_HOUSE / sheet, tmp_path / "heavy.pdf", factor)
@@ -838,6 +842,12 @@ def test_a_re_plot_with_other_pens_reports_its_edits_and_says_so_once(tmp_path, 
     assert all(any(_hit(c["bbox"], b) for c in r["changes"]) for b in boxes)
     off = [c for c in r["changes"] if not any(_hit(c["bbox"], b) for b in boxes)]
     assert off == [], [(c["kind"], c.get("small"), c["bbox"]) for c in off]
+    assert all(d["new_pt"] == pytest.approx(d["old_pt"] * factor, abs=2e-3)
+               for d in r["line_weights"]["compared_at"])
+    ink = {side: (cv2.imread(str(tmp_path / "o" / r["overlay"][side]), cv2.IMREAD_GRAYSCALE)
+                  < 160).sum() for side in ("old", "new")}
+    # (0.87 and less; drawn with the new pens the old view had 0.96-0.99 of the new's ink)
+    assert ink["old"] < 0.9 * ink["new"], ink
 
 
 def test_old_text_carried_off_the_new_sheet_is_counted_not_reported(tmp_path):

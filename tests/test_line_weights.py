@@ -3,8 +3,8 @@ with edits, from the sheets' own path widths."""
 
 import pytest
 
-from buildtrace.engine.drawing_set import LINE_WEIGHT_SAMPLE, open_set
-from buildtrace.engine.line_weights import MIN_LINES, line_weight_change
+from buildtrace.engine.drawing_set import LINE_WEIGHT_SAMPLE, open_set, with_line_widths
+from buildtrace.engine.line_weights import MIN_LINES, line_weight_change, pen_widths
 from buildtrace.synth import (add_vector_edits, moved_vector_copy, reweighted_vector_copy,
                               tiled_vector_sheet)
 from conftest import JP_HOUSE
@@ -79,3 +79,36 @@ def test_a_dense_sheet_s_line_weights_are_estimated_from_an_even_sample(tmp_path
     for w, p in zip(sorted(weights), sorted(PLAN)):
         assert weights[w] / total == pytest.approx(PLAN[p] / sum(PLAN.values()), abs=0.015)
     assert line_weight_change(PLAN, weights, scale=scales.pop()) is None
+
+
+def test_each_old_width_is_drawn_at_the_new_width_of_its_rank():
+    # another pen table, every line 2.5 times as wide, and an edit's few lines of a new pen
+    heavy = {round(w * 2.5, 3): n for w, n in PLAN.items()} | {0.7: 12}
+    assert pen_widths(PLAN, heavy) == {0.12: 0.3, 0.36: 0.9, 0.48: 1.2}
+    # the old sheet printed at half size (scale 0.5 to the new sheet's points): old points
+    assert pen_widths(PLAN, {0.15: 1330, 0.45: 584, 0.6: 1056}, scale=0.5) == {
+        0.12: 0.3, 0.36: 0.9, 0.48: 1.2}
+    # pens that do not keep their order still take the widths of their ranks
+    assert pen_widths({0.1: 10, 0.2: 10}, {0.5: 10, 0.3: 10}) == {0.1: 0.3, 0.2: 0.5}
+    assert pen_widths({}, PLAN) == {} and pen_widths(PLAN, {}) == {}
+
+
+def test_a_sheet_drawn_at_other_widths_is_a_copy_and_the_sheet_is_untouched(tmp_path):
+    plan = JP_HOUSE / "floor-plans.pdf"
+    before = plan.read_bytes()
+    with open_set(plan) as s:
+        page = s.page(0)
+        ink = (page.render(dpi=100, smooth=False) < 160).sum()
+        heavy = with_line_widths(page, {0.12: 0.36, 0.36: 1.08, 0.48: 1.44})
+        try:
+            assert heavy.drawing_set is not s
+            assert heavy.line_weights() == {0.36: 1330, 1.44: 1056, 1.08: 584}
+            assert (heavy.render(dpi=100, smooth=False) < 160).sum() > 1.25 * ink
+            # a width not listed takes the ratio of the listed width nearest it
+            other = with_line_widths(page, {0.12: 0.24})
+            assert other.line_weights() == {0.24: 1330, 0.96: 1056, 0.72: 584}
+            other.drawing_set.close()
+        finally:
+            heavy.drawing_set.close()
+        assert (page.render(dpi=100, smooth=False) < 160).sum() == ink
+    assert plan.read_bytes() == before

@@ -11,6 +11,7 @@ maps old-sheet points to new-sheet points.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -20,12 +21,12 @@ import cv2
 import numpy as np
 
 from .align import align_rasters
-from .drawing_set import Page, Word, raster_shape
+from .drawing_set import Page, Word, raster_shape, with_line_widths
 from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
-from .line_weights import line_weight_change
+from .line_weights import line_weight_change, pen_widths
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
@@ -421,6 +422,14 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     ``matrix`` (old points → new points) replaces the automatic alignment's search (a
     user's alignment by points picked on the sheets); it is refined as a found one is.
     Returns the pair's entry of ``report.json`` (without pairing fields)."""
+    with contextlib.ExitStack() as opened:  # what the comparison opens closes with it
+        return _compare_pair(old_page, new_page, old_ident, new_ident, out_dir, name,
+                             options, matrix, opened)
+
+
+def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
+                  new_ident: SheetIdentity, out_dir: str, name: str, options: PairOptions,
+                  matrix: np.ndarray | None, opened: contextlib.ExitStack) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     # a scan's paper may have stretched (the alignment fits that too), and its alignment
     # has a local misfit (checked below); a vector pair aligns exactly
@@ -453,14 +462,34 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         # the small-change test (at another DPI for a scan at about its own resolution, see
         # NATIVE_BAND): its candidates are marked while the overlay is made
         check_dpi, native = _small_check_dpi(options.dpi, old_page, new_page)
+        old_shown = old_img  # the old sheet as the report shows it
         if alignment.ok:
             m, stretch = alignment.matrix, alignment.stretch
+            # two vector sheets plotted with other pens: every line's weight differs, which
+            # the sheet's summary says once; the old sheet is compared as the new pens draw
+            # it (line_weights.py), and shown as it is
+            pens = None
+            if "line_weights" in ahead:
+                scale = math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2])))
+                pens = line_weight_change(*ahead["line_weights"], scale=scale)
+                widths = {} if pens is None else pen_widths(*ahead["line_weights"], scale=scale)
+                result_pens = {"changed": pens is not None,
+                               **({} if pens is None else pens._asdict())}
+                if widths:
+                    restroked = with_line_widths(old_page, widths)
+                    opened.callback(restroked.drawing_set.close)
+                    old_img = PageImage(restroked, old_img.dpi, old_img.as_ink, old_img.smooth)
+                    # (points on the new sheet)
+                    result_pens["compared_at"] = [
+                        {"old_pt": round(w * scale, 3), "new_pt": round(v * scale, 3)}
+                        for w, v in sorted(widths.items())]
             tone = _tone_match(old_img, new_img)
             # (a scan: the text layers are read while the first strip is compared)
             removed_map, added_map, candidate_map, overlay, written = _make_overlay(
                 old_img, new_img, m, options, out_dir, name,
                 meanwhile=None if layers else read_text_layers, tone=tone,
-                check_dpi=check_dpi, stretch=stretch, new_view=ahead.get("new_view"))
+                check_dpi=check_dpi, stretch=stretch, new_view=ahead.get("new_view"),
+                old_shown=old_shown)
             old_words, new_words = layers
         title_block = title_block.result()
     # "ink": the sheets draw in light colours and were rendered by their darkest channel
@@ -486,8 +515,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
 
-    def crop_old(box, dpi=CROP_DPI):
-        return old_region_in_new_frame(old_img, m, box, dpi, _shape(box, dpi), stretch)
+    def crop_old(box, dpi=CROP_DPI, img=old_img):
+        return old_region_in_new_frame(img, m, box, dpi, _shape(box, dpi), stretch)
 
     def crop_new(box, dpi=CROP_DPI):
         return new_img.region(box, dpi, _shape(box, dpi))
@@ -529,14 +558,9 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             old, new = (_blank_words(img, steady, box, check_dpi) for img in (old, new))
         return old, new
 
-    # two vector sheets plotted with other pens: every line's weight differs, which the
-    # sheet's summary says once (the small-change test is then held to its stricter level)
-    pens = None
+    # other pens: the small-change test is held to its stricter level
     if "line_weights" in ahead:
-        pens = line_weight_change(*ahead["line_weights"],
-                                  scale=math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2]))))
-        result["line_weights"] = {"changed": pens is not None,
-                                  **({} if pens is None else pens._asdict())}
+        result["line_weights"] = result_pens
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
     small = find_small_changes(
         candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
@@ -565,7 +589,8 @@ def compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         d["grid"] = grid_cell(r.bbox, new_page.size_pt)  # where on the sheet, as summaries say
         if r.kind == "moved" and r.from_bbox is not None:
             d["from_grid"] = grid_cell(r.from_bbox, new_page.size_pt)
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]), crop_old(_pad(src, new_page)))
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]),
+                    crop_old(_pad(src, new_page), img=old_shown))
         cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(_pad(r.bbox, new_page)))
         if r.in_title_block:
             tb_changes.append(d)
@@ -707,7 +732,7 @@ def _drawn_view(img: PageImage, to_new_pt: np.ndarray, new_page: Page, dpi: floa
 def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options: PairOptions,
                   out_dir: str, name: str, meanwhile=None, check_dpi: float | None = None,
                   tone: np.ndarray | None = None, stretch: StretchField | None = None,
-                  new_view: np.ndarray | None = None):
+                  new_view: np.ndarray | None = None, old_shown: PageImage | None = None):
     """Make the overlay strip by strip: write the PNG, the pyramid, the preview and the
     old/new views; return the removed and added change maps and the small-change candidate
     map (one cell per point of the new sheet; candidates found at ``check_dpi`` when given,
@@ -717,7 +742,11 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
 
     ``meanwhile`` (a callable) runs on this thread while the first strip is compared: work
     that must stay on this thread (PDFium) and would otherwise wait for the overlay.
-    ``new_view``: the new sheet's view (:func:`_drawn_view`), when drawn already."""
+    ``new_view``: the new sheet's view (:func:`_drawn_view`), when drawn already.
+    ``old_shown``: the old sheet as its view shows it, when it is compared otherwise drawn
+    (other pens, :func:`.drawing_set.with_line_widths`); its view is then drawn, not
+    reduced from the strips."""
+    old_shown = old_img if old_shown is None else old_shown
     dpi = options.dpi
     h_px, w_px = _overlay_shape(new_img.page, dpi)
     map_shape = (int(math.ceil(new_img.page.height_pt)), int(math.ceil(new_img.page.width_pt)))
@@ -739,7 +768,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
     # while the first strip is compared), which costs PDFium a few milliseconds and spares
     # reducing every strip; unless the sheets are dense (:func:`_views_drawn`)
     drawn_views = (new_img.vector and old_img.vector and stretch is None
-                   and _views_drawn(old_img.page, new_img.page))
+                   and (_views_drawn(old_img.page, new_img.page) or old_shown is not old_img))
     # overlay rows are padded with paper to a multiple of 8 px: packed 2 bits a pixel and
     # halved for the pyramid without copies
     padded_w = -(-w_px // 8) * 8
@@ -798,7 +827,7 @@ def _make_overlay(old_img: PageImage, new_img: PageImage, m: np.ndarray, options
                 if drawn_views:
                     drawn = [new_view if new_view is not None
                              else _drawn_view(new_img, np.eye(2, 3), new_img.page, dpi),
-                             _drawn_view(old_img, m, new_img.page, dpi)]
+                             _drawn_view(old_shown, m, new_img.page, dpi)]
         while compared:
             compared.pop(0).result()
     finally:

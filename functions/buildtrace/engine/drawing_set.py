@@ -342,6 +342,7 @@ class PdfSet(DrawingSet):
         self._objects: dict[int, int] = {}  # per page, counted on its walk
         self._open = None  # (index, the loaded page): see _page
         self._walked = None  # (index, the open page's objects): see _walk
+        self._widths: dict[int, dict[float, float]] = {}  # see with_line_widths
 
     def __len__(self) -> int:
         return self._count
@@ -354,10 +355,13 @@ class PdfSet(DrawingSet):
 
     def _load(self, index: int):
         try:
-            return self._doc[index]
+            page = self._doc[index]
         except self._pdfium.PdfiumError as exc:
             raise CorruptPdfError(f"the page cannot be read ({exc})", path=self.path,
                                   page=index) from None
+        if index in self._widths:
+            _set_line_widths(page.raw, self._widths[index])
+        return page
 
     def _page(self, index: int):
         """Page ``index``, loaded (parsed) once while it is the page in use: comparing a
@@ -641,6 +645,47 @@ def stroke_width(raw_obj) -> float | None:
             and pdfium_c.FPDFPageObj_GetStrokeWidth(raw_obj, width)):
         return width.value
     return None
+
+
+def with_line_widths(page: Page, widths: dict[float, float]) -> Page:
+    """``page`` of a PDF opened once more, in a set of its own, with each stroked line drawn
+    at the width ``widths`` gives for its own (both in points on the sheet, as
+    :meth:`Page.line_weights` counts them; a width not listed takes the ratio of the listed
+    width nearest it): the sheet as other pens would plot it (:func:`.line_weights.pen_widths`).
+
+    The lines are changed in PDFium's copy of the page in memory, which is what it draws;
+    the file and ``page`` itself are untouched, so the sheet can still be shown as it is.
+    Close the new set when done (``.drawing_set.close()``)."""
+    if not isinstance(page.drawing_set, PdfSet):
+        raise TypeError("only a PDF page's lines can be drawn at other widths")
+    other = PdfSet(page.drawing_set.path)
+    other._widths[page.index] = dict(widths)
+    return other.page(page.index)
+
+
+def _set_line_widths(raw_page, widths: dict[float, float]) -> None:
+    """Draw every stroked line of a loaded PDF page (inside form XObjects too) at the width
+    ``widths`` maps its width on the sheet to (see :func:`with_line_widths`)."""
+    import pypdfium2.raw as pdfium_c
+
+    listed = sorted(w for w in widths if w > 0)
+    for obj, kind, scale in _pdf_page_objects(raw_page, PAGE_OBJECTS_MAX):
+        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        width = stroke_width(obj)
+        if width is None:
+            continue
+        to_sheet = scale * _matrix_scale(obj)
+        on_sheet = round(width * to_sheet, 3)
+        if on_sheet in widths:
+            new = widths[on_sheet]
+        elif on_sheet > 0 and listed:  # not counted (a dense sheet's sample): the nearest
+            near = min(listed, key=lambda w: abs(math.log(w / on_sheet)))
+            new = on_sheet * widths[near] / near
+        else:
+            continue
+        if to_sheet > 0:
+            pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(new / to_sheet))
 
 
 def _pdf_images(walked: list):
