@@ -850,6 +850,36 @@ def test_a_re_plot_with_other_pens_reports_its_edits_and_says_so_once(tmp_path, 
     assert ink["old"] < 0.9 * ink["new"], ink
 
 
+@pytest.mark.parametrize("pen, width", [(0.48, 1.4), (0.36, 1.0)])
+def test_one_pen_drawn_heavier_is_said_once_and_its_lines_are_not_changes(tmp_path, pen, width):
+    """The floor plans with one pen's lines all drawn heavier (the walls, 0.48 → 1.4 pt;
+    or the 0.36 pt lines at 1 pt), every other line as it was, and three details added.
+    Not a pen table (most lines keep their width), so this reported 11 and 18 bands of
+    "added" ink along those lines (1,029 and 86 pt²), and a pen made only a little heavier
+    nothing at all. Now the sheet says it once, and compares the old sheet at the new
+    width."""
+    from buildtrace.engine.summary import set_summary
+    from buildtrace.synth import add_vector_edits, reweighted_vector_copy
+
+    heavy = reweighted_vector_copy(JP_HOUSE / "floor-plans.pdf", tmp_path / "heavy.pdf",
+                                   width / pen, only=pen)
+    boxes = add_vector_edits(heavy, tmp_path / "new.pdf", seed=3, n=3)
+    with open_set(JP_HOUSE / "floor-plans.pdf") as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path / "o"), "p",
+                         PairOptions(dpi=150, tiles=False))
+    assert all(any(_hit(c["bbox"], b) for c in r["changes"]) for b in boxes)
+    off = [c for c in r["changes"] if not any(_hit(c["bbox"], b) for b in boxes)]
+    assert off == [], [(c["kind"], c["area_pt2"], c["bbox"]) for c in off]
+    assert not r["line_weights"]["changed"]
+    [moved] = r["line_weights"]["moved_pens"]
+    assert (moved["old_pt"], moved["new_pt"]) == (pen, width)
+    assert f"drawn {pen:.2f} pt wide on the old sheet are {width:.2f} pt wide" in r["summary"]
+    report = {"pairs": [dict(r, old_page=0, new_page=0, number="A-2")], "added_pages": [],
+              "removed_pages": [], "old": {"sheets": []}, "new": {"sheets": []}}
+    assert f"A-2 ({pen:.2f} → {width:.2f} pt)" in set_summary(report)
+
+
 def test_old_text_carried_off_the_new_sheet_is_counted_not_reported(tmp_path):
     """An old word the alignment carries off the new sheet (a re-plot moved, notes beyond
     an old sheet's edge) cannot be shown on it: it is counted in ``text_layers.off_sheet``,

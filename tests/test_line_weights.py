@@ -4,7 +4,8 @@ with edits, from the sheets' own path widths."""
 import pytest
 
 from buildtrace.engine.drawing_set import LINE_WEIGHT_SAMPLE, open_set, with_line_widths
-from buildtrace.engine.line_weights import MIN_LINES, line_weight_change, pen_widths
+from buildtrace.engine.line_weights import (MIN_LINES, MovedPen, line_weight_change,
+                                            moved_pen_widths, moved_pens, pen_widths)
 from buildtrace.synth import (add_vector_edits, moved_vector_copy, reweighted_vector_copy,
                               tiled_vector_sheet)
 from conftest import JP_HOUSE
@@ -112,3 +113,24 @@ def test_a_sheet_drawn_at_other_widths_is_a_copy_and_the_sheet_is_untouched(tmp_
             heavy.drawing_set.close()
         assert (page.render(dpi=100, smooth=False) < 160).sum() == ink
     assert plan.read_bytes() == before
+
+
+def test_one_pen_drawn_at_another_width_is_found_and_nothing_else_is(tmp_path):
+    plan = JP_HOUSE / "floor-plans.pdf"
+    walls = _weights(reweighted_vector_copy(plan, tmp_path / "w.pdf", 1.4 / 0.48, only=0.48))
+    assert walls == {0.12: 1330, 1.4: 1056, 0.36: 584}
+    assert line_weight_change(PLAN, walls) is None  # not a pen table: 64 % keep their width
+    assert moved_pens(PLAN, walls) == [MovedPen(0.48, 1.4, 1056)]
+    assert moved_pen_widths(PLAN, moved_pens(PLAN, walls)) == {0.12: 0.12, 0.36: 0.36, 0.48: 1.4}
+    # a little heavier is still that pen; at half size the widths are scaled
+    assert moved_pens(PLAN, {0.12: 1330, 0.6: 1056, 0.36: 584}) == [MovedPen(0.48, 0.6, 1056)]
+    assert moved_pens({w / 2: n for w, n in PLAN.items()}, walls, scale=2.0) == [
+        MovedPen(0.48, 1.4, 1056)]
+    # edits, a move, or half a pen's lines made heavier (the old width still drawn): none
+    add_vector_edits(plan, tmp_path / "e.pdf", seed=3, n=3)
+    assert moved_pens(PLAN, _weights(tmp_path / "e.pdf")) == []
+    assert moved_pens(PLAN, _weights(moved_vector_copy(plan, tmp_path / "m.pdf", 5, 5))) == []
+    assert moved_pens(PLAN, {0.12: 1330, 0.48: 528, 1.4: 528, 0.36: 584}) == []
+    # as many lines of one width removed as another drawn, but not as many: none
+    assert moved_pens(PLAN, {0.12: 1330, 1.4: 700, 0.36: 584}) == []
+    assert moved_pens({}, PLAN) == [] and moved_pens(PLAN, {0.5: MIN_LINES - 1}) == []

@@ -767,10 +767,11 @@ def moved_vector_copy(src: str | os.PathLike, out: str | os.PathLike, dx: float,
 
 
 def reweighted_vector_copy(src: str | os.PathLike, out: str | os.PathLike,
-                           factor: float) -> str:
+                           factor: float, only: float | None = None) -> str:
     """Page 0 of a vector PDF with every stroked line ``factor`` times as wide (a line drawn
     0 wide, the thinnest a device can, stays so): the same drawing plotted with another pen
-    table or plot style. Lines inside form XObjects are left as they are."""
+    table or plot style; or, with ``only``, the lines of that width alone (one pen, as its
+    width is stored, to 0.001). Lines inside form XObjects are left as they are."""
     from .engine.drawing_set import stroke_width
 
     pdf = pdfium.PdfDocument(os.fspath(src))
@@ -778,7 +779,7 @@ def reweighted_vector_copy(src: str | os.PathLike, out: str | os.PathLike,
     for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
         obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
         width = stroke_width(obj)
-        if width is not None:
+        if width is not None and (only is None or round(width, 3) == round(only, 3)):
             pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(width * factor))
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()

@@ -26,7 +26,8 @@ from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
-from .line_weights import line_weight_change, pen_widths
+from .line_weights import (line_weight_change, moved_pen_widths, moved_pens,
+                           pen_widths)
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
@@ -465,16 +466,22 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         old_shown = old_img  # the old sheet as the report shows it
         if alignment.ok:
             m, stretch = alignment.matrix, alignment.stretch
-            # two vector sheets plotted with other pens: every line's weight differs, which
-            # the sheet's summary says once; the old sheet is compared as the new pens draw
-            # it (line_weights.py), and shown as it is
-            pens = None
+            # two vector sheets plotted with other pens (every line's weight differs), or
+            # with one pen's lines all drawn at another width: the sheet's summary says so
+            # once; the old sheet is compared as the new pens draw it (line_weights.py),
+            # and shown as it is
+            pens, moved = None, []
             if "line_weights" in ahead:
                 scale = math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2])))
-                pens = line_weight_change(*ahead["line_weights"], scale=scale)
-                widths = {} if pens is None else pen_widths(*ahead["line_weights"], scale=scale)
+                weights = ahead["line_weights"]
+                pens = line_weight_change(*weights, scale=scale)
+                moved = [] if pens is not None else moved_pens(*weights, scale=scale)
+                widths = (pen_widths(*weights, scale=scale) if pens is not None
+                          else moved_pen_widths(weights[0], moved, scale) if moved else {})
                 result_pens = {"changed": pens is not None,
                                **({} if pens is None else pens._asdict())}
+                if moved:
+                    result_pens["moved_pens"] = [p._asdict() for p in moved]
                 if widths:
                     restroked = with_line_widths(old_page, widths)
                     opened.callback(restroked.drawing_set.close)
@@ -607,6 +614,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                                       held_stricter=(pens is None
                                                      and small.level > level_for(check_dpi)),
                                       line_weight_factor=None if pens is None else pens.factor,
+                                      moved_pens=moved,
                                       paper_edge_changes=len(edge_changes))
     unconfirmed = (text_layers or {}).get("unconfirmed")
     if unconfirmed:

@@ -14,6 +14,11 @@ every width.
 Widths are in points on the sheet; the old sheet's are scaled by the alignment's scale
 (a sheet plotted at another size draws its lines scaled too).
 
+A pen can also change alone: the walls' lines drawn 1.4 pt wide instead of 0.48, every
+other line as it was. That is a change to the drawing (not a pen table:
+:func:`line_weight_change` says nothing), but not one to list along every wall: the
+sheet says it once (:func:`moved_pens`), and is compared at the new width.
+
 Saying so is not enough where the new pens are much heavier: a 0.84 pt line drawn 2.5 times
 as wide grows 1 pt each side, beyond the overlay's tolerance, and every such line came out
 as a band of "added" ink (17 changes off the edits on the site plan at 2.5×, up to
@@ -127,3 +132,85 @@ def pen_widths(old: dict[float, int], new: dict[float, int], scale: float = 1.0
         i = min(bisect.bisect_left(reached, middle), len(widths_new) - 1)
         out[w] = round(widths_new[i] / scale, 4)
     return out
+
+
+#: A pen moved (:func:`moved_pens`) when it drew at least this share of the old sheet's
+#: lines (and :data:`MIN_LINES`),
+MOVED_MIN_SHARE = 0.05
+#: ... the other sheet draws at most this share of as many lines at its old width (and
+#: the old sheet at most this share of as many at its new width),
+MOVED_LEFT_SHARE = 0.1
+#: ... and its new width draws as many lines as it did, within this ratio (an edit adds or
+#: removes a few).
+MOVED_COUNT_RATIO = 1.15
+
+
+class MovedPen(NamedTuple):
+    """One pen's lines, all drawn at another width on the new sheet."""
+
+    #: their width on the old sheet, scaled to the new sheet's points
+    old_pt: float
+    #: their width on the new sheet (points)
+    new_pt: float
+    #: how many lines the old sheet draws at that width
+    lines: int
+
+
+def moved_pens(old: dict[float, int], new: dict[float, int], scale: float = 1.0
+               ) -> list[MovedPen]:
+    """The pens whose lines all changed width while the others kept theirs: a width of
+    the old sheet (at least :data:`MOVED_MIN_SHARE` of its lines) the new sheet hardly
+    draws, paired with a width the new sheet draws as many times (within
+    :data:`MOVED_COUNT_RATIO`) that the old sheet hardly draws (:data:`MOVED_LEFT_SHARE`).
+    Largest pens first. ``old``, ``new`` and ``scale`` as for :func:`line_weight_change`;
+    empty when either sheet draws fewer than :data:`MIN_LINES` lines.
+
+    A revision that deletes every line of one width and draws as many of another is
+    unlikely; a pen (a CAD layer's or a colour's weight) set to another width does
+    exactly that."""
+    total_old = sum(old.values())
+    if total_old < MIN_LINES or sum(new.values()) < MIN_LINES:
+        return []
+    a, b = _pens(old, scale), _pens(new, 1.0)
+
+    def near(pens, k):  # lines a sheet draws within a bin of ``k``
+        return sum(pens[j][0] for j in (k - 1, k, k + 1) if j in pens)
+
+    gone = sorted((k for k, (n, _) in a.items()
+                   if n >= max(MIN_LINES, MOVED_MIN_SHARE * total_old)
+                   and near(b, k) <= MOVED_LEFT_SHARE * n), key=lambda k: -a[k][0])
+    came = {k for k, (n, _) in b.items()
+            if n >= MIN_LINES and near(a, k) <= MOVED_LEFT_SHARE * n}
+    moved = []
+    for k in gone:
+        n = a[k][0]
+        fits = [j for j in came if max(n, b[j][0]) <= MOVED_COUNT_RATIO * min(n, b[j][0])]
+        if not fits:
+            continue
+        j = min(fits, key=lambda j: abs(math.log(b[j][0] / n)))
+        came.discard(j)
+        moved.append(MovedPen(round(a[k][1], 3), round(b[j][1], 3), n))
+    return moved
+
+
+def _pens(counts: dict[float, int], scale: float) -> dict[int, tuple[int, float]]:
+    """Lines by width bin (:func:`_bin`): (how many, the bin's commonest width, scaled)."""
+    pens: dict[int, tuple[int, float]] = {}
+    top: dict[int, int] = {}
+    for width, n in counts.items():
+        k = _bin(width * scale)
+        total, common = pens.get(k, (0, width * scale))
+        if n > top.get(k, 0):
+            top[k], common = n, width * scale
+        pens[k] = (total + n, common)
+    return pens
+
+
+def moved_pen_widths(old: dict[float, int], moved: list[MovedPen], scale: float = 1.0
+                     ) -> dict[float, float]:
+    """For each width of ``old`` (old sheet points), the width to draw it at so the old
+    sheet has the new sheet's pens (old sheet points): a moved pen's new width, every
+    other width its own (see :func:`.drawing_set.with_line_widths`)."""
+    by_bin = {_bin(p.old_pt): p.new_pt for p in moved}
+    return {w: round(by_bin[_bin(w * scale)] / scale, 4) if _bin(w * scale) in by_bin else w
+            for w in old}

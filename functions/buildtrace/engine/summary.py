@@ -32,7 +32,7 @@ def plural(n: int, word: str) -> str:
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
                   page_pt: tuple[float, float], *, title_block_found: bool = True,
                   held_stricter: bool = False, line_weight_factor: float | None = None,
-                  paper_edge_changes: int = 0) -> str:
+                  paper_edge_changes: int = 0, moved_pens=()) -> str:
     """One paragraph: how many changes of which kind, where, and the exact text changes.
     ``title_block_found`` False: the sheet's title block could not be located, so its
     changes (dates, revision marks) are among ``changes``; the paragraph says so.
@@ -41,7 +41,9 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     have gone unlisted. ``line_weight_factor``: the new vector sheet was plotted with other
     line weights (its median line this many times the old one's width); it says so, once,
     and that weights alone are not listed as changes. ``paper_edge_changes``: how many
-    changes lay at the paper's edge of a scan (listed apart); it says so."""
+    changes lay at the paper's edge of a scan (listed apart); it says so. ``moved_pens``:
+    pens whose lines are all drawn at another width (:class:`.line_weights.MovedPen`);
+    it says so, once a pen."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -89,6 +91,11 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
         text += (f" The new sheet was plotted with other line weights throughout ({how}: "
                  "another pen table or plot style); differences in line weight alone are not "
                  "listed, and only clear small changes (a digit, a tick) are.")
+    if moved_pens:
+        text += " " + " ".join(
+            f"All {p.lines:,} lines drawn {p.old_pt:.2f} pt wide on the old sheet are "
+            f"{p.new_pt:.2f} pt wide on the new one." for p in moved_pens) + (
+            " Line weight alone is said here, not listed along every line.")
     if not title_block_found and changes:
         text += (" The title block was not located (no sheet number found), so changes to "
                  "it, if any, are listed with these.")
@@ -127,6 +134,12 @@ def set_summary(report: dict) -> str:
                      "weights alone not listed as changes): " + ", ".join(
                          f"{pair_label(p)} (lines {p['line_weights']['factor']:.1f}× as wide)"
                          for p in pens) + ".")
+    heavier = [p for p in pairs if (p.get("line_weights") or {}).get("moved_pens")]
+    if heavier:  # one pen's lines at another width: said once a sheet, and here
+        lines.append("Lines of one pen drawn at another width: " + ", ".join(
+            f"{pair_label(p)} (" + "; ".join(
+                f"{m['old_pt']:.2f} → {m['new_pt']:.2f} pt"
+                for m in p["line_weights"]["moved_pens"]) + ")" for p in heavier) + ".")
     failed = [p for p in pairs if p.get("status") == "not_aligned"]
     if failed:
         lines.append("Could not be aligned (check by hand): "
