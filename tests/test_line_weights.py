@@ -124,8 +124,10 @@ def test_one_pen_drawn_at_another_width_is_found_and_nothing_else_is(tmp_path):
     assert moved_pen_widths(PLAN, moved_pens(PLAN, walls)) == {0.12: 0.12, 0.36: 0.36, 0.48: 1.4}
     # a little heavier is still that pen; at half size the widths are scaled
     assert moved_pens(PLAN, {0.12: 1330, 0.6: 1056, 0.36: 584}) == [MovedPen(0.48, 0.6, 1056)]
-    assert moved_pens({w / 2: n for w, n in PLAN.items()}, walls, scale=2.0) == [
-        MovedPen(0.48, 1.4, 1056)]
+    half = {w / 2: n for w, n in PLAN.items()}
+    assert moved_pens(half, walls, scale=2.0) == [MovedPen(0.48, 1.4, 1056)]
+    assert moved_pen_widths(half, moved_pens(half, walls, scale=2.0), scale=2.0) == {
+        0.06: 0.06, 0.18: 0.18, 0.24: 0.7}
     # edits, a move, or half a pen's lines made heavier (the old width still drawn): none
     add_vector_edits(plan, tmp_path / "e.pdf", seed=3, n=3)
     assert moved_pens(PLAN, _weights(tmp_path / "e.pdf")) == []

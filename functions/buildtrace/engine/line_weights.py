@@ -210,7 +210,17 @@ def moved_pen_widths(old: dict[float, int], moved: list[MovedPen], scale: float 
                      ) -> dict[float, float]:
     """For each width of ``old`` (old sheet points), the width to draw it at so the old
     sheet has the new sheet's pens (old sheet points): a moved pen's new width, every
-    other width its own (see :func:`.drawing_set.with_line_widths`)."""
-    by_bin = {_bin(p.old_pt): p.new_pt for p in moved}
-    return {w: round(by_bin[_bin(w * scale)] / scale, 4) if _bin(w * scale) in by_bin else w
-            for w in old}
+    other width its own (see :func:`.drawing_set.with_line_widths`). A width is a moved
+    pen's when it is within :data:`SAME_WIDTH_RATIO` of it."""
+    def pen_of(width: float) -> MovedPen | None:
+        for p in moved:
+            if width == p.old_pt or (min(width, p.old_pt) > 0 and max(width, p.old_pt)
+                                     <= SAME_WIDTH_RATIO * min(width, p.old_pt)):
+                return p
+        return None
+
+    out = {}
+    for w in old:
+        p = pen_of(w * scale)
+        out[w] = w if p is None else round(p.new_pt / scale, 4)
+    return out
