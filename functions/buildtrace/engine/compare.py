@@ -26,8 +26,7 @@ from .geometry import homogeneous, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
-from .line_weights import (line_weight_change, moved_pen_widths, moved_pens,
-                           pen_widths)
+from .line_weights import compared_widths
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
@@ -473,11 +472,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             pens, moved = None, []
             if "line_weights" in ahead:
                 scale = math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2])))
-                weights = ahead["line_weights"]
-                pens = line_weight_change(*weights, scale=scale)
-                moved = [] if pens is not None else moved_pens(*weights, scale=scale)
-                widths = (pen_widths(*weights, scale=scale) if pens is not None
-                          else moved_pen_widths(weights[0], moved, scale) if moved else {})
+                pens, moved, widths = compared_widths(*ahead["line_weights"], scale=scale)
                 result_pens = {"changed": pens is not None,
                                **({} if pens is None else pens._asdict())}
                 if moved:

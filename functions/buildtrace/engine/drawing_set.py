@@ -359,8 +359,10 @@ class PdfSet(DrawingSet):
         except self._pdfium.PdfiumError as exc:
             raise CorruptPdfError(f"the page cannot be read ({exc})", path=self.path,
                                   page=index) from None
-        if index in self._widths:
-            _set_line_widths(page.raw, self._widths[index])
+        if index in self._widths:  # (the walk is kept, as :meth:`_walk` would keep it)
+            walked = list(_pdf_page_objects(page.raw, PAGE_OBJECTS_MAX))
+            _set_line_widths(walked, self._widths[index])
+            self._walked = (index, walked)
         return page
 
     def _page(self, index: int):
@@ -663,19 +665,14 @@ def with_line_widths(page: Page, widths: dict[float, float]) -> Page:
     return other.page(page.index)
 
 
-def _set_line_widths(raw_page, widths: dict[float, float]) -> None:
-    """Draw every stroked line of a loaded PDF page (inside form XObjects too) at the width
-    ``widths`` maps its width on the sheet to (see :func:`with_line_widths`)."""
+def _set_line_widths(walked: list, widths: dict[float, float]) -> None:
+    """Draw every stroked line among a loaded PDF page's objects (:meth:`PdfSet._walk`:
+    inside form XObjects too) at the width ``widths`` maps its width on the sheet to (see
+    :func:`with_line_widths`)."""
     import pypdfium2.raw as pdfium_c
 
     listed = sorted(w for w in widths if w > 0)
-    for obj, kind, scale in _pdf_page_objects(raw_page, PAGE_OBJECTS_MAX):
-        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
-            continue
-        width = stroke_width(obj)
-        if width is None:
-            continue
-        to_sheet = scale * _matrix_scale(obj)
+    for obj, width, to_sheet in _stroked_paths(walked):
         on_sheet = round(width * to_sheet, 3)
         if on_sheet in widths:
             new = widths[on_sheet]
@@ -717,20 +714,32 @@ def _pdf_line_weights(walked: list) -> dict[float, int]:
     import pypdfium2.raw as pdfium_c
 
     path_kind = pdfium_c.FPDF_PAGEOBJ_PATH
-    paths = [(obj, scale) for obj, kind, scale in walked if kind == path_kind]
+    paths = [p for p in walked if p[1] == path_kind]
     total = len(paths)
     if total > LINE_WEIGHT_SAMPLE:
         picked = np.random.default_rng(0).choice(total, LINE_WEIGHT_SAMPLE, replace=False)
         paths = [paths[i] for i in np.sort(picked)]
     sampled: dict[float, int] = {}
-    for obj, scale in paths:
-        width = stroke_width(obj)
-        if width is not None:
-            w = round(width * scale * _matrix_scale(obj), 3)
-            sampled[w] = sampled.get(w, 0) + 1
+    for _obj, width, to_sheet in _stroked_paths(paths):
+        w = round(width * to_sheet, 3)
+        sampled[w] = sampled.get(w, 0) + 1
     if total <= LINE_WEIGHT_SAMPLE:
         return sampled
     return {w: round(n * total / LINE_WEIGHT_SAMPLE) for w, n in sampled.items()}
+
+
+def _stroked_paths(walked):
+    """The paths that stroke a line among a page's objects (:meth:`PdfSet._walk`): (object,
+    its line width in its own units, the scale from those units to points on the sheet:
+    its forms' and its own matrix's). A line's width on the sheet is their product, which
+    :meth:`Page.line_weights` counts and :func:`with_line_widths` sets by."""
+    import pypdfium2.raw as pdfium_c
+
+    for obj, kind, scale in walked:
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            width = stroke_width(obj)
+            if width is not None:
+                yield obj, width, scale * _matrix_scale(obj)
 
 
 def _pdf_main_image_dpi(walked: list) -> float | None:

@@ -224,3 +224,16 @@ def moved_pen_widths(old: dict[float, int], moved: list[MovedPen], scale: float 
         p = pen_of(w * scale)
         out[w] = w if p is None else round(p.new_pt / scale, 4)
     return out
+
+
+def compared_widths(old: dict[float, int], new: dict[float, int], scale: float = 1.0
+                    ) -> tuple[LineWeightChange | None, list[MovedPen], dict[float, float]]:
+    """What the two sheets' line weights say (``old``, ``new`` and ``scale`` as for
+    :func:`line_weight_change`): the pen table's change or None, the pens moved alone
+    (only without a pen table's change), and the width to draw each old width at so the
+    old sheet has the new sheet's pens (old sheet points; empty when nothing changed)."""
+    pens = line_weight_change(old, new, scale)
+    if pens is not None:
+        return pens, [], pen_widths(old, new, scale)
+    moved = moved_pens(old, new, scale)
+    return None, moved, moved_pen_widths(old, moved, scale) if moved else {}
