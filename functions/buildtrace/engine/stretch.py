@@ -122,7 +122,8 @@ class StretchField:
 
 
 def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
-                size_pt: tuple[float, float]) -> tuple[StretchField, np.ndarray]:
+                size_pt: tuple[float, float], _split: int = 0
+                ) -> tuple[StretchField, np.ndarray]:
     """A smooth field through patch shifts, and which patches it kept.
 
     ``centres_pt`` (n×2): patch centres in new-sheet points; ``shifts_pt`` (n×2): how far
@@ -132,49 +133,85 @@ def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarr
     the shift along it). At each node a plane is fitted to the shifts around it, weighted
     by a Gaussian of :data:`SPREAD_PT` and by the tensors (a local linear regression: it
     follows a stretch that varies across the sheet without flattening it, as a weighted
-    mean would); then patches more than :data:`OUTLIER_PT` off the field (:func:`misfits`)
-    are left out and it is fitted again, and what the smoothing flattened is fitted from
-    the residuals and added back (twicing)."""
-    w_pt, h_pt = size_pt
-    cols = int(np.ceil(w_pt / STEP_PT)) + 1
-    rows = int(np.ceil(h_pt / STEP_PT)) + 1
-    nx, ny = np.meshgrid(np.arange(cols) * STEP_PT, np.arange(rows) * STEP_PT)
-    nodes = np.stack([nx.ravel(), ny.ravel()], axis=1)
+    mean would), and what the smoothing flattened is fitted from the residuals and added
+    back (twicing: a crest of the stretch, 0.25 pt of a 1.5 pt wave 22 in long).
+
+    Patches more than :data:`OUTLIER_PT` off the field fitted through the *other* patches
+    (:func:`_cross_misfits`) are left out, and the field is fitted again (three rounds at
+    most). Measured against its own field, a lone patch in an empty part of the sheet
+    vouches for itself (a wrong correlation 9 pt off was kept); measured against a field
+    smoothed flatter than the stretch, the patches on its crest were left out (1-1.4 pt
+    off along a sparse sheet's frame)."""
     keep = np.ones(len(centres_pt), bool)
-
-    def fitted(values_pt):  # the field through values at the kept patches
-        values = _local_planes(nodes, centres_pt[keep], values_pt[keep], tensors[keep])
-        return values[:, 0].reshape(rows, cols), values[:, 1].reshape(rows, cols)
-
     for _ in range(3):
-        field = StretchField(STEP_PT, *fitted(shifts_pt))
-        new_keep = misfits(field, centres_pt, shifts_pt, tensors) <= OUTLIER_PT
+        new_keep = (_cross_misfits(centres_pt, shifts_pt, tensors, size_pt, keep, _split)
+                    <= OUTLIER_PT)
         if (new_keep == keep).all() or new_keep.sum() < 6:
             break
         keep = new_keep
-    # "twicing": what the smoothing flattened (a crest of the stretch: 0.25 pt of a 1.5 pt
-    # wave 22 in long) is fitted again from the residuals and added back
-    rx, ry = fitted(shifts_pt - field.shifts_at(centres_pt))
-    field = StretchField(STEP_PT, np.clip(field.dx + rx, -MAX_PT, MAX_PT),
-                         np.clip(field.dy + ry, -MAX_PT, MAX_PT))
-    return field, keep
+    return _twiced(centres_pt[keep], shifts_pt[keep], tensors[keep], size_pt), keep
 
 
 def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
                      size_pt: tuple[float, float]) -> np.ndarray:
     """Each patch's misfit (:func:`misfits`) against a field fitted without it: the patches
     are split like a chessboard of :data:`STEP_PT` squares, and each half is measured
-    against the field of the other. A field fitted through noise fits its own patches
-    better than the affine matrix alone, always; only a real stretch also fits the others."""
-    cell = np.floor(centres_pt / STEP_PT).astype(int)
-    half = (cell[:, 0] + cell[:, 1]) % 2 == 0
+    against the field (:func:`fit_stretch`, outliers left out) of the other. A field fitted
+    through noise fits its own patches better than the affine matrix alone, always; only a
+    real stretch also fits the others."""
+    half = _half(centres_pt, 0)
     out = np.full(len(centres_pt), np.inf)
     for fit, test in ((half, ~half), (~half, half)):
         if fit.sum() < 6 or not test.any():
             continue
-        field, _ = fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
+        field, _ = fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, 1)
         out[test] = misfits(field, centres_pt[test], shifts_pt[test], tensors[test])
     return out
+
+
+def _half(centres_pt: np.ndarray, split: int) -> np.ndarray:
+    """One half of the patches: the black squares of a chessboard of :data:`STEP_PT`
+    squares (``split`` 0), or the even columns (``split`` 1: a half of one colour of the
+    chessboard, split again)."""
+    cell = np.floor(centres_pt / STEP_PT).astype(int)
+    return (cell[:, 0] + (cell[:, 1] if split == 0 else 0)) % 2 == 0
+
+
+def _cross_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+                   size_pt: tuple[float, float], keep: np.ndarray, split: int) -> np.ndarray:
+    """Each patch's misfit (:func:`misfits`) against the field (:func:`_twiced`) through the
+    ``keep`` patches of the other half (:func:`_half`): its neighbours on every side, not
+    itself. Infinite where the other half keeps fewer than 6 patches."""
+    half = _half(centres_pt, split)
+    out = np.full(len(centres_pt), np.inf)
+    for test in (half, ~half):
+        fit = ~test & keep
+        if fit.sum() < 6 or not test.any():
+            continue
+        field = _twiced(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
+        out[test] = misfits(field, centres_pt[test], shifts_pt[test], tensors[test])
+    return out
+
+
+def _twiced(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+            size_pt: tuple[float, float]) -> StretchField:
+    """The field through all the given patches: local planes (:func:`_local_planes`) at
+    nodes :data:`STEP_PT` apart over the sheet (``size_pt``: its width and height, points),
+    plus the same fitted through the residuals (twicing), within :data:`MAX_PT`."""
+    w_pt, h_pt = size_pt
+    cols = int(np.ceil(w_pt / STEP_PT)) + 1
+    rows = int(np.ceil(h_pt / STEP_PT)) + 1
+    nx, ny = np.meshgrid(np.arange(cols) * STEP_PT, np.arange(rows) * STEP_PT)
+    nodes = np.stack([nx.ravel(), ny.ravel()], axis=1)
+
+    def fitted(values_pt):
+        values = _local_planes(nodes, centres_pt, values_pt, tensors)
+        return values[:, 0].reshape(rows, cols), values[:, 1].reshape(rows, cols)
+
+    once = StretchField(STEP_PT, *fitted(shifts_pt))
+    rx, ry = fitted(shifts_pt - once.shifts_at(centres_pt))
+    return StretchField(STEP_PT, np.clip(once.dx + rx, -MAX_PT, MAX_PT),
+                        np.clip(once.dy + ry, -MAX_PT, MAX_PT))
 
 
 def misfits(field: StretchField, centres_pt: np.ndarray, shifts_pt: np.ndarray,
@@ -206,7 +243,9 @@ def _local_planes(nodes: np.ndarray, pts: np.ndarray, values: np.ndarray,
         return np.zeros((len(nodes), 2))
     p = pts / SPREAD_PT
     q = nodes / SPREAD_PT
-    d2 = ((p[None, :, :] - q[:, None, :]) ** 2).sum(axis=2)  # k×n, in spreads²
+    # k×n squared distances, in spreads² (expanded: a product instead of a k×n×2 array)
+    d2 = np.maximum(0.0, (q * q).sum(axis=1)[:, None] + (p * p).sum(axis=1)[None, :]
+                    - 2.0 * (q @ p.T))
     # weights relative to the nearest patch's: a node far from every patch still rests on
     # the nearest ones
     w = np.exp(-0.5 * (d2 - d2.min(axis=1, keepdims=True)))
