@@ -308,9 +308,9 @@ def find_small_changes(candidate_map: np.ndarray, map_dpi: float, regions: list[
         level = max(level, noisy_level)
     if len(explained) <= QUIET_CLUSTERS and not strict:
         level = level_for(dpi, quiet=True)
-        for box in explained:
+        for box in explained:  # (kept below where they stay above it)
             checked = _checked(box, crops, dpi, page_pt, title_block, level)
-            if checked is not None and checked[0] >= level:
+            if checked is not None:
                 scored.append(checked)
     kept = [(most, r, where) for most, r, where in scored if most >= level]
     sigma = noisy_sigma if noisy and noisy_sigma > SIGMA_PT else SIGMA_PT
@@ -357,8 +357,9 @@ def _checked(box, crops, dpi: float, page_pt: tuple[float, float], title_block,
 def _joined(kept: list, crops, dpi: float, page_pt: tuple[float, float], title_block,
             level: float) -> list:
     """``kept`` small changes with those whose boxes overlap joined into one, checked again
-    over both (against ``level``): a cluster shaped like an L holds another inside its box, and its crop sees
-    that one's difference too (two changes over one spot, its ink counted twice)."""
+    over both (against ``level``): a cluster shaped like an L holds another inside its box,
+    and its crop sees that one's difference too (two changes over one spot, its ink counted
+    twice)."""
     kept = list(kept)
     i = 0
     while i < len(kept):

@@ -159,14 +159,11 @@ def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.
     against the field (:func:`fit_stretch`, outliers left out) of the other. A field fitted
     through noise fits its own patches better than the affine matrix alone, always; only a
     real stretch also fits the others."""
-    half = _half(centres_pt, 0)
-    out = np.full(len(centres_pt), np.inf)
-    for fit, test in ((half, ~half), (~half, half)):
-        if fit.sum() < 6 or not test.any():
-            continue
-        field, _ = fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, 1)
-        out[test] = misfits(field, centres_pt[test], shifts_pt[test], tensors[test])
-    return out
+    def field_of(fit):  # (its halves split again by column: see _half)
+        return fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, 1)[0]
+
+    return _across_halves(centres_pt, shifts_pt, tensors, _half(centres_pt, 0),
+                          np.ones(len(centres_pt), bool), field_of)
 
 
 def _half(centres_pt: np.ndarray, split: int) -> np.ndarray:
@@ -182,14 +179,24 @@ def _cross_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.nd
     """Each patch's misfit (:func:`misfits`) against the field (:func:`_twiced`) through the
     ``keep`` patches of the other half (:func:`_half`): its neighbours on every side, not
     itself. Infinite where the other half keeps fewer than 6 patches."""
-    half = _half(centres_pt, split)
+    def field_of(fit):
+        return _twiced(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
+
+    return _across_halves(centres_pt, shifts_pt, tensors, _half(centres_pt, split), keep,
+                          field_of)
+
+
+def _across_halves(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+                   half: np.ndarray, usable: np.ndarray, field_of) -> np.ndarray:
+    """Each patch's misfit (:func:`misfits`) against ``field_of(fit)``, the field through
+    the ``usable`` patches of the other half (``half`` and its complement; ``fit``: a
+    mask). Infinite where those are fewer than 6."""
     out = np.full(len(centres_pt), np.inf)
     for test in (half, ~half):
-        fit = ~test & keep
+        fit = ~test & usable
         if fit.sum() < 6 or not test.any():
             continue
-        field = _twiced(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
-        out[test] = misfits(field, centres_pt[test], shifts_pt[test], tensors[test])
+        out[test] = misfits(field_of(fit), centres_pt[test], shifts_pt[test], tensors[test])
     return out
 
 
