@@ -20,8 +20,9 @@ stretched 1.5 pt beyond the affine transform; details moved 3-12 pt; one digit c
 sheet at other resolutions); the example vector sheets against re-scans of their prints; the
 example vector sheets re-plotted with their origin moved and details added; re-scans
 whose text layer another OCR run read; the example vector sheets plotted with another
-pen table, with details added; and the example vector sheets with labels moved and
-re-lettered in their own, non-embedded fonts.
+pen table, with details added; the example vector sheets with labels moved and
+re-lettered in their own, non-embedded fonts; and re-scans whose edits are clouded, the
+last revision's clouds dropped.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
            "area_on": 0.0, "max_align_pt": 0.0, "max_align_ink_pt": 0.0,
            "max_align_drawn_pt": 0.0, "revisions": 0,
            "moves": 0, "moves_as_one": 0,
-           "reported": 0, "nudges": 0, "nudges_moved": 0, "paper_edge": 0}
+           "reported": 0, "nudges": 0, "nudges_moved": 0, "paper_edge": 0, "clouds": 0}
     for i, seed in enumerate(seeds):
         src = sheets[i % len(sheets)]
         d = os.path.join(tmp, f"acc{seed}-{len(revision)}-{len(kinds)}")
@@ -145,6 +146,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         tot["revisions"] += 1
         tot["reported"] += len(r["changes"])
         tot["paper_edge"] += len(r.get("paper_edge_changes") or [])
+        tot["clouds"] += len(r.get("revision_clouds") or [])  # none is drawn: all wrong
         for e in truth["edits"]:
             if e["kind"] == "moved":
                 tot["moves"] += 1
@@ -155,6 +157,62 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
                     c["kind"] == "moved" and _near(c["bbox"], e["bbox"])
                     and _near(c["from_bbox"], e["from_bbox"]) for c in r["changes"])
     return tot
+
+
+def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
+    """Revisions (:func:`.synth.make_revision`, ``clouds=2``) whose new sheet clouds its
+    first 2 edits and whose old sheet had 2 clouds of the last revision, which the new one
+    drops; ordinary re-scans at 150 DPI: clouds listed apart (the box of one reported
+    within 0.7 IoU of the drawn one, of its kind), clouds left among the changes (a change
+    within 0.8 IoU of one), clouds listed that match none, edits found, change area on
+    edits, and clouded edits reported with ``in_cloud``."""
+    from buildtrace.synth import make_revision
+
+    sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
+    sheets.append(DRAWINGS / "jp-house" / "site-plan.pdf")
+    kinds = [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
+    tot = dict.fromkeys(("clouds", "found", "drawn", "drawn_found", "dropped", "dropped_found",
+                         "as_changes", "wrong", "edits", "found_edits", "clouded", "marked",
+                         "revisions"), 0)
+    tot.update(area=0.0, area_on=0.0)
+    for i, seed in enumerate(seeds):
+        d = os.path.join(tmp, f"cloud{seed}")
+        truth = make_revision(sheets[i % len(sheets)], d, seed, kinds=kinds[i % len(kinds)],
+                              n_edits=6, clouds=2)
+        r, s = _compare_scored(truth["old"], truth["new"], truth, d)
+        listed = r.get("revision_clouds") or []
+        for t in truth["clouds"]:
+            hit = any(c["kind"] == t["kind"] and _iou(c["bbox"], t["bbox"]) > 0.7
+                      for c in listed)
+            side = "drawn" if t["kind"] == "added" else "dropped"
+            tot["clouds"] += 1
+            tot[side] += 1
+            tot["found"] += hit
+            tot[f"{side}_found"] += hit
+            tot["as_changes"] += any(_iou(c["bbox"], t["bbox"]) > 0.8 for c in r["changes"])
+            if t["kind"] == "added":
+                e = truth["edits"][t["edit"]]
+                places = [e["bbox"]] + ([e["from_bbox"]] if "from_bbox" in e else [])
+                tot["clouded"] += 1
+                tot["marked"] += any(c.get("in_cloud") and _near(c["bbox"], b)
+                                     for c in r["changes"] for b in places[:1])
+        tot["wrong"] += sum(not any(_iou(c["bbox"], t["bbox"]) > 0.7 for t in truth["clouds"])
+                            for c in listed)
+        area = sum(c["area_pt2"] for c in r["changes"])
+        tot["area"] += area
+        tot["area_on"] += s["precision"] * area
+        tot["edits"] += s["edits"]
+        tot["found_edits"] += s["found"]
+        tot["revisions"] += 1
+    return tot
+
+
+def _iou(a, b) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
 
 
 def _near(a, b, pad: float = 6.0) -> bool:
@@ -476,7 +534,7 @@ def main() -> None:
         print(f"  edits found        {acc['found']}/{acc['edits']} "
               f"({100 * acc['found'] / max(1, acc['edits']):.1f} %)   target >= 95 %")
         print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %"
-              f"   target >= 90 %")
+              f"   target >= 90 %; {acc['clouds']} taken for revision clouds (none drawn)")
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt   target <= 1 pt "
               f"({acc['max_align_ink_pt']:.2f} pt where the sheets have ink, "
               f"{acc['max_align_drawn_pt']:.2f} pt as drawn)")
@@ -491,7 +549,8 @@ def main() -> None:
               f"{time.perf_counter() - t:.0f} s:")
         print(f"  edits found        {acc['found']}/{acc['edits']}")
         print(f"  change area on edits {100 * acc['area_on'] / max(1e-9, acc['area']):.1f} %; "
-              f"{acc['paper_edge']} at the paper's edge, listed apart")
+              f"{acc['paper_edge']} at the paper's edge, listed apart; {acc['clouds']} taken "
+              f"for revision clouds (none drawn)")
         print(f"  alignment error    max {acc['max_align_pt']:.2f} pt (matrix and stretch, "
               f"at the sheet's edges too); {acc['max_align_ink_pt']:.2f} pt where the sheets "
               f"have ink; {acc['max_align_drawn_pt']:.2f} pt as drawn (on the old sheet's "
@@ -570,6 +629,17 @@ def main() -> None:
         print(f"  edits found        {pens['found']}/{pens['edits']}")
         print(f"  changes off the edits  {pens['off_edits']}")
         print(f"  line weights said  {pens['said']}/{pens['revisions']} sheets")
+        t = time.perf_counter()
+        cl = cloud_accuracy(seeds, tmp)
+        print(f"\nrevision clouds: the first 2 edits clouded on the new sheet, 2 clouds of the "
+              f"last revision dropped from the old one, ordinary re-scans, {cl['revisions']} "
+              f"revisions, 150 DPI, {time.perf_counter() - t:.0f} s:")
+        print(f"  clouds listed apart {cl['found']}/{cl['clouds']} ({cl['drawn_found']}/"
+              f"{cl['drawn']} drawn, {cl['dropped_found']}/{cl['dropped']} dropped); "
+              f"{cl['as_changes']} left among the changes; {cl['wrong']} listed that are none")
+        print(f"  edits found        {cl['found_edits']}/{cl['edits']}; change area on edits "
+              f"{100 * cl['area_on'] / max(1e-9, cl['area']):.1f} %")
+        print(f"  clouded edits      {cl['marked']}/{cl['clouded']} reported inside their cloud")
 
 
 if __name__ == "__main__":

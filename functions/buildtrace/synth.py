@@ -49,6 +49,84 @@ def stroke_box(page, box, *, rgb: tuple[int, int, int] = (0, 0, 0), width_pt: fl
     pdfium_c.FPDFPage_InsertObject(page.raw, rect)
 
 
+def cloud_arcs(box, arc_pt: float = 18.0, *, bulge: float = 0.3, inverted: bool = False,
+               rng=None) -> list[tuple]:
+    """A revision cloud around ``box`` (points, top-left origin) as CAD's REVCLOUD draws it:
+    the box's outline cut into chords of about ``arc_pt`` (each 0.7-1.3 times that with
+    ``rng``, a numpy Generator), each bowed outward (``inverted``: inward) into an arc whose
+    height is ``bulge`` times its chord. Returns cubic Béziers ((x0, y0), (x1, y1), (x2,
+    y2), (x3, y3)) in points, in order around the box."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    points = []
+    for a, b in zip(corners, corners[1:] + corners[:1]):
+        a, b = np.array(a, float), np.array(b, float)
+        side = float(np.hypot(*(b - a)))
+        cuts, t = [0.0], 0.0
+        while True:
+            t += arc_pt * (rng.uniform(0.7, 1.3) if rng is not None else 1.0)
+            if t >= side - 0.5 * arc_pt:
+                break
+            cuts.append(t)
+        points += [a + (b - a) * c / side for c in cuts]
+    arcs = []
+    for p, q in zip(points, points[1:] + points[:1]):
+        mid, d = (p + q) / 2, q - p
+        normal = np.array([d[1], -d[0]]) / max(1e-9, float(np.hypot(*d)))
+        if np.dot(normal, mid - centre) < 0:
+            normal = -normal  # outward
+        if inverted:
+            normal = -normal
+        top = mid + normal * 2 * bulge * float(np.hypot(*d))  # a quadratic's control point
+        c1, c2 = p + (top - p) * 2 / 3, q + (top - q) * 2 / 3  # ... as a cubic's
+        arcs.append((tuple(p), tuple(c1), tuple(c2), tuple(q)))
+    return arcs
+
+
+def _bezier_points(arc, n: int = 16):
+    """``n`` + 1 points along a cubic Bézier (four points)."""
+    import numpy as np
+
+    p0, p1, p2, p3 = (np.array(v, float) for v in arc)
+    t = np.linspace(0, 1, n + 1)[:, None]
+    return ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2
+            + t ** 3 * p3)
+
+
+def draw_cloud(raster, arcs, dpi: float, width_pt: float = 1.0) -> None:
+    """Draw a cloud (:func:`cloud_arcs`, points) into a uint8 grayscale ``raster`` at
+    ``dpi``, black, anti-aliased."""
+    import cv2
+    import numpy as np
+
+    k = dpi / 72.0
+    line = np.vstack([_bezier_points(a)[:-1] for a in arcs]) * k
+    cv2.polylines(raster, [np.round(line * 16).astype(np.int32)], True, 0,
+                  max(1, int(round(width_pt * k))), cv2.LINE_AA, shift=4)
+
+
+def stroke_cloud(page, arcs, *, rgb: tuple[int, int, int] = (0, 0, 0),
+                 width_pt: float = 1.0) -> None:
+    """Add a cloud (:func:`cloud_arcs`, points, top-left origin) to an unrotated pypdfium2
+    page as one stroked path of Béziers; the caller generates the content."""
+    left, _bottom, _right, top = page.get_cropbox()
+
+    def user(p):
+        return ctypes.c_float(left + p[0]), ctypes.c_float(top - p[1])
+
+    path = pdfium_c.FPDFPageObj_CreateNewPath(*user(arcs[0][0]))
+    for _p0, c1, c2, p3 in arcs:
+        pdfium_c.FPDFPath_BezierTo(path, *user(c1), *user(c2), *user(p3))
+    pdfium_c.FPDFPath_Close(path)
+    pdfium_c.FPDFPageObj_SetStrokeColor(path, *rgb, 255)
+    pdfium_c.FPDFPageObj_SetStrokeWidth(path, ctypes.c_float(width_pt))
+    pdfium_c.FPDFPath_SetDrawMode(path, 0, 1)
+    pdfium_c.FPDFPage_InsertObject(page.raw, path)
+
+
 def cover_box(pdf: pdfium.PdfDocument, page_index: int, box, *, remove_text: bool = True
               ) -> None:
     """Paint ``box`` white on page ``page_index`` and drop the text objects under it (so the
@@ -199,7 +277,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
                   rescan: bool = True, renumber_to: str | None = None,
                   text_layer: bool = True, harsh: bool = False,
-                  stretch_pt: float | None = None) -> dict:
+                  stretch_pt: float | None = None, clouds: int = 0) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -213,10 +291,15 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     ``text_layer=False`` writes both PDFs without text, like a scan without OCR. ``harsh``:
     the re-scan also stretches, blurs and re-tones the sheet and is saved as a coarser JPEG
     (another scanner, a worn original; see :func:`_rescan`), the stretch up to
-    ``stretch_pt`` (default :data:`HARSH_STRETCH_PT`).
+    ``stretch_pt`` (default :data:`HARSH_STRETCH_PT`). ``clouds``: the new sheet draws a
+    revision cloud (:func:`cloud_arcs`, 1 pt) around each of its first ``clouds`` edits
+    (8-12 pt off the edit, at least 40 pt across), and the old sheet as many clouds of
+    the last revision around unedited detail, which the new one drops.
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
-    moves, ``text_before``/``text_after`` for text), ``matrix`` (old points → new points, the
+    moves, ``text_before``/``text_after`` for text), ``clouds`` (kind ``added`` or
+    ``removed``, ``bbox`` in new-sheet points to the arcs' crests, and for an added one
+    the index of the ``edit`` it marks), ``matrix`` (old points → new points, the
     affine part) and ``stretch`` (the harsh re-scan's stretch beyond it, see :func:`_rescan`;
     None without).
     """
@@ -407,12 +490,15 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                 cx = x0 + (start + len(part)) * per
             busy.append(nb)
             edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
+    drawn_clouds = []
+    if clouds:
+        drawn_clouds = _draw_clouds(old_raster, new, edits, clouds, random_box, busy, rng, k)
     matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     stretch = None
     if rescan:
         new, matrix, stretch = _rescan(new, rng, (w_pt, h_pt), harsh=harsh, stretch_pt=stretch_pt)
         new_words = [_map_word(w, matrix) for w in new_words]
-        for e in edits:
+        for e in edits + drawn_clouds:
             for key in ("bbox", "from_bbox"):
                 if key in e:
                     e[key] = _map_box(e[key], matrix)
@@ -421,8 +507,41 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     old_pdf = raster_pdf(old_raster, words, (w_pt, h_pt), os.path.join(out_dir, "old.pdf"))
     new_pdf = raster_pdf(new, new_words, (w_pt, h_pt), os.path.join(out_dir, "new.pdf"),
                          quality=75 if harsh else 92)
-    return {"old": old_pdf, "new": new_pdf, "edits": edits, "matrix": matrix.tolist(),
+    return {"old": old_pdf, "new": new_pdf, "edits": edits, "clouds": drawn_clouds,
+            "matrix": matrix.tolist(),
             "stretch": stretch, "seed": seed, "source": os.fspath(src)}
+
+
+def _draw_clouds(old_raster, new_raster, edits: list, n: int, random_box, busy: list, rng,
+                 k: float) -> list[dict]:
+    """(:func:`make_revision`) Revision clouds around the first ``n`` ``edits`` on the new
+    raster, and ``n`` clouds of the last revision around unedited detail (``random_box``)
+    on the old one, at ``k`` px per point; their truth, in the rasters' points."""
+    import numpy as np
+
+    def around(box, margin):
+        x0, y0, x1, y1 = (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        hw, hh = max(20.0, (x1 - x0) / 2), max(20.0, (y1 - y0) / 2)  # 40 pt across at least
+        return (cx - hw, cy - hh, cx + hw, cy + hh)
+
+    def draw(raster, box):
+        arcs = cloud_arcs(box, rng.uniform(10, 18), bulge=rng.uniform(0.2, 0.35), rng=rng)
+        draw_cloud(raster, arcs, k * 72.0, 1.0)
+        line = np.vstack([_bezier_points(a) for a in arcs])
+        return tuple(float(v) for v in (*line.min(axis=0), *line.max(axis=0)))
+
+    out = []
+    for i, e in enumerate(edits[:n]):
+        out.append({"kind": "added", "edit": i,
+                    "bbox": draw(new_raster, around(e["bbox"], rng.uniform(8, 12)))})
+    for _ in range(n):
+        box = random_box(40, 100, True)
+        if box is None:
+            continue
+        busy.append(around(box, 20))
+        out.append({"kind": "removed", "bbox": draw(old_raster, around(box, 10))})
+    return out
 
 
 def _rescan(raster, rng, page_pt, *, harsh: bool = False, stretch_pt: float | None = None):
@@ -837,6 +956,32 @@ def add_vector_edits(src: str | os.PathLike, out: str | os.PathLike, seed: int,
     pdf.save(os.fspath(out))
     pdf.close()
     return boxes
+
+
+def add_vector_clouds(src: str | os.PathLike, out: str | os.PathLike, boxes, seed: int, *,
+                      margin_pt: float = 18.0, width_pt: float = 1.0,
+                      inverted: bool = False) -> list[tuple[float, float, float, float]]:
+    """Copy ``src`` with a revision cloud (:func:`cloud_arcs`, arcs of 12-30 pt) around each
+    of ``boxes`` (points, top-left origin) grown by ``margin_pt``; returns the clouds'
+    boxes (to the arcs' crests, points)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(os.fspath(src))
+    page = pdf[0]
+    out_boxes = []
+    for b in boxes:
+        around = (b[0] - margin_pt, b[1] - margin_pt, b[2] + margin_pt, b[3] + margin_pt)
+        arcs = cloud_arcs(around, rng.uniform(12, 30), bulge=rng.uniform(0.2, 0.4),
+                          inverted=inverted, rng=rng)
+        stroke_cloud(page, arcs, width_pt=width_pt)
+        line = np.vstack([_bezier_points(a) for a in arcs])
+        out_boxes.append((*line.min(axis=0), *line.max(axis=0)))
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    pdf.save(os.fspath(out))
+    pdf.close()
+    return [tuple(float(v) for v in b) for b in out_boxes]
 
 
 def _text_objects(page, textpage):

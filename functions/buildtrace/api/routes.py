@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..cloud import pipeline, signing, storage, store
+from ..engine.compare import CHANGE_GROUPS
 from ..cloud.paths import upload_path
 from . import auth
 from .errors import ApiError, bad_request, not_found
@@ -565,8 +566,7 @@ def _record_summary(job_id: str, job: dict, text: str, uid: str, action: str) ->
 
 def _change(ctx, jobId, key, changeId) -> dict:
     _job_doc, doc = _sheet(ctx, jobId, key)
-    for c in ((doc.get("changes") or []) + (doc.get("title_block_changes") or [])
-              + (doc.get("paper_edge_changes") or [])):
+    for c in (c for group in CHANGE_GROUPS for c in doc.get(group) or []):
         if c.get("id") == changeId:
             return c
     raise not_found("no such change on this sheet")

@@ -22,7 +22,7 @@ import tempfile
 
 import numpy as np
 
-from ..engine.compare import PairOptions
+from ..engine.compare import CHANGE_GROUPS, PairOptions
 from ..engine.compare_sets import (assemble_report, compare_one, pair_entry, pair_name,
                                    sheet_previews, sheet_row)
 from ..engine.drawing_set import open_set
@@ -325,8 +325,7 @@ def rediff_with_matrix(job_id: str, key: str, matrix, *, by: str | None = None,
     entry = _compare_stored(job, key, f"{sheet_prefix(job_id, key)}/manual",
                             np.asarray(matrix, float))
     manual = to_firestore({k: entry.get(k) for k in ("status", "error", "alignment", "changes",
-                                                     "title_block_changes",
-                                                     "paper_edge_changes", "overlay",
+                                                     *CHANGE_GROUPS[1:], "overlay",
                                                      "summary")})
     # picked points as {x, y} maps (Firestore holds no array inside an array)
     manual.update(by=by, at=store.now(), points={
@@ -463,9 +462,8 @@ def build_report(job_id: str, job: dict) -> dict:
         doc = sheets.get(key)
         if doc is None:
             doc = pair_entry(pair, {"status": "failed", "error": "the sheet was not compared "
-                                    "(its diff step did not finish)", "changes": [],
-                                    "title_block_changes": [], "paper_edge_changes": [],
-                                    "overlay": None, "alignment": None,
+                                    "(its diff step did not finish)",
+                                    **{g: [] for g in CHANGE_GROUPS}, "overlay": None, "alignment": None,
                                     "summary": "Not compared."},
                              new_by[pair.new_page])
             doc["key"] = key
@@ -614,7 +612,7 @@ def _with_object_names(entry: dict, prefix: str) -> dict:
                             for k, v in ov.items()}
     if isinstance(entry.get("sheet_views"), dict):  # a pair that could not be aligned
         entry["sheet_views"] = {k: fix(v) for k, v in entry["sheet_views"].items()}
-    for group in ("changes", "title_block_changes", "paper_edge_changes"):
+    for group in CHANGE_GROUPS:
         for c in entry.get(group) or []:
             if isinstance(c.get("crops"), dict):
                 c["crops"] = {k: fix(v) for k, v in c["crops"].items()}

@@ -32,6 +32,7 @@ from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_s
 from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
                       find_regions, grow_box, map_cells)
+from .revision_clouds import cloud_ring, set_clouds_apart
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             level_for, mark_cells, noisy_sigma_pt, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
@@ -47,6 +48,9 @@ STRIP_ROWS = 1024
 #: Strips compared but not yet written that the comparison may run ahead by (two measured
 #: no faster on 2 cores, for about 40 MB more at 300 DPI on a 48 in wide sheet).
 STRIPS_IN_FLIGHT = 1
+#: The lists of changes a pair's entry in ``report.json`` holds: the design changes, then
+#: those listed apart (the title block's, at a scan's paper edge, revision clouds).
+CHANGE_GROUPS = ("changes", "title_block_changes", "paper_edge_changes", "revision_clouds")
 #: DPI of the old/new crops saved for each change region.
 CROP_DPI = 100.0
 #: Margin around a change region in its crops (points).
@@ -500,8 +504,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                               else [round(v, 1) for v in title_block]),
               "render_mode": "ink" if new_img.as_ink else "grayscale"}
     if not alignment.ok:
-        result.update(status="not_aligned", changes=[], title_block_changes=[],
-                      paper_edge_changes=[],
+        result.update(status="not_aligned", **{g: [] for g in CHANGE_GROUPS},
                       overlay=None, summary="The sheets could not be aligned automatically "
                       "(" + "; ".join(alignment.notes) + "); no overlay was made. Align them "
                       "by hand (two or three point pairs) to compare.")
@@ -517,12 +520,24 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = find_regions(removed_map, added_map, MAP_DPI, (72.0 / options.dpi) ** 2,
                            title_block=title_block, ignore=options.ignore)
 
+    kept_crops: dict = {}  # crops the cloud test made, for the saved crops of the same box
+
     def crop_old(box, dpi=CROP_DPI, img=old_img):
         return old_region_in_new_frame(img, m, box, dpi, _shape(box, dpi), stretch)
 
     def crop_new(box, dpi=CROP_DPI):
         return new_img.region(box, dpi, _shape(box, dpi))
 
+    def crops_kept(bbox):  # (the cloud test) the region's saved crops (CROP_PAD_PT >=
+        # CLOUD_PAD_PT around it), made now and kept
+        box = _pad(bbox, new_page)
+        for side, crop in (("old", crop_old), ("new", crop_new)):
+            kept_crops[side, box] = crop(box)
+        return box, CROP_DPI, kept_crops["old", box], kept_crops["new", box]
+
+    # revision clouds (drawn around changes, or dropped with the last revision's) are not
+    # design changes: listed apart, and a change a cloud had joined keeps its own box
+    regions, clouds = set_clouds_apart(regions, crops_kept, options.tolerance_pt)
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
 
@@ -564,8 +579,10 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     if "line_weights" in ahead:
         result["line_weights"] = result_pens
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
+    # (a cloud's ink is its ring: a digit changed inside a cloud is still looked for)
     small = find_small_changes(
-        candidate_map, MAP_DPI, regions, crops_at_check_dpi, check_dpi, new_page.size_pt,
+        candidate_map, MAP_DPI, regions + [ring for c in clouds for ring in cloud_ring(c)],
+        crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
         noisy_level=NOISY_LEVEL if native or pens is not None else None,
         noisy_sigma=noisy_sigma_pt(_coarser_scan_dpi(old_page, new_page)),
@@ -583,25 +600,35 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # (a label moved a short way: the removed pieces of its words that clustered apart)
     regions = join_moved_texts(regions)
     _number(regions)
-    changes, tb_changes, edge_changes = [], [], []
-    for r in regions:
+    _number(clouds, "rc")
+    changes, tb_changes, edge_changes, cloud_changes = [], [], [], []
+    for r in regions + clouds:
         d = r.to_dict()
         src = r.from_bbox if r.kind == "moved" else r.bbox
         d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
         d["grid"] = grid_cell(r.bbox, new_page.size_pt)  # where on the sheet, as summaries say
         if r.kind == "moved" and r.from_bbox is not None:
             d["from_grid"] = grid_cell(r.from_bbox, new_page.size_pt)
+        old_box, new_box = _pad(src, new_page), _pad(r.bbox, new_page)
+        kept_old = kept_crops.pop(("old", old_box), None) if old_shown is old_img else None
         cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]),
-                    crop_old(_pad(src, new_page), img=old_shown))
-        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]), crop_new(_pad(r.bbox, new_page)))
-        if r.in_title_block:
+                    crop_old(old_box, img=old_shown) if kept_old is None else kept_old)
+        kept_new = kept_crops.pop(("new", new_box), None)
+        cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]),
+                    crop_new(new_box) if kept_new is None else kept_new)
+        if any(r is c for c in clouds):
+            d["revision_cloud"] = True
+            cloud_changes.append(d)
+        elif r.in_title_block:
             tb_changes.append(d)
         elif has_scan and at_paper_edge(r.bbox, new_page.size_pt):
             edge_changes.append(d)
         else:
             changes.append(d)
+    _mark_clouded(changes, cloud_changes)
     result.update(status="compared", changes=changes, title_block_changes=tb_changes,
-                  paper_edge_changes=edge_changes, overlay=overlay)
+                  paper_edge_changes=edge_changes, revision_clouds=cloud_changes,
+                  overlay=overlay)
     if text_layers is not None:
         result["text_layers"] = text_layers
     result["summary"] = sheet_summary(new_ident, changes, tb_changes, new_page.size_pt,
@@ -610,7 +637,8 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                                                      and small.level > level_for(check_dpi)),
                                       line_weight_factor=None if pens is None else pens.factor,
                                       moved_pens=moved,
-                                      paper_edge_changes=len(edge_changes))
+                                      paper_edge_changes=len(edge_changes),
+                                      revision_clouds=cloud_changes)
     unconfirmed = (text_layers or {}).get("unconfirmed")
     if unconfirmed:
         n = len(unconfirmed)
@@ -624,6 +652,18 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                               "confirmed them, so check the overlay before trusting it.")
     written.result()  # the overlay's files are complete (or their error is raised)
     return result
+
+
+def _mark_clouded(changes: list[dict], clouds: list[dict]) -> None:
+    """Say which changes lie inside a cloud the new revision drew (``in_cloud``: its id,
+    their centres inside its box) and, on each such cloud, which changes it marks
+    (``marks``): a change nobody clouded is the one a reader most needs to see."""
+    for cloud in clouds:
+        if cloud["kind"] == "added":
+            cloud["marks"] = [c["id"] for c in changes if box_inside(c["bbox"], cloud["bbox"])]
+            for c in changes:
+                if c["id"] in cloud["marks"]:
+                    c.setdefault("in_cloud", cloud["id"])
 
 
 #: Change regions up to this much changed ink (pt²) on a pair with a scan are checked
@@ -1188,12 +1228,12 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
     return [*regions, *extra]
 
 
-def _number(regions: list[ChangeRegion]) -> None:
-    """Ids in reading order (top to bottom, left to right): c1, c2... and t1... for the
-    title block."""
+def _number(regions: list[ChangeRegion], prefix: str = "c") -> None:
+    """Ids in reading order (top to bottom, left to right): c1, c2... (``prefix``) and t1...
+    for the title block."""
     regions.sort(key=lambda r: (round(r.bbox[1] / 36), r.bbox[0]))
-    counts = {"c": 0, "t": 0}
+    counts = {prefix: 0, "t": 0}
     for r in regions:
-        prefix = "t" if r.in_title_block else "c"
-        counts[prefix] += 1
-        r.id = f"{prefix}{counts[prefix]}"
+        p = "t" if r.in_title_block else prefix
+        counts[p] += 1
+        r.id = f"{p}{counts[p]}"

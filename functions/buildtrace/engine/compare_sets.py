@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence
 
-from .compare import PairOptions, compare_pair, write_sheet_preview
+from .compare import CHANGE_GROUPS, PairOptions, compare_pair, write_sheet_preview
 from .drawing_set import open_set
 from .errors import BuildTraceError, PairingError
 from .identify import identify_set
@@ -44,9 +44,8 @@ def compare_one(old_path, new_path, pair, old_ident, new_ident, out_dir, options
             return compare_pair(so.page(pair.old_page), sn.page(pair.new_page), old_ident,
                                 new_ident, out_dir, pair_name(pair), options, matrix=matrix)
     except BuildTraceError as exc:
-        return {"status": "failed", "error": str(exc), "changes": [], "title_block_changes": [],
-                "paper_edge_changes": [], "overlay": None, "alignment": None,
-                "summary": f"Not compared: {exc.message}"}
+        return {"status": "failed", "error": str(exc), **{g: [] for g in CHANGE_GROUPS},
+                "overlay": None, "alignment": None, "summary": f"Not compared: {exc.message}"}
 
 
 def pair_entry(pair, result: dict, new_ident) -> dict:

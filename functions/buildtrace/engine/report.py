@@ -40,7 +40,15 @@ def _e(x) -> str:
 def _kind(c: dict) -> str:
     """A change's kind as listed: a small change (below the overlay's tolerance, so drawn
     as unchanged ink; its crops show it) says so; a move says how far it went on the sheet
-    (inches, between the centres of where it was and where it is)."""
+    (inches, between the centres of where it was and where it is); a change inside a cloud
+    the new sheet drew names the cloud, and a cloud what it marks."""
+    if c.get("revision_cloud"):  # (listed apart) what it marks
+        if c["kind"] != "added":
+            return "cloud of the last revision, dropped"
+        marks = c.get("marks") or []
+        return "cloud drawn" + (f" around {', '.join(marks)}" if marks else "")
+    if c.get("in_cloud"):
+        return f"{_kind({k: v for k, v in c.items() if k != 'in_cloud'})}, in {c['in_cloud']}"
     if c.get("small"):
         return f"{c['kind']}, small"
     if c["kind"] == "moved" and c.get("from_bbox"):
@@ -116,12 +124,13 @@ def _img(src, alt) -> str:
     return f"<img loading=lazy src='{_e(src)}' alt='{_e(alt)}'>" if src else ""
 
 
-def _set_apart(changes: list[dict] | None, heading: str, why: str, cls: str) -> str:
+def _set_apart(changes: list[dict] | None, heading: str, why: str, cls: str,
+               noun: str = "change") -> str:
     """A heading and a table for changes reported apart from the design changes (title
-    block, paper edge), or nothing when there are none."""
+    block, paper edge, revision clouds), or nothing when there are none."""
     if not changes:
         return ""
-    return (f"<h3>{heading}: {plural(len(changes), 'change')} ({why}; not design changes)"
+    return (f"<h3>{heading}: {plural(len(changes), noun)} ({why}; not design changes)"
             f"</h3>{_change_table(changes, cls)}")
 
 
@@ -188,6 +197,9 @@ def _pair_section(i: int, p: dict) -> str:
                      "title-block")
         + _set_apart(p.get("paper_edge_changes"), "At the paper's edge",
                      "where the re-scan cropped the sheet", "paper-edge")
+        + _set_apart(p.get("revision_clouds"), "Revision clouds",
+                     "drawn around changes, or the last revision's dropped",
+                     "revision-clouds", "cloud")
         + _unconfirmed_text(p)
         + "</section>")
 

@@ -32,7 +32,8 @@ def plural(n: int, word: str) -> str:
 def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
                   page_pt: tuple[float, float], *, title_block_found: bool = True,
                   held_stricter: bool = False, line_weight_factor: float | None = None,
-                  paper_edge_changes: int = 0, moved_pens=()) -> str:
+                  paper_edge_changes: int = 0, moved_pens=(),
+                  revision_clouds: list[dict] = ()) -> str:
     """One paragraph: how many changes of which kind, where, and the exact text changes.
     ``title_block_found`` False: the sheet's title block could not be located, so its
     changes (dates, revision marks) are among ``changes``; the paragraph says so.
@@ -43,7 +44,9 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     and that weights alone are not listed as changes. ``paper_edge_changes``: how many
     changes lay at the paper's edge of a scan (listed apart); it says so. ``moved_pens``:
     pens whose lines are all drawn at another width (:class:`.line_weights.MovedPen`);
-    it says so, once a pen."""
+    it says so, once a pen. ``revision_clouds``: the clouds listed apart
+    (:mod:`.revision_clouds`): how many were drawn and dropped, and, when the new sheet
+    clouds some changes, which changes lie outside every cloud."""
     name = ident.number or f"page {ident.page + 1}"
     if not changes:
         text = f"{name}: no design changes found."
@@ -78,6 +81,7 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
     if title_block_changes:
         text += f" Title block: {plural(len(title_block_changes), 'change')} (dates, " \
                 "revision marks; not design changes)."
+    text += _clouds_sentence(changes, revision_clouds)
     if paper_edge_changes:
         text += (f" At the paper's edge: {plural(paper_edge_changes, 'change')} (where the "
                  "re-scan cropped the sheet; not design changes).")
@@ -158,3 +162,21 @@ def set_summary(report: dict) -> str:
             f"{pair_label(p)} ({plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
             for p in most) + ".")
     return " ".join(lines)
+
+
+def _clouds_sentence(changes: list[dict], clouds: list[dict]) -> str:
+    """What a sheet's revision clouds say: how many the new revision drew and dropped, and
+    the changes it did not cloud (their ids), when it clouded some."""
+    if not clouds:
+        return ""
+    drawn = sum(1 for c in clouds if c["kind"] == "added")
+    dropped = len(clouds) - drawn
+    parts = [f"{plural(drawn, 'cloud')} drawn"] if drawn else []
+    parts += [f"{plural(dropped, 'cloud')} of the last revision dropped"] if dropped else []
+    text = f" Revision clouds: {' and '.join(parts)} (not design changes)."
+    if drawn and changes:
+        outside = [c["id"] for c in changes if not c.get("in_cloud")]
+        text += (f" Not clouded: {plural(len(outside), 'change')} ({', '.join(outside[:8])}"
+                 f"{', ...' if len(outside) > 8 else ''})." if outside
+                 else " Every change lies inside a cloud.")
+    return text

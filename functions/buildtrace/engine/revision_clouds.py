@@ -1,0 +1,403 @@
+"""Revision clouds: the scalloped loops a designer draws around what a revision changed.
+
+A revision clouds its changes, and the next one usually drops those clouds. Compared as
+ink, an added cloud is a ring of "added" ink around the change it marks, and a dropped one
+a ring of "removed" ink where nothing else changed: neither is a design change. The
+comparison lists them apart (``revision_clouds`` in ``report.json``) and keeps the change
+inside a cloud as its own change, with its own box. Whether a change lies inside a new
+cloud is said too: a change nobody clouded is the one a reader most needs to see.
+
+A cloud is told by its shape, in a mask of changed ink (one side: added or removed):
+
+- a closed loop (its filled outline is mostly hole) at least :data:`MIN_SIDE_PT` each way;
+- whose outline, outside and inside (thin protrusions smoothed away), is a chain of arcs meeting at cusps: at least :data:`MIN_SCALLOPS` sharp
+  turns (over :data:`CUSP_TURN_DEG`) one way, the outline between them turning steadily
+  the other way (:data:`MIN_ARC_TURN_DEG` an arc), a scallop's length within
+  :data:`ARC_PT` (CAD's REVCLOUD draws arcs of 1/4 to 1 in on the sheet), and most of the
+  outline in such arcs: a polygon's sides are straight, a wavy line is not closed, hatching
+  fills its loops; and the two edges' cusps in pairs (:data:`CUSP_PAIR_PT`: it is one
+  stroke);
+- around some ink (:data:`MIN_INSIDE_PT2`, on either sheet): what it marks. A tree on a
+  site plan, drawn as a small scalloped circle around a trunk mark, does not count.
+
+Arcs bulging outward (the usual cloud) and inward (an "inverted" cloud) are both found.
+Masks are in pixels at a DPI the caller gives; boxes come back in those pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .overlay import INK_THRESHOLD, compare_ink
+from .regions import MIN_CHANGE_PT2, ChangeRegion, boxes_overlap, find_regions
+
+#: A cloud's box is at least this wide and this high (points; a third of an inch: a cloud
+#: around one word).
+MIN_SIDE_PT = 24.0
+#: ... and its outline has at least this many scallops.
+MIN_SCALLOPS = 6
+#: The median length of a scallop, along the outline (points).
+ARC_PT = (4.0, 100.0)
+#: A cusp: the outline turns at least this much (degrees) within :data:`CUSP_SPAN_PT`.
+CUSP_TURN_DEG = 45.0
+CUSP_SPAN_PT = 2.0
+#: A cusp of a loop's outer edge has one of its inner edge within this (points).
+CUSP_PAIR_PT = 6.0
+#: An arc between two cusps turns at least this much (degrees) the other way.
+MIN_ARC_TURN_DEG = 35.0
+#: At least this share of the outline lies in scallops no longer than
+#: :data:`LONG_ARC_FACTOR` times the median one (a revision triangle or a straight run
+#: joined to the loop takes the rest).
+MIN_ARC_SHARE = 0.7
+LONG_ARC_FACTOR = 3.0
+#: The loop's hole is at least this share of its filled outline.
+MIN_HOLE_SHARE = 0.5
+#: Gaps in a loop up to this wide (points) are closed first (a dashed or broken stroke).
+CLOSE_PT = 1.0
+#: A cloud crossing a line of the other sheet is bridged there by its own sheet's ink within
+#: this of its changed ink (points): the crossing is the line's width and the tolerance
+#: each side of it.
+BRIDGE_PT = 4.0
+#: ... and by its ink where the other sheet has none, within this of its changed ink.
+REACH_PT = 24.0
+#: The outline whose scallops are counted is the component's, filled and opened by a disk
+#: this wide (radius, points).
+OPEN_PT = 2.0
+HOLE_CLOSE_PT = 1.0
+#: A cloud holds at least this much ink inside it (pt², on either sheet): what it marks.
+MIN_INSIDE_PT2 = 20.0
+#: Regions are looked at for clouds with at least this much margin (points) around them:
+#: where a cloud runs over the other sheet's ink at its outermost, the region's box stops
+#: short of it.
+CLOUD_PAD_PT = 12.0
+
+
+@dataclass
+class Cloud:
+    """A revision cloud found in a mask: ``bbox`` (x0, y0, x1, y1: its changed ink's) and
+    ``loop`` (the pixels of its changed ink, a boolean mask of the input's shape), in the
+    mask's pixels;
+    ``hole`` (the same shape) is what it encloses; ``scallops`` counts its arcs."""
+
+    bbox: tuple[int, int, int, int]
+    loop: np.ndarray
+    hole: np.ndarray
+    scallops: int
+
+
+def _disk(radius_px: float) -> np.ndarray:
+    r = max(1, int(math.ceil(radius_px)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
+                side_ink: np.ndarray | None = None, other_ink: np.ndarray | None = None
+                ) -> list[Cloud]:
+    """The revision clouds among ``changed`` (boolean H×W: one side's changed ink, pixels
+    at ``dpi``). ``ink``: all ink of both sheets there (boolean, the same shape), which a
+    cloud must enclose some of (:data:`MIN_INSIDE_PT2`); None counts the changed ink only.
+
+    Where a cloud crosses or runs through the other sheet's ink, its own ink is not
+    changed (the tolerance matches it), and the loop breaks there. ``side_ink`` (all ink of
+    the sheet ``changed`` is on) bridges it: this sheet's ink within :data:`BRIDGE_PT` of
+    the changed ink, and with ``other_ink`` (the other sheet's) also its ink where the
+    other sheet has none, pixel for pixel, within :data:`REACH_PT` (a cloud drawn through
+    a block of text). What that brings along (the ends of lines it crosses) is taken off
+    the outlines by :func:`_smoothed_outline` before their scallops are counted."""
+    k = dpi / 72.0
+    shape = changed.copy()
+    if side_ink is not None:
+        seed = changed.astype(np.uint8)
+        shape |= side_ink & cv2.dilate(seed, _disk(BRIDGE_PT * k)).view(bool)
+        if other_ink is not None:
+            shape |= side_ink & ~other_ink & cv2.dilate(seed, _disk(REACH_PT * k)).view(bool)
+    mask = cv2.morphologyEx(shape.astype(np.uint8), cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return []
+    inside = changed if ink is None else ink
+    clouds = []
+    for i, (contour, links) in enumerate(zip(contours, hierarchy[0])):
+        if links[3] >= 0 or links[2] < 0:  # a hole's edge, or a component without a hole
+            continue
+        x, y, w, h = cv2.boundingRect(contour)
+        if min(w, h) < MIN_SIDE_PT * k:
+            continue
+        filled = cv2.contourArea(contour)
+        holes = [contours[j] for j in _children(hierarchy[0], i)]
+        hole = max(holes, key=cv2.contourArea)
+        if cv2.contourArea(hole) < MIN_HOLE_SHARE * filled:
+            continue
+        # one stroke: its inner edge turns where its outer one does (a circle with tags
+        # joined to it inside and out has cusps at other places on each edge)
+        scallops = paired_scallops(_smoothed_outline(contour, k, cv2.MORPH_OPEN),
+                                   _smoothed_outline(hole, k, cv2.MORPH_CLOSE, HOLE_CLOSE_PT), k)
+        if scallops < MIN_SCALLOPS:
+            continue
+        hole_mask = np.zeros(mask.shape, np.uint8)
+        cv2.drawContours(hole_mask, [hole], -1, 1, cv2.FILLED)
+        # the hole's own rim is the loop's ink: shrink it by the closing's reach
+        hole_mask = cv2.erode(hole_mask, _disk(CLOSE_PT * k))
+        if np.count_nonzero(inside & hole_mask.view(bool)) / (k * k) < MIN_INSIDE_PT2:
+            continue
+        component = np.zeros(mask.shape, np.uint8)
+        cv2.drawContours(component, [contour], -1, 1, cv2.FILLED)
+        cv2.drawContours(component, holes, -1, 0, cv2.FILLED)
+        cv2.drawContours(component, holes, -1, 1, 1)  # (a hole's edge is the loop's ink)
+        loop = changed & component.view(bool)
+        ys, xs = np.nonzero(loop)  # its own ink's box (not what bridged it)
+        if not len(ys):
+            continue
+        clouds.append(Cloud((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
+                            loop, hole_mask.view(bool), scallops))
+    return clouds
+
+
+def _smoothed_outline(contour: np.ndarray, k: float, how: int, radius_pt: float = None
+                      ) -> np.ndarray:
+    """The outline (n×2 pixels) of a filled ``contour`` opened (``how``
+    ``cv2.MORPH_OPEN``: a component's outer edge) or closed (``cv2.MORPH_CLOSE``: a
+    hole's edge) by a disk of :data:`OPEN_PT` (``k`` px per point): what pokes out of the
+    loop (or into its hole) thinner than that goes (a line ending on a circle, a line a
+    cloud crosses); a scallop, wider, stays, and so do the cusps between scallops."""
+    x, y, w, h = cv2.boundingRect(contour)
+    pad = int(math.ceil(OPEN_PT * k)) + 2
+    solid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    cv2.drawContours(solid, [contour], -1, 1, cv2.FILLED, offset=(pad - x, pad - y))
+    solid = cv2.morphologyEx(solid, how, _disk((radius_pt or OPEN_PT) * k))
+    outlines, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not outlines:
+        return np.zeros((0, 2))
+    return max(outlines, key=cv2.contourArea)[:, 0, :].astype(np.float64) + (x - pad, y - pad)
+
+
+def _children(links: np.ndarray, i: int) -> list[int]:
+    """Indices of the holes of outer contour ``i`` (OpenCV's RETR_CCOMP hierarchy)."""
+    out, j = [], links[i][2]
+    while j >= 0:
+        out.append(j)
+        j = links[j][0]
+    return out
+
+
+def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float) -> np.ndarray:
+    """The cusps of a closed ``outline`` (n×2 pixel coordinates, in order) that is a chain
+    of scallops: where it turns sharply one way (``sign`` 1 or -1: the way its
+    coordinates turn), the outline between them arcs turning the other way (see the
+    module's conditions). Returns them (m×2 pixels, those that begin a good arc); none
+    when the outline is not such a chain."""
+    none = np.zeros((0, 2))
+    found = _turns(outline, px_per_pt)
+    if found is None:
+        return none
+    pts, c, local, step, span = found
+    n = len(pts)
+    cusps = _peaks(sign * local, math.radians(CUSP_TURN_DEG), span)
+    if len(cusps) < MIN_SCALLOPS:
+        return none
+    lengths = np.diff(np.concatenate([cusps, [cusps[0] + n]])) * step / px_per_pt
+    median = float(np.median(lengths))
+    if not ARC_PT[0] <= median <= ARC_PT[1]:
+        return none
+    # each arc's own turning (between its cusps' windows), the other way
+    arcs = [-sign * (c[n + b - span] - c[n + a + span]) if b - a > 2 * span else 0.0
+            for a, b in zip(cusps, np.concatenate([cusps[1:], [cusps[0] + n]]))]
+    good = (np.array(arcs) >= math.radians(MIN_ARC_TURN_DEG)) & (
+        lengths <= LONG_ARC_FACTOR * median)
+    if lengths[good].sum() < MIN_ARC_SHARE * lengths.sum():
+        return none
+    return pts[cusps[good]]
+
+
+def _turns(outline: np.ndarray, px_per_pt: float):
+    """A closed outline (n×2 pixels) resampled every half point, the cumulative sum of its
+    turning over three laps (radians), its turn within :data:`CUSP_SPAN_PT` each side of
+    every point, the step (pixels) and the span (steps); None when it is too short."""
+    step = max(1.0, 0.5 * px_per_pt)
+    pts = _resampled(outline, step)
+    n = len(pts)
+    span = max(1, int(round(CUSP_SPAN_PT * px_per_pt / step)))
+    if n < 4 * span + 4:
+        return None
+    heading = np.arctan2(*(np.roll(pts, -1, axis=0) - pts).T[::-1])
+    turn = np.angle(np.exp(1j * (np.roll(heading, -1) - heading)))  # per step, radians
+    c = np.concatenate([[0.0], np.cumsum(np.concatenate([turn, turn, turn]))])
+    idx = np.arange(n) + n
+    return pts, c, c[idx + span] - c[idx - span], step, span
+
+
+def count_scallops(outline: np.ndarray, px_per_pt: float) -> int:
+    """How many scallops a closed ``outline`` (n×2 pixels) has (:func:`scallop_cusps`,
+    its cusps turning either way)."""
+    return max(len(scallop_cusps(outline, px_per_pt, sign)) for sign in (1.0, -1.0))
+
+
+def paired_scallops(outer: np.ndarray, inner: np.ndarray, px_per_pt: float) -> int:
+    """How many cusps of a loop's ``outer`` outline have one of its ``inner`` outline within
+    :data:`CUSP_PAIR_PT` (n×2 pixels each): a stroke's two edges turn at the same places.
+    (Either edge's cusps may turn either way: an inner edge's crests can pass for cusps.)"""
+    best = 0
+    for a in (scallop_cusps(outer, px_per_pt, sign) for sign in (1.0, -1.0)):
+        for b in (scallop_cusps(inner, px_per_pt, sign) for sign in (1.0, -1.0)):
+            if len(a) and len(b):
+                d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+                best = max(best, int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt)))
+    return best
+
+
+def _resampled(outline: np.ndarray, step: float) -> np.ndarray:
+    """Points every ``step`` pixels along a closed polyline."""
+    closed = np.vstack([outline, outline[:1]])
+    seg = np.hypot(*np.diff(closed, axis=0).T)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    at = np.arange(0.0, s[-1], step)
+    return np.column_stack([np.interp(at, s, closed[:, 0]), np.interp(at, s, closed[:, 1])])
+
+
+def _peaks(values: np.ndarray, level: float, span: int) -> np.ndarray:
+    """Indices of the local maxima of a circular array above ``level``, one per run of
+    values above it (its highest), runs closer than ``span`` joined."""
+    above = values >= level
+    if not above.any():
+        return np.zeros(0, int)
+    if above.all():
+        return np.array([int(np.argmax(values))])
+    start = int(np.argmin(above))  # begin on a value below the level
+    order = (np.arange(len(values)) + start) % len(values)
+    peaks, run, last_end = [], [], -10 ** 9
+    for pos, i in enumerate(order):
+        if above[i]:
+            run.append(i)
+        elif run:
+            top = max(run, key=lambda j: values[j])
+            if peaks and pos - len(run) - last_end < span:
+                if values[top] > values[peaks[-1]]:
+                    peaks[-1] = top
+            else:
+                peaks.append(top)
+            last_end, run = pos, []
+    if run:
+        peaks.append(max(run, key=lambda j: values[j]))
+    return np.sort(np.array(peaks, int))
+
+
+def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
+                     ) -> tuple[list[ChangeRegion], list[ChangeRegion]]:
+    """Take the revision clouds out of change regions: (regions, clouds).
+
+    A region at least :data:`MIN_SIDE_PT` each way (not in the title block), whose changed
+    ink covers at most :data:`MAX_INK_SHARE` of its box (the :data:`MAX_REGIONS` with the
+    most ink of those), is compared again on its crops (:func:`.overlay.compare_ink` at
+    ``tolerance_pt``), and its added and removed ink searched for clouds
+    (:func:`find_clouds`). A cloud becomes a region of its own (kind ``added`` or
+    ``removed``, its box and ink); what else of the region's ink is left, clustered again
+    (:func:`.regions.find_regions`), stays among the changes: a cloud drawn within a few
+    points of the detail it marks had joined it.
+
+    ``crops(bbox)``: for a region's box (new-sheet points) a box around it (points, at
+    least :data:`CLOUD_PAD_PT` wider each way), a DPI (at least 100: at 72 a 1 pt cloud on a
+    noisy scan breaks into dots) and grayscale crops of that box of the aligned old sheet and
+    of the new one (the comparison keeps them: they are the region's saved crops). Boxes
+    are new-sheet points."""
+    def could_hold(r):  # a box a cloud fits, and sparse ink: a ring, not a filled area
+        w, h = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+        return (not r.in_title_block and min(w, h) >= MIN_SIDE_PT
+                and r.area_pt2 <= MAX_INK_SHARE * w * h)
+
+    looked = {id(r) for r in sorted(filter(could_hold, regions), key=lambda r: -r.area_pt2)
+              [:MAX_REGIONS]}
+    kept, clouds = [], []
+    for r in regions:
+        if id(r) not in looked:
+            kept.append(r)
+            continue
+        others = [o.bbox for o in regions if o is not r and boxes_overlap(o.bbox, r.bbox)]
+        split = _split_clouds(r, others, crops, tolerance_pt)
+        if split is None:
+            kept.append(r)
+        else:
+            kept += split[0]
+            clouds += split[1]
+    return kept, clouds
+
+
+#: Regions whose changed ink covers more than this share of their box are not looked at
+#: for clouds (a cloud's ring covers a few percent of its box; with a detail it marks
+#: joined to it, more)...
+MAX_INK_SHARE = 0.4
+#: ... and at most this many regions a sheet (the most ink first): each takes two crops.
+MAX_REGIONS = 60
+#: A cloud's ring is taken to lie within this of its box's edges (points): its scallops'
+#: depth and its stroke, with a margin.
+RING_BAND_PT = 12.0
+
+
+def cloud_ring(cloud: ChangeRegion) -> list[ChangeRegion]:
+    """Four stand-in regions along the edges of a cloud's box (:data:`RING_BAND_PT` deep):
+    where its ink is, for a search that leaves known changes alone but should look inside
+    the cloud (a digit changed in a clouded dimension)."""
+    x0, y0, x1, y1 = cloud.bbox
+    b = min(RING_BAND_PT, (x1 - x0) / 3, (y1 - y0) / 3)
+    return [ChangeRegion(cloud.id, cloud.kind, box, 0.0, 0.0, 0.0)
+            for box in ((x0, y0, x1, y0 + b), (x0, y1 - b, x1, y1), (x0, y0, x0 + b, y1),
+                        (x1 - b, y0, x1, y1))]
+
+
+def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
+                  ) -> tuple[list[ChangeRegion], list[ChangeRegion]] | None:
+    """A region's clouds and the rest of its changes (:func:`set_clouds_apart`); None when
+    it holds no cloud. ``others``: the boxes (points) of other regions overlapping its box,
+    whose ink is theirs."""
+    box, dpi, old, new = crops(region.bbox)
+    k = dpi / 72.0
+    masks = compare_ink(old, new, dpi, tolerance_pt)
+    old_ink, new_ink = old < INK_THRESHOLD, new < INK_THRESHOLD
+    ink = old_ink | new_ink
+    sides = (("added", masks.added, new_ink, old_ink),
+             ("removed", masks.removed, old_ink, new_ink))
+    mine = np.zeros(new.shape, bool)  # the region's own box in the crop
+
+    def pixels(b, pad=1.0):  # a box (points) as slices of the crop
+        return (slice(max(0, int((b[1] - pad - box[1]) * k)),
+                      max(0, int((b[3] + pad - box[1]) * k) + 1)),
+                slice(max(0, int((b[0] - pad - box[0]) * k)),
+                      max(0, int((b[2] + pad - box[0]) * k) + 1)))
+
+    mine[pixels(region.bbox)] = True
+    # a cloud is this region's when most of its ink is in the region's box (the crop's
+    # margin may show the cloud around a change inside it, which is that cloud's region's)
+    found = [(side, c) for side, mask, side_ink, other_ink in sides
+             for c in find_clouds(mask, dpi, ink, side_ink, other_ink)
+             if np.count_nonzero(c.loop & mine) >= 0.5 * np.count_nonzero(c.loop)]
+    if not found:
+        return None
+
+    def in_points(b):
+        return (box[0] + b[0] / k, box[1] + b[1] / k, box[0] + b[2] / k, box[1] + b[3] / k)
+
+    clouds, loops = [], np.zeros(new.shape, bool)
+    for side, c in found:
+        area = np.count_nonzero(c.loop) / (k * k)
+        clouds.append(ChangeRegion("", side, in_points(c.bbox), area,
+                                   area if side == "removed" else 0.0,
+                                   area if side == "added" else 0.0))
+        loops |= c.loop
+    # the rest: the region's own changed ink, in its box (what the clustering joined to the
+    # clouds), but not in another region's (a change inside a cloud but apart from it is a
+    # region of its own already)
+    own = mine.copy()
+    for b in others:
+        own[pixels(b)] = False
+    own &= ~loops
+    rest = []
+    if (np.count_nonzero(own & (masks.added | masks.removed)) / (k * k)) >= MIN_CHANGE_PT2:
+        maps = [(m & own).astype(np.float32) for m in (masks.removed, masks.added)]
+        for r in find_regions(*maps, dpi, 1.0 / (k * k)):  # (the crop's points)
+            r.bbox = (box[0] + r.bbox[0], box[1] + r.bbox[1], box[0] + r.bbox[2],
+                      box[1] + r.bbox[3])
+            rest.append(r)
+    return rest, clouds

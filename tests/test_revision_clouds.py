@@ -1,0 +1,188 @@
+"""Revision clouds (revision_clouds.py): the scalloped loops a designer draws around what a
+revision changed are listed apart, and the changes they mark keep their own boxes."""
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+
+from buildtrace.engine.compare import PairOptions, compare_pair
+from buildtrace.engine.drawing_set import open_set
+from buildtrace.engine.identify import identify_page
+from buildtrace.engine.report import render_html
+from buildtrace.engine.revision_clouds import find_clouds
+from buildtrace.synth import (add_vector_clouds, cloud_arcs, draw_cloud, make_revision,
+                              score_pair, stroke_box)
+from conftest import DRAWINGS, JP_HOUSE, TRANSATOMIC
+
+
+def _sheet(dpi: float, w_pt: float = 400, h_pt: float = 300) -> np.ndarray:
+    return np.full((int(h_pt * dpi / 72), int(w_pt * dpi / 72)), 255, np.uint8)
+
+
+def _box(img, box_pt, dpi, width_px=2, fill=False):
+    k = dpi / 72
+    x0, y0, x1, y1 = (int(round(v * k)) for v in box_pt)
+    cv2.rectangle(img, (x0, y0), (x1, y1), 0, -1 if fill else width_px)
+
+
+@pytest.mark.parametrize("dpi", [100, 150])
+@pytest.mark.parametrize("inverted", [False, True])
+@pytest.mark.parametrize("arc_pt", [10, 20, 40])
+def test_a_cloud_around_a_detail_is_found(dpi, inverted, arc_pt):
+    """A REVCLOUD-like loop (arcs 10-40 pt, bowed out or in, chords varying ±30 %) around a
+    detail: found, its box the loop's, its scallops counted (about its outline over the
+    arc length)."""
+    rng = np.random.default_rng(arc_pt)
+    img = _sheet(dpi)
+    arcs = cloud_arcs((60, 50, 330, 230), arc_pt, inverted=inverted, rng=rng)
+    draw_cloud(img, arcs, dpi, 1.0)
+    cloud_ink = img < 160
+    _box(img, (150, 100, 200, 150), dpi)  # what it marks
+    clouds = find_clouds(cloud_ink, dpi, img < 160)
+    assert len(clouds) == 1
+    k = dpi / 72
+    x0, y0, x1, y1 = (v / k for v in clouds[0].bbox)
+    margin = 0 if inverted else 0.35 * 1.3 * arc_pt + 2  # the arcs' crests, outside
+    assert 58 - margin <= x0 <= 62 and 328 <= x1 <= 332 + margin, (x0, x1)
+    assert 48 - margin <= y0 <= 52 and 228 <= y1 <= 232 + margin, (y0, y1)
+    expected = 2 * (270 + 180) / arc_pt
+    assert 0.6 * expected <= clouds[0].scallops <= 1.4 * expected
+    assert not clouds[0].loop[int(125 * k), int(150 * k)]  # the detail is not the loop's
+
+
+def test_a_cloud_scanned_with_noise_is_found():
+    """A 1.4 pt cloud on a 150 DPI scan: blurred, and grain of 20 grey levels."""
+    rng = np.random.default_rng(5)
+    img = _sheet(150)
+    draw_cloud(img, cloud_arcs((60, 50, 330, 230), 15, rng=rng), 150, 1.4)
+    _box(img, (150, 100, 200, 150), 150)
+    img = cv2.GaussianBlur(img, (3, 3), 0.8)
+    img = np.clip(img + rng.normal(0, 20, img.shape), 0, 255).astype(np.uint8)
+    assert len(find_clouds(img < 160, 150, img < 160)) == 1
+
+
+@pytest.mark.parametrize("shape", ["rectangle", "circle", "hexagon", "wavy line", "tree",
+                                   "circle with tags", "empty cloud"])
+def test_what_is_not_a_revision_cloud(shape):
+    """Loops without scallops (a room's rectangle, a circle, a polygon), a wavy line that
+    is not closed, a scalloped tree symbol under 24 pt, a circle with tags joined to it
+    inside and out (bumps on one edge at a time: the M201 sheet has one), and a cloud
+    around nothing: none is a cloud. Each has a detail inside it."""
+    dpi, k = 150, 150 / 72
+    img = _sheet(dpi)
+    centre = (int(200 * k), int(150 * k))
+    if shape == "rectangle":
+        _box(img, (60, 50, 330, 230), dpi, 3)
+    elif shape == "circle":
+        cv2.circle(img, centre, int(90 * k), 0, 3)
+    elif shape == "hexagon":
+        pts = np.array([[200 + 90 * np.cos(a), 150 + 90 * np.sin(a)]
+                        for a in np.linspace(0, 2 * np.pi, 7)[:-1]]) * k
+        cv2.polylines(img, [pts.astype(np.int32)], True, 0, 3)
+    elif shape == "wavy line":
+        xs = np.arange(60, 330, 0.5)
+        line = np.c_[xs, 150 + 8 * np.sin(xs / 4)] * k
+        cv2.polylines(img, [line.astype(np.int32)], False, 0, 3)
+    elif shape == "tree":
+        draw_cloud(img, cloud_arcs((190, 140, 210, 160), 5), dpi, 1.0)
+    elif shape == "circle with tags":
+        cv2.circle(img, centre, int(90 * k), 0, 3)
+        for a in np.linspace(0, 2 * np.pi, 9)[:-1]:
+            for r in (80, 100):  # a hexagonal tag touching the circle, inside and out
+                c = (200 + r * np.cos(a + 0.2 * (r > 90)), 150 + r * np.sin(a + 0.2 * (r > 90)))
+                pts = np.array([[c[0] + 10 * np.cos(b), c[1] + 10 * np.sin(b)]
+                                for b in np.linspace(0, 2 * np.pi, 7)[:-1]]) * k
+                cv2.polylines(img, [pts.astype(np.int32)], True, 0, 3)
+    elif shape == "empty cloud":
+        draw_cloud(img, cloud_arcs((60, 50, 330, 230), 18), dpi, 1.0)
+    if shape != "empty cloud":
+        _box(img, (185, 135, 215, 165), dpi)
+    assert find_clouds(img < 160, dpi, img < 160) == []
+
+
+def test_no_drawing_of_the_examples_holds_a_cloud():
+    """The whole ink of every example sheet (22 sheets of mechanical and architectural
+    drawings: circles with tags, valves, trees, tables) at 100 DPI: no cloud. The rule runs
+    on changed ink only; here it faces far more."""
+    found = []
+    for path in sorted(DRAWINGS.glob("*/*.pdf")):
+        with open_set(str(path)) as s:
+            for i in range(len(s)):
+                ink = s.page(i).render(dpi=100) < 160
+                found += [(path.name, i, c.bbox) for c in find_clouds(ink, 100, ink)]
+    assert found == []
+
+
+def _compare(old, new, tmp_path, dpi=150):
+    with open_set(str(old)) as so, open_set(str(new)) as sn:
+        po, pn = so.page(0), sn.page(0)
+        return compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p",
+                            PairOptions(dpi=dpi, tiles=False))
+
+
+def _iou(a, b):
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union
+
+
+def test_vector_clouds_drawn_and_dropped_are_listed_apart(tmp_path):
+    """The site plan revised: three details added, two of them clouded (one cloud 6 pt off
+    its detail, so the overlay's clustering joins them), and the last revision's cloud
+    dropped. The three clouds are listed apart (two drawn, one dropped); the details are
+    changes with their own boxes, the clouded ones saying which cloud; the summary says
+    which change nobody clouded; the page lists the clouds."""
+    src = JP_HOUSE / "site-plan.pdf"
+    edits = [(150, 150, 230, 220), (450, 120, 520, 200), (300, 380, 380, 430)]
+    pdf = pdfium.PdfDocument(str(src))
+    page = pdf[0]
+    for b in edits:
+        stroke_box(page, b)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    pdf.save(str(tmp_path / "edited.pdf"))
+    pdf.close()
+    dropped = add_vector_clouds(src, tmp_path / "old.pdf", [(600, 350, 700, 430)], seed=1)
+    near = add_vector_clouds(tmp_path / "edited.pdf", tmp_path / "one.pdf", edits[:1], seed=2,
+                             margin_pt=6)
+    far = add_vector_clouds(tmp_path / "one.pdf", tmp_path / "new.pdf", edits[1:2], seed=3)
+    r = _compare(tmp_path / "old.pdf", tmp_path / "new.pdf", tmp_path)
+    clouds = r["revision_clouds"]
+    assert sorted(c["kind"] for c in clouds) == ["added", "added", "removed"], clouds
+    for truth, kind in ((dropped[0], "removed"), (near[0], "added"), (far[0], "added")):
+        assert any(c["kind"] == kind and _iou(c["bbox"], truth) > 0.85 for c in clouds), truth
+    changes = r["changes"]
+    assert len(changes) == 3, changes
+    for edit, cloud in zip(edits, ("near", "far", None)):
+        (c,) = [c for c in changes if _iou(c["bbox"], edit) > 0.85]
+        by_id = {x["id"]: x for x in clouds}
+        if cloud is None:
+            assert "in_cloud" not in c
+            assert f"Not clouded: 1 change ({c['id']})" in r["summary"]
+        else:
+            assert c["id"] in by_id[c["in_cloud"]]["marks"]
+    assert "2 clouds drawn and 1 cloud of the last revision dropped" in r["summary"]
+    page = render_html({"old": {"file": "old.pdf"}, "new": {"file": "new.pdf"},
+                        "pairs": [{**r, "old_page": 0, "new_page": 0, "number": "A-1",
+                                   "match": {"method": "number"}}]})
+    assert "Revision clouds: 3 clouds" in page and "cloud drawn around" in page
+
+
+def test_clouds_on_a_rescan_are_listed_apart(tmp_path):
+    """A re-scanned revision of M201 whose first two edits are clouded, and whose old
+    scan had two clouds of the last revision: the four clouds are listed apart, every edit
+    is found, and every reported change lies on an edit."""
+    truth = make_revision(TRANSATOMIC / "M201.pdf", tmp_path, 12, n_edits=6, clouds=2)
+    r = _compare(truth["old"], truth["new"], tmp_path)
+    assert len(truth["clouds"]) == 4
+    for t in truth["clouds"]:
+        assert any(c["kind"] == t["kind"] and _iou(c["bbox"], t["bbox"]) > 0.7
+                   for c in r["revision_clouds"]), (t, r["revision_clouds"])
+    with open_set(truth["new"]) as sn:
+        s = score_pair(r, truth, sn.page(0).size_pt)
+    assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, r["changes"])
+    assert not [c for c in r["changes"] for t in truth["clouds"]
+                if _iou(c["bbox"], t["bbox"]) > 0.8]
