@@ -186,3 +186,32 @@ def test_clouds_on_a_rescan_are_listed_apart(tmp_path):
     assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, r["changes"])
     assert not [c for c in r["changes"] for t in truth["clouds"]
                 if _iou(c["bbox"], t["bbox"]) > 0.8]
+
+
+def test_a_digit_changed_inside_a_cloud_is_still_found(tmp_path):
+    """A scan without text whose dimensions each had one digit changed (floor plans, seed
+    123443: all 8 are found without clouds), two of them clouded on the new scan. The clouds
+    are listed apart, and the two digits inside them are still found, as small changes
+    inside their clouds: the small-change search keeps off a cloud's ring only."""
+    from buildtrace.synth import SYNTH_DPI, make_dimension_revision, raster_pdf
+
+    truth = make_dimension_revision(JP_HOUSE / "floor-plans.pdf", tmp_path, 123443)
+    with open_set(truth["new"]) as sn:
+        size = sn.page(0).size_pt
+        scan = sn.page(0).render(dpi=SYNTH_DPI)
+    clouded = truth["edits"][:2]
+    for e in clouded:
+        x0, y0, x1, y1 = e["bbox"]
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        hw, hh = max(20.0, (x1 - x0) / 2 + 10), max(20.0, (y1 - y0) / 2 + 10)
+        draw_cloud(scan, cloud_arcs((cx - hw, cy - hh, cx + hw, cy + hh), 12), SYNTH_DPI, 1.0)
+    new = raster_pdf(scan, [], size, tmp_path / "clouded.pdf")
+    r = _compare(truth["old"], new, tmp_path)
+    assert len(r["revision_clouds"]) == 2, r["revision_clouds"]
+    s = score_pair(r, truth, size)
+    assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, r["changes"])
+    for e in clouded:
+        x0, y0, x1, y1 = e["bbox"]
+        inside = [c for c in r["changes"] if c.get("in_cloud") and c["bbox"][0] < x1 + 3
+                  and x0 - 3 < c["bbox"][2] and c["bbox"][1] < y1 + 3 and y0 - 3 < c["bbox"][3]]
+        assert inside and all(c.get("small") for c in inside), (e, r["changes"])
