@@ -166,6 +166,7 @@ def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
     within 0.7 IoU of the drawn one, of its kind), clouds left among the changes (a change
     within 0.8 IoU of one), clouds listed that match none, edits found, change area on
     edits, and clouded edits reported with ``in_cloud``."""
+    from buildtrace.engine.regions import box_iou as _iou
     from buildtrace.synth import make_revision
 
     sheets = [DRAWINGS / "transatomic" / n for n in ("M105.pdf", "M201.pdf", "M111.pdf")]
@@ -205,14 +206,6 @@ def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
         tot["found_edits"] += s["found"]
         tot["revisions"] += 1
     return tot
-
-
-def _iou(a, b) -> float:
-    """Intersection over union of two boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
-    return ix * iy / union if union > 0 else 0.0
 
 
 def _near(a, b, pad: float = 6.0) -> bool:

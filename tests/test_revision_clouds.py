@@ -10,6 +10,8 @@ import pytest
 from buildtrace.engine.compare import PairOptions, compare_pair
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import identify_page
+from buildtrace.engine.regions import box_iou as _iou
+from buildtrace.engine.regions import boxes_overlap, grow_box
 from buildtrace.engine.report import render_html
 from buildtrace.engine.revision_clouds import find_clouds
 from buildtrace.synth import (add_vector_clouds, cloud_arcs, draw_cloud, make_revision,
@@ -122,13 +124,6 @@ def _compare(old, new, tmp_path, dpi=150):
                             PairOptions(dpi=dpi, tiles=False))
 
 
-def _iou(a, b):
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
-    return ix * iy / union
-
-
 def test_vector_clouds_drawn_and_dropped_are_listed_apart(tmp_path):
     """The site plan revised: three details added, two of them clouded (one cloud 6 pt off
     its detail, so the overlay's clustering joins them), and the last revision's cloud
@@ -211,7 +206,6 @@ def test_a_digit_changed_inside_a_cloud_is_still_found(tmp_path):
     s = score_pair(r, truth, size)
     assert s["found"] == s["edits"] and s["precision"] == 1.0, (s, r["changes"])
     for e in clouded:
-        x0, y0, x1, y1 = e["bbox"]
-        inside = [c for c in r["changes"] if c.get("in_cloud") and c["bbox"][0] < x1 + 3
-                  and x0 - 3 < c["bbox"][2] and c["bbox"][1] < y1 + 3 and y0 - 3 < c["bbox"][3]]
+        inside = [c for c in r["changes"] if c.get("in_cloud")
+                  and boxes_overlap(c["bbox"], grow_box(e["bbox"], 3))]
         assert inside and all(c.get("small") for c in inside), (e, r["changes"])

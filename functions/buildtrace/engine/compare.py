@@ -528,8 +528,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     def crop_new(box, dpi=CROP_DPI):
         return new_img.region(box, dpi, _shape(box, dpi))
 
-    def crops_kept(bbox):  # (the cloud test) the region's saved crops (CROP_PAD_PT >=
-        # CLOUD_PAD_PT around it), made now and kept
+    def crops_kept(bbox):  # (the cloud test) the region's saved crops, made now and kept
         box = _pad(bbox, new_page)
         for side, crop in (("old", crop_old), ("new", crop_new)):
             kept_crops[side, box] = crop(box)

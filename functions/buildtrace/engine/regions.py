@@ -86,6 +86,14 @@ def box_centre(box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
+def box_iou(a, b) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1, in one frame)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
+
+
 def box_inside(a, b) -> bool:
     """Is box a's centre inside box b?"""
     cx, cy = box_centre(a)

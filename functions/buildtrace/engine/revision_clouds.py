@@ -73,22 +73,16 @@ OPEN_PT = 2.0
 HOLE_CLOSE_PT = 1.0
 #: A cloud holds at least this much ink inside it (pt², on either sheet): what it marks.
 MIN_INSIDE_PT2 = 20.0
-#: Regions are looked at for clouds with at least this much margin (points) around them:
-#: where a cloud runs over the other sheet's ink at its outermost, the region's box stops
-#: short of it.
-CLOUD_PAD_PT = 12.0
 
 
 @dataclass
 class Cloud:
     """A revision cloud found in a mask: ``bbox`` (x0, y0, x1, y1: its changed ink's, in
-    the mask's pixels), ``loop`` (the pixels of its changed ink) and ``hole`` (what it
-    encloses), boolean masks of the input's shape, and ``scallops``, its arcs (those whose
-    cusps pair on its two edges)."""
+    the mask's pixels), ``loop`` (the pixels of its changed ink, a boolean mask of the
+    input's shape) and ``scallops``, its arcs (those whose cusps pair on its two edges)."""
 
     bbox: tuple[int, int, int, int]
     loop: np.ndarray
-    hole: np.ndarray
     scallops: int
 
 
@@ -158,7 +152,7 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
         if not len(ys):
             continue
         clouds.append(Cloud((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
-                            loop, hole_mask.view(bool), scallops))
+                            loop, scallops))
     return clouds
 
 
@@ -235,12 +229,6 @@ def _turns(outline: np.ndarray, px_per_pt: float):
     return pts, c, c[idx + span] - c[idx - span], step, span
 
 
-def count_scallops(outline: np.ndarray, px_per_pt: float) -> int:
-    """How many scallops a closed ``outline`` (n×2 pixels) has (:func:`scallop_cusps`,
-    its cusps turning either way)."""
-    return max(len(scallop_cusps(outline, px_per_pt, sign)) for sign in (1.0, -1.0))
-
-
 def paired_scallops(outer: np.ndarray, inner: np.ndarray, px_per_pt: float) -> int:
     """How many cusps of a loop's ``outer`` outline have one of its ``inner`` outline within
     :data:`CUSP_PAIR_PT` (n×2 pixels each): a stroke's two edges turn at the same places.
@@ -303,8 +291,9 @@ def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
     (:func:`.regions.find_regions`), stays among the changes: a cloud drawn within a few
     points of the detail it marks had joined it.
 
-    ``crops(bbox)``: for a region's box (new-sheet points) a box around it (points, at
-    least :data:`CLOUD_PAD_PT` wider each way), a DPI (at least 100: at 72 a 1 pt cloud on a
+    ``crops(bbox)``: for a region's box (new-sheet points) a box around it (points, about
+    12 pt wider each way at least: where a cloud runs over the other sheet's ink at its
+    outermost, the region's box stops short of it), a DPI (at least 100: at 72 a 1 pt cloud on a
     noisy scan breaks into dots) and grayscale crops of that box of the aligned old sheet and
     of the new one (the comparison keeps them: they are the region's saved crops). Boxes
     are new-sheet points."""
