@@ -22,7 +22,7 @@ example vector sheets re-plotted with their origin moved and details added; re-s
 whose text layer another OCR run read; the example vector sheets plotted with another
 pen table, with details added; the example vector sheets with labels moved and
 re-lettered in their own, non-embedded fonts; and re-scans whose edits are clouded, the
-last revision's clouds dropped.
+last revision's clouds dropped, each cloud with its numbered revision tag.
 """
 
 from __future__ import annotations
@@ -147,6 +147,7 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         tot["reported"] += len(r["changes"])
         tot["paper_edge"] += len(r.get("paper_edge_changes") or [])
         tot["clouds"] += len(r.get("revision_clouds") or [])  # none is drawn: all wrong
+        # (tags are only looked for beside a cloud: they count here too)
         for e in truth["edits"]:
             if e["kind"] == "moved":
                 tot["moves"] += 1
@@ -165,7 +166,13 @@ def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
     drops; ordinary re-scans at 150 DPI: clouds listed apart (the box of one reported
     within 0.7 IoU of the drawn one, of its kind), clouds left among the changes (a change
     within 0.8 IoU of one), clouds listed that match none, edits found, change area on
-    edits, and clouded edits reported with ``in_cloud``."""
+    edits, and clouded edits reported with ``in_cloud``.
+
+    Each cloud has a revision tag (``tags=True``; an old one stays on the new sheet half
+    the time, and is then no change): tags listed apart (one of its kind overlapping it),
+    with their label read, and tags left among the changes (a change whose centre is in
+    the tag's box: the tag or its number)."""
+    from buildtrace.engine.regions import box_inside
     from buildtrace.engine.regions import box_iou as _iou
     from buildtrace.synth import make_revision
 
@@ -174,14 +181,26 @@ def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
     kinds = [("erase", "add", "move", "text"), ("note", "text", "erase", "move", "add")]
     tot = dict.fromkeys(("clouds", "found", "drawn", "drawn_found", "dropped", "dropped_found",
                          "as_changes", "wrong", "edits", "found_edits", "clouded", "marked",
-                         "revisions"), 0)
+                         "revisions", "tags", "tags_found", "tags_labelled", "tags_as_changes",
+                         "tags_wrong"), 0)
     tot.update(area=0.0, area_on=0.0)
     for i, seed in enumerate(seeds):
         d = os.path.join(tmp, f"cloud{seed}")
         truth = make_revision(sheets[i % len(sheets)], d, seed, kinds=kinds[i % len(kinds)],
-                              n_edits=6, clouds=2)
+                              n_edits=6, clouds=2, tags=True)
         r, s = _compare_scored(truth["old"], truth["new"], truth, d)
-        listed = r.get("revision_clouds") or []
+        listed = [c for c in r.get("revision_clouds") or () if c.get("revision_cloud")]
+        tags = [c for c in r.get("revision_clouds") or () if c.get("revision_tag")]
+        changed_tags = [t for t in truth["clouds"] if "tag" in t and not t.get("tag_kept")]
+        for t in changed_tags:
+            hit = [c for c in tags if c["kind"] == t["kind"] and _near(c["bbox"], t["tag"], 0)]
+            tot["tags"] += 1
+            tot["tags_found"] += bool(hit)
+            tot["tags_labelled"] += any(c.get("label") == ("2" if t["kind"] == "added" else "1")
+                                        for c in hit)
+            tot["tags_as_changes"] += any(box_inside(c["bbox"], t["tag"]) for c in r["changes"])
+        tot["tags_wrong"] += sum(not any(_near(c["bbox"], t["tag"], 0) for t in changed_tags)
+                                 for c in tags)
         for t in truth["clouds"]:
             hit = any(c["kind"] == t["kind"] and _iou(c["bbox"], t["bbox"]) > 0.7
                       for c in listed)
@@ -633,6 +652,9 @@ def main() -> None:
         print(f"  edits found        {cl['found_edits']}/{cl['edits']}; change area on edits "
               f"{100 * cl['area_on'] / max(1e-9, cl['area']):.1f} %")
         print(f"  clouded edits      {cl['marked']}/{cl['clouded']} reported inside their cloud")
+        print(f"  revision tags      {cl['tags_found']}/{cl['tags']} listed apart "
+              f"({cl['tags_labelled']} with their number read); {cl['tags_as_changes']} left "
+              f"among the changes; {cl['tags_wrong']} listed that are none")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,77 @@ def draw_cloud(raster, arcs, dpi: float, width_pt: float = 1.0) -> None:
                   max(1, int(round(width_pt * k))), cv2.LINE_AA, shift=4)
 
 
+def tag_triangle(cloud_box, side_pt: float, corner: int, offset: float) -> list[tuple]:
+    """A revision tag (a "delta": a triangle, apex up, with the revision's number in it) at
+    a corner of a cloud's box (points, top-left origin): ``corner`` 0-3 (top-left,
+    top-right, bottom-right, bottom-left), its centre ``offset`` times ``side_pt`` out from
+    the corner along the diagonal (0: on the cloud). Returns its three corners (points)."""
+    import numpy as np
+
+    x0, y0, x1, y1 = cloud_box
+    cx, cy = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)][corner]
+    sx, sy = (-1 if corner in (0, 3) else 1), (-1 if corner in (0, 1) else 1)
+    cx, cy = cx + sx * offset * side_pt / np.sqrt(2), cy + sy * offset * side_pt / np.sqrt(2)
+    r = side_pt / np.sqrt(3)  # centre to corner
+    return [(cx + r * np.cos(a), cy - r * np.sin(a)) for a in np.radians([90, 210, 330])]
+
+
+def _tag_label_at(triangle, label: str, size_pt: float) -> tuple[float, float]:
+    """Where a tag's label begins (baseline-left, points): centred in the triangle's lower
+    part, about 0.55 ``size_pt`` a character wide."""
+    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
+    cx, base = (min(xs) + max(xs)) / 2, max(ys) - 0.22 * (max(ys) - min(ys))
+    return cx - 0.28 * size_pt * len(label), base
+
+
+def draw_tag(raster, triangle, label: str, dpi: float, width_pt: float = 1.0
+             ) -> tuple[float, float, float, float]:
+    """Draw a revision tag (:func:`tag_triangle`, points) and its ``label`` into a uint8
+    grayscale ``raster`` at ``dpi``, black, anti-aliased; returns the label's box (points,
+    top-left origin), for a text layer."""
+    import cv2
+    import numpy as np
+
+    k = dpi / 72.0
+    pts = np.round(np.array(triangle) * k * 16).astype(np.int32)
+    cv2.polylines(raster, [pts], True, 0, max(1, int(round(width_pt * k))), cv2.LINE_AA,
+                  shift=4)
+    side = float(np.hypot(*np.subtract(triangle[1], triangle[2])))
+    size = 0.36 * side  # the label's height, points
+    scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, max(1, int(size * k)))
+    (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
+    x, base = (min(xs) + max(xs)) / 2 - tw / k / 2, max(ys) - 0.2 * (max(ys) - min(ys))
+    cv2.putText(raster, label, (int(x * k), int(base * k)), cv2.FONT_HERSHEY_SIMPLEX, scale, 0,
+                max(1, int(size * k / 10)), cv2.LINE_AA)
+    return (x, base - th / k, x + tw / k, base + 1)
+
+
+def stroke_tag(pdf: pdfium.PdfDocument, page_index: int, triangle, label: str, *,
+               width_pt: float = 1.0) -> tuple[float, float, float, float]:
+    """Add a revision tag (:func:`tag_triangle`, points) to page ``page_index`` of an
+    unrotated ``pdf``: the triangle as a stroked path and ``label`` as real text (it lands
+    in the text layer). Returns the label's box (points, top-left origin)."""
+    import numpy as np
+
+    page = pdf[page_index]
+    left, _bottom, _right, top = page.get_cropbox()
+    path = pdfium_c.FPDFPageObj_CreateNewPath(ctypes.c_float(left + triangle[0][0]),
+                                              ctypes.c_float(top - triangle[0][1]))
+    for p in triangle[1:]:
+        pdfium_c.FPDFPath_LineTo(path, ctypes.c_float(left + p[0]), ctypes.c_float(top - p[1]))
+    pdfium_c.FPDFPath_Close(path)
+    pdfium_c.FPDFPageObj_SetStrokeColor(path, 0, 0, 0, 255)
+    pdfium_c.FPDFPageObj_SetStrokeWidth(path, ctypes.c_float(width_pt))
+    pdfium_c.FPDFPath_SetDrawMode(path, 0, 1)
+    pdfium_c.FPDFPage_InsertObject(page.raw, path)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    side = float(np.hypot(*np.subtract(triangle[1], triangle[2])))
+    size = 0.45 * side
+    return write_text(pdf, page_index, label, _tag_label_at(triangle, label, size), size)
+
+
 def stroke_cloud(page, arcs, *, rgb: tuple[int, int, int] = (0, 0, 0),
                  width_pt: float = 1.0) -> None:
     """Add a cloud (:func:`cloud_arcs`, points, top-left origin) to an unrotated pypdfium2
@@ -277,7 +348,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
                   rescan: bool = True, renumber_to: str | None = None,
                   text_layer: bool = True, harsh: bool = False,
-                  stretch_pt: float | None = None, clouds: int = 0) -> dict:
+                  stretch_pt: float | None = None, clouds: int = 0, tags: bool = False
+                  ) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -294,7 +366,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     ``stretch_pt`` (default :data:`HARSH_STRETCH_PT`). ``clouds``: the new sheet draws a
     revision cloud (:func:`cloud_arcs`, 1 pt) around each of its first ``clouds`` edits
     (8-12 pt off the edit, at least 40 pt across), and the old sheet as many clouds of
-    the last revision around unedited detail, which the new one drops.
+    the last revision around unedited detail, which the new one drops. ``tags``: each cloud
+    has a revision tag too (a numbered triangle, see :func:`_draw_clouds`).
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
     moves, ``text_before``/``text_after`` for text), ``clouds`` (kind ``added`` or
@@ -492,14 +565,15 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
             edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
     drawn_clouds = []
     if clouds:
-        drawn_clouds = _draw_clouds(old_raster, new, edits, clouds, random_box, busy, rng, k)
+        drawn_clouds = _draw_clouds(old_raster, new, edits, clouds, random_box, busy, rng, k,
+                                    (words, new_words) if tags else None)
     matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     stretch = None
     if rescan:
         new, matrix, stretch = _rescan(new, rng, (w_pt, h_pt), harsh=harsh, stretch_pt=stretch_pt)
         new_words = [_map_word(w, matrix) for w in new_words]
         for e in edits + drawn_clouds:
-            for key in ("bbox", "from_bbox"):
+            for key in ("bbox", "from_bbox", "tag"):
                 if key in e:
                     e[key] = _map_box(e[key], matrix)
     if not text_layer:
@@ -513,10 +587,17 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
 
 
 def _draw_clouds(old_raster, new_raster, edits: list, n: int, random_box, busy: list, rng,
-                 k: float) -> list[dict]:
+                 k: float, tag_words: tuple[list, list] | None = None) -> list[dict]:
     """(:func:`make_revision`) Revision clouds around the first ``n`` ``edits`` on the new
     raster, and ``n`` clouds of the last revision around unedited detail (``random_box``)
-    on the old one, at ``k`` px per point; their truth, in the rasters' points."""
+    on the old one, at ``k`` px per point; their truth, in the rasters' points.
+
+    ``tag_words`` (the old and new sheets' words): each cloud also gets a revision tag
+    (:func:`tag_triangle`, 16-26 pt, on the cloud or just off it), "2" on the new sheet
+    and "1" on the old, its label added to the sheet's words; an old tag stays on the new
+    sheet half the time (the practice of keeping the deltas when the clouds go). The
+    truth's ``tag`` is the triangle's box (points) and ``tag_kept`` says which old ones
+    stayed."""
     import numpy as np
 
     def around(box, margin):
@@ -531,16 +612,34 @@ def _draw_clouds(old_raster, new_raster, edits: list, n: int, random_box, busy: 
         line = np.vstack([_bezier_points(a) for a in arcs])
         return tuple(float(v) for v in (*line.min(axis=0), *line.max(axis=0)))
 
+    def tag(cloud, label, rasters, word_lists):
+        triangle = tag_triangle(cloud["bbox"], rng.uniform(16, 26), int(rng.integers(4)),
+                                float(rng.choice([0.0, 0.55])))
+        for raster, words in zip(rasters, word_lists):
+            words.append(Word(label, draw_tag(raster, triangle, label, k * 72.0)))
+        xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
+        cloud["tag"] = (min(xs), min(ys), max(xs), max(ys))
+        busy.append(cloud["tag"])
+
+    from .engine.drawing_set import Word
+
     out = []
     for i, e in enumerate(edits[:n]):
         out.append({"kind": "added", "edit": i,
                     "bbox": draw(new_raster, around(e["bbox"], rng.uniform(8, 12)))})
+        if tag_words:
+            tag(out[-1], "2", [new_raster], [tag_words[1]])
     for _ in range(n):
         box = random_box(40, 100, True)
         if box is None:
             continue
         busy.append(around(box, 20))
         out.append({"kind": "removed", "bbox": draw(old_raster, around(box, 10))})
+        if tag_words:
+            out[-1]["tag_kept"] = bool(rng.random() < 0.5)
+            both = out[-1]["tag_kept"]
+            tag(out[-1], "1", [old_raster, new_raster] if both else [old_raster],
+                tag_words if both else [tag_words[0]])
     return out
 
 
@@ -979,6 +1078,26 @@ def add_vector_clouds(src: str | os.PathLike, out: str | os.PathLike, boxes, see
         out_boxes.append((*line.min(axis=0), *line.max(axis=0)))
     pdfium_c.FPDFPage_GenerateContent(page.raw)
     page.close()
+    pdf.save(os.fspath(out))
+    pdf.close()
+    return [tuple(float(v) for v in b) for b in out_boxes]
+
+
+def add_vector_tags(src: str | os.PathLike, out: str | os.PathLike, cloud_boxes, label: str,
+                    seed: int, *, offset: float = 0.55) -> list[tuple[float, float, float, float]]:
+    """Copy ``src`` with a revision tag (:func:`stroke_tag`, 16-26 pt, ``label`` in the
+    text layer) at a random corner of each of ``cloud_boxes`` (points, top-left origin),
+    ``offset`` times its side off the corner; returns the tags' boxes (points)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(os.fspath(src))
+    out_boxes = []
+    for box in cloud_boxes:
+        triangle = tag_triangle(box, rng.uniform(16, 26), int(rng.integers(4)), offset)
+        stroke_tag(pdf, 0, triangle, label)
+        xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
+        out_boxes.append((min(xs), min(ys), max(xs), max(ys)))
     pdf.save(os.fspath(out))
     pdf.close()
     return [tuple(float(v) for v in b) for b in out_boxes]

@@ -30,9 +30,9 @@ from .line_weights import compared_widths
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
-from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_inside, boxes_overlap,
-                      find_regions, grow_box, map_cells)
-from .revision_clouds import cloud_ring, set_clouds_apart
+from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside,
+                      boxes_overlap, find_regions, grow_box, map_cells)
+from .revision_clouds import cloud_ring, set_clouds_apart, tag_labels
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             level_for, mark_cells, noisy_sigma_pt, tone_curve)
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
@@ -536,7 +536,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
     # revision clouds (drawn around changes, or dropped with the last revision's) are not
     # design changes: listed apart, and a change a cloud had joined keeps its own box
-    regions, clouds = set_clouds_apart(regions, crops_kept, options.tolerance_pt)
+    regions, clouds, tags = set_clouds_apart(regions, crops_kept, options.tolerance_pt)
     # moves compare the changed ink itself; the saved crops add a margin of context
     regions = detect_moves(regions, crop_old, crop_new)
 
@@ -580,7 +580,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # changes below the overlay's tolerance (a digit of a dimension), checked one by one
     # (a cloud's ink is its ring: a digit changed inside a cloud is still looked for)
     small = find_small_changes(
-        candidate_map, MAP_DPI, regions + [ring for c in clouds for ring in cloud_ring(c)],
+        candidate_map, MAP_DPI, regions + tags + [ring for c in clouds for ring in cloud_ring(c)],
         crops_at_check_dpi, check_dpi, new_page.size_pt,
         title_block=title_block, ignore=options.ignore,
         noisy_level=NOISY_LEVEL if native or pens is not None else None,
@@ -591,6 +591,8 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                                "sigma_pt": round(small.sigma_pt, 3), "noisy": small.noisy}
     text_changes, text_layers = _text_changes(regions, mapped, new_words, old_img,
                                               new_img, m, stretch, has_scan, options)
+    # a revision tag's number, added or dropped with it, is its label, not a text change
+    text_changes, labels = tag_labels(tags, text_changes)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     # after the text: a label whose text moved is one moved change, and a word re-lettered
     # in place is a text change, not a short move
@@ -600,8 +602,9 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = join_moved_texts(regions)
     _number(regions)
     _number(clouds, "rc")
+    _number(tags, "rt")
     changes, tb_changes, edge_changes, cloud_changes = [], [], [], []
-    for r in regions + clouds:
+    for r in regions + clouds + tags:
         d = r.to_dict()
         src = r.from_bbox if r.kind == "moved" else r.bbox
         d["crops"] = {"old": f"{name}-{r.id}-old.png", "new": f"{name}-{r.id}-new.png"}
@@ -617,6 +620,11 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                     crop_new(new_box) if kept_new is None else kept_new)
         if any(r is c for c in clouds):
             d["revision_cloud"] = True
+            cloud_changes.append(d)
+        elif any(r is t for t in tags):
+            d["revision_tag"] = True
+            if labels.get(id(r)):
+                d["label"] = labels[id(r)]
             cloud_changes.append(d)
         elif r.in_title_block:
             tb_changes.append(d)
@@ -656,9 +664,14 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 def _mark_clouded(changes: list[dict], clouds: list[dict]) -> None:
     """Say which changes lie inside a cloud the new revision drew (``in_cloud``: its id,
     their centres inside its box) and, on each such cloud, which changes it marks
-    (``marks``): a change nobody clouded is the one a reader most needs to see."""
+    (``marks``): a change nobody clouded is the one a reader most needs to see. A revision
+    tag (listed with the clouds) names its cloud (``cloud``: the nearest of its side)."""
     for cloud in clouds:
-        if cloud["kind"] == "added":
+        if cloud.get("revision_tag"):  # whose cloud: the nearest of its side
+            near = [c for c in clouds if c.get("revision_cloud") and c["kind"] == cloud["kind"]]
+            if near:
+                cloud["cloud"] = min(near, key=lambda c: box_gap(c["bbox"], cloud["bbox"]))["id"]
+        elif cloud["kind"] == "added":
             cloud["marks"] = [c["id"] for c in changes if box_inside(c["bbox"], cloud["bbox"])]
             for c in changes:
                 if c["id"] in cloud["marks"]:

@@ -94,6 +94,11 @@ def box_iou(a, b) -> float:
     return ix * iy / union if union > 0 else 0.0
 
 
+def box_gap(a, b) -> float:
+    """The distance between two boxes (x0, y0, x1, y1, in one frame; 0 when they touch)."""
+    return float(np.hypot(max(0.0, a[0] - b[2], b[0] - a[2]), max(0.0, a[1] - b[3], b[1] - a[3])))
+
+
 def box_inside(a, b) -> bool:
     """Is box a's centre inside box b?"""
     cx, cy = box_centre(a)

@@ -42,6 +42,10 @@ def _kind(c: dict) -> str:
     as unchanged ink; its crops show it) says so; a move says how far it went on the sheet
     (inches, between the centres of where it was and where it is); a change inside a cloud
     the new sheet drew names the cloud, and a cloud what it marks."""
+    if c.get("revision_tag"):  # (listed apart, with the clouds) whose
+        what = "revision tag" + (f" {c['label']}" if c.get("label") else "")
+        of = f" of {c['cloud']}" if c.get("cloud") else ""
+        return f"{what}{of}" + (", dropped" if c["kind"] != "added" else "")
     if c.get("revision_cloud"):  # (listed apart) what it marks
         if c["kind"] != "added":
             return "cloud of the last revision, dropped"
@@ -124,13 +128,22 @@ def _img(src, alt) -> str:
     return f"<img loading=lazy src='{_e(src)}' alt='{_e(alt)}'>" if src else ""
 
 
+def _clouds_and_tags(marks: list[dict] | None) -> str:
+    """How many revision clouds and tags a sheet lists apart: "2 clouds, 1 tag"."""
+    tags = sum(1 for c in marks or () if c.get("revision_tag"))
+    clouds = len(marks or ()) - tags
+    return ", ".join([plural(clouds, "cloud")] + ([plural(tags, "tag")] if tags else []))
+
+
 def _set_apart(changes: list[dict] | None, heading: str, why: str, cls: str,
-               noun: str = "change") -> str:
+               count: str | None = None) -> str:
     """A heading and a table for changes reported apart from the design changes (title
-    block, paper edge, revision clouds), or nothing when there are none."""
+    block, paper edge, revision clouds), or nothing when there are none. ``count``: how
+    many, said (default: "N changes")."""
     if not changes:
         return ""
-    return (f"<h3>{heading}: {plural(len(changes), noun)} ({why}; not design changes)"
+    count = count or plural(len(changes), "change")
+    return (f"<h3>{heading}: {count} ({why}; not design changes)"
             f"</h3>{_change_table(changes, cls)}")
 
 
@@ -198,8 +211,8 @@ def _pair_section(i: int, p: dict) -> str:
         + _set_apart(p.get("paper_edge_changes"), "At the paper's edge",
                      "where the re-scan cropped the sheet", "paper-edge")
         + _set_apart(p.get("revision_clouds"), "Revision clouds",
-                     "drawn around changes, or the last revision's dropped",
-                     "revision-clouds", "cloud")
+                     "drawn around changes, or the last revision's dropped, and their tags",
+                     "revision-clouds", _clouds_and_tags(p.get("revision_clouds")))
         + _unconfirmed_text(p)
         + "</section>")
 

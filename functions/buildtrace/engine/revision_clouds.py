@@ -34,7 +34,8 @@ import cv2
 import numpy as np
 
 from .overlay import INK_THRESHOLD, compare_ink
-from .regions import MIN_CHANGE_PT2, ChangeRegion, boxes_overlap, find_regions
+from .regions import (MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside, boxes_overlap,
+                      find_regions, grow_box)
 
 #: A cloud's box is at least this wide and this high (points; a third of an inch: a cloud
 #: around one word).
@@ -106,15 +107,8 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
     a block of text). What that brings along (the ends of lines it crosses) is taken off
     the outlines by :func:`_smoothed_outline` before their scallops are counted."""
     k = dpi / 72.0
-    shape = changed.copy()
-    if side_ink is not None and changed.any():
-        # (a distance transform: dilating by a disk 24 pt wide took 50-100 ms a crop)
-        away = cv2.distanceTransform((~changed).view(np.uint8), cv2.DIST_L2,
-                                     cv2.DIST_MASK_PRECISE)
-        shape |= side_ink & (away <= math.ceil(BRIDGE_PT * k))  # (whole pixels, as a disk)
-        if other_ink is not None:
-            shape |= side_ink & ~other_ink & (away <= math.ceil(REACH_PT * k))
-    mask = cv2.morphologyEx(shape.astype(np.uint8), cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
+    mask = cv2.morphologyEx(bridged(changed, dpi, side_ink, other_ink).astype(np.uint8),
+                            cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return []
@@ -154,6 +148,133 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
         clouds.append(Cloud((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
                             loop, scallops))
     return clouds
+
+
+#: A revision tag (a "delta": a triangle with the revision's number in it, drawn beside
+#: each cloud) has sides this long (points: 1/6 to 2/3 in)...
+TAG_SIDE_PT = (10.0, 48.0)
+#: ... corners within this of 60° (degrees: CAD draws them equilateral) ...
+TAG_ANGLE_TOL_DEG = 15.0
+#: ... its filled shape fills at least this share of the smallest triangle around it (a
+#: square fills half, a circle 0.6, a hexagon 2/3; a cloud's cusp joined to a tag's
+#: corner adds a little outside the tag) ...
+TAG_FILL = 0.72
+#: ... it holds a label: at least this much ink inside (pt², a digit's) ...
+TAG_LABEL_PT2 = 2.0
+#: ... and it lies within this of a cloud of its side (points, box to box).
+TAG_REACH_PT = 24.0
+#: A tag's ink is the changed ink in its triangle grown by this (points: its stroke and
+#: the tolerance).
+TAG_STROKE_PT = 3.0
+#: Lines thinner than twice this (points) are opened off the filled loops before triangles
+#: are looked for: a cloud's ring, a leader; a tag's filled triangle stays. The second,
+#: wider opening also cuts off the wedge a cloud's cusp closes against a tag's edge.
+TAG_OPEN_PT = (1.5, 3.0)
+#: A tag's inside is its triangle eroded by this (points: its edge's stroke).
+TAG_EDGE_PT = 1.5
+#: Inside its edges a tag is mostly paper (at least this share): its label is thin.
+TAG_PAPER_SHARE = 0.25
+
+
+@dataclass
+class Tag:
+    """A revision tag found in a mask: ``bbox`` (x0, y0, x1, y1: its changed ink's, in the
+    mask's pixels) and ``ink`` (those pixels: the triangle and its label, a boolean mask of
+    the input's shape)."""
+
+    bbox: tuple[int, int, int, int]
+    ink: np.ndarray
+
+
+def bridged(changed: np.ndarray, dpi: float, side_ink: np.ndarray | None = None,
+            other_ink: np.ndarray | None = None) -> np.ndarray:
+    """``changed`` (boolean, pixels at ``dpi``) with the gaps :func:`find_clouds` bridges
+    filled: ``side_ink`` (its sheet's ink) within :data:`BRIDGE_PT` of it, and with
+    ``other_ink`` (the other sheet's) also its sheet's ink where the other has none within
+    :data:`REACH_PT`."""
+    shape = changed.copy()
+    if side_ink is not None and changed.any():
+        k = dpi / 72.0
+        # (a distance transform: dilating by a disk 24 pt wide took 50-100 ms a crop)
+        away = cv2.distanceTransform((~changed).view(np.uint8), cv2.DIST_L2,
+                                     cv2.DIST_MASK_PRECISE)
+        shape |= side_ink & (away <= math.ceil(BRIDGE_PT * k))  # (whole pixels, as a disk)
+        if other_ink is not None:
+            shape |= side_ink & ~other_ink & (away <= math.ceil(REACH_PT * k))
+    return shape
+
+
+def find_tags(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
+              side_ink: np.ndarray | None = None) -> list[Tag]:
+    """The revision tags among ``changed`` (boolean H×W: one side's changed ink, pixels at
+    ``dpi``): closed triangles, near equilateral (:data:`TAG_ANGLE_TOL_DEG`), of a side
+    within :data:`TAG_SIDE_PT`, open inside, with at least :data:`TAG_LABEL_PT2` of
+    ``ink`` (all ink there, boolean; None: ``changed``) inside. Whether a tag is beside a
+    cloud is the caller's test (:data:`TAG_REACH_PT`). ``side_ink`` (all ink of the sheet
+    ``changed`` is on) bridges the tag's edges where the other sheet's ink hides them
+    (:func:`bridged`, within :data:`BRIDGE_PT`); the tag's ink is its changed ink only.
+
+    Each loop is filled, but for holes larger than a tag's (a cloud's inside), and opened
+    by a disk wider than a line: a triangle stays a solid triangle, its label filled in,
+    whether it stands alone, touches its cloud or is drawn over the cloud's line (the
+    triangle's edges close off the piece inside the cloud); a cloud's ring and the lines
+    go."""
+    k = dpi / 72.0
+    mask = cv2.morphologyEx(bridged(changed, dpi, side_ink).astype(np.uint8), cv2.MORPH_CLOSE,
+                            _disk(CLOSE_PT * k))
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return []
+    hi = TAG_SIDE_PT[1] * k
+    solid = np.zeros(mask.shape, np.uint8)
+    for i, links in enumerate(hierarchy[0]):
+        if links[3] < 0:
+            cv2.drawContours(solid, contours, i, 1, cv2.FILLED)
+    for i, links in enumerate(hierarchy[0]):
+        if links[3] >= 0 and cv2.contourArea(contours[i]) > 0.44 * hi * hi:
+            cv2.drawContours(solid, contours, i, 0, cv2.FILLED)
+    inside_ink = changed if ink is None else ink
+    tags: list[Tag] = []
+    for radius in TAG_OPEN_PT:
+        tags += [t for t in _triangles(cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k)),
+                                       mask, changed, inside_ink, k)
+                 if not any(boxes_overlap(t.bbox, u.bbox) for u in tags)]
+    return tags
+
+
+def _triangles(solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
+               inside_ink: np.ndarray, k: float) -> list[Tag]:
+    """(:func:`find_tags`) The tags among the shapes of ``solid`` (uint8, the filled and
+    opened loops; ``mask``, the closed changed ink; ``k`` px a point)."""
+    lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
+    tags = []
+    for contour in cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        area = cv2.contourArea(contour)
+        if not 0.3 * lo * lo <= area <= 0.44 * hi * hi:  # (a triangle's is 0.43 side²)
+            continue
+        found, triangle = cv2.minEnclosingTriangle(contour.astype(np.float32))
+        if not found or area < TAG_FILL * found:
+            continue
+        corners = triangle.reshape(-1, 2).astype(np.float64)
+        sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
+        if sides.min() < lo or sides.max() > hi:
+            continue
+        cosines = [np.dot(corners[(i + 1) % 3] - corners[i], corners[(i + 2) % 3] - corners[i])
+                   / (sides[(i + 1) % 3] * sides[(i + 2) % 3]) for i in range(3)]
+        if np.abs(np.degrees(np.arccos(np.clip(cosines, -1, 1))) - 60.0).max() > TAG_ANGLE_TOL_DEG:
+            continue
+        poly = np.zeros(mask.shape, np.uint8)
+        cv2.fillConvexPoly(poly, np.round(corners).astype(np.int32), 1)
+        inner = cv2.erode(poly, _disk(TAG_EDGE_PT * k)).view(bool)  # inside its edges
+        if (np.count_nonzero(inner & ~mask.view(bool)) < TAG_PAPER_SHARE * np.count_nonzero(inner)
+                or np.count_nonzero(inside_ink & inner) / (k * k) < TAG_LABEL_PT2):
+            continue  # a filled triangle (an arrowhead), or an empty one (a truss's)
+        own = changed & cv2.dilate(poly, _disk(TAG_STROKE_PT * k)).view(bool)
+        ys, xs = np.nonzero(own)
+        if len(ys):
+            tags.append(Tag((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
+                             int(ys.max()) + 1), own))
+    return tags
 
 
 def _smoothed_outline(contour: np.ndarray, k: float, how: int,
@@ -279,8 +400,9 @@ def _peaks(values: np.ndarray, level: float, span: int) -> np.ndarray:
 
 
 def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
-                     ) -> tuple[list[ChangeRegion], list[ChangeRegion]]:
-    """Take the revision clouds out of change regions: (regions, clouds).
+                     ) -> tuple[list[ChangeRegion], list[ChangeRegion], list[ChangeRegion]]:
+    """Take the revision clouds and their tags out of change regions: (regions, clouds,
+    tags).
 
     A region at least :data:`MIN_SIDE_PT` each way (not in the title block), whose changed
     ink covers at most :data:`MAX_INK_SHARE` of its box (the :data:`MAX_REGIONS` with the
@@ -290,6 +412,10 @@ def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
     ``removed``, its box and ink); what else of the region's ink is left, clustered again
     (:func:`.regions.find_regions`), stays among the changes: a cloud drawn within a few
     points of the detail it marks had joined it.
+
+    A cloud's revision tag (:func:`find_tags`, within :data:`TAG_REACH_PT` of it, on its
+    side) is taken out too: from the cloud's region, or, when it clustered apart, its own
+    small region (which is then compared again on its crops).
 
     ``crops(bbox)``: for a region's box (new-sheet points) a box around it (points, about
     12 pt wider each way at least: where a cloud runs over the other sheet's ink at its
@@ -304,7 +430,7 @@ def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
 
     looked = {id(r) for r in sorted(filter(could_hold, regions), key=lambda r: -r.area_pt2)
               [:MAX_REGIONS]}
-    kept, clouds = [], []
+    kept, clouds, tags = [], [], []
     for r in regions:
         if id(r) not in looked:
             kept.append(r)
@@ -316,7 +442,56 @@ def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
         else:
             kept += split[0]
             clouds += split[1]
-    return kept, clouds
+            tags += split[2]
+    # a tag that clustered apart from its cloud: a small region beside it, of its side
+    rest = []
+    for r in kept:
+        tag = None
+        if (not r.in_title_block and r.kind in ("added", "removed")
+                and max(r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]) <= TAG_SIDE_PT[1]
+                and any(c.kind == r.kind and box_gap(c.bbox, r.bbox) <= TAG_REACH_PT
+                        for c in clouds)):
+            tag = _whole_tag(r, crops, tolerance_pt)
+        (rest if tag is None else tags).append(r if tag is None else tag)
+    return rest, clouds, tags
+
+
+#: A small region is a tag when the tag holds at least this share of its changed ink.
+TAG_INK_SHARE = 0.8
+
+
+def _whole_tag(region: ChangeRegion, crops, tolerance_pt: float) -> ChangeRegion | None:
+    """``region`` as a revision tag (a region of its own: its box, the tag's ink's), when it
+    is one: a tag holds most of its changed ink (:data:`TAG_INK_SHARE`); None otherwise."""
+    box, dpi, old, new = crops(region.bbox)
+    k = dpi / 72.0
+    masks = compare_ink(old, new, dpi, tolerance_pt)
+    mask = masks.added if region.kind == "added" else masks.removed
+    old_ink, new_ink = old < INK_THRESHOLD, new < INK_THRESHOLD
+    own = np.zeros(mask.shape, bool)
+    own[_pixels(region.bbox, box, k)] = True
+    total = np.count_nonzero(mask & own)
+    for t in find_tags(mask, dpi, old_ink | new_ink,
+                       new_ink if region.kind == "added" else old_ink):
+        if total and np.count_nonzero(t.ink & own) >= TAG_INK_SHARE * total:
+            area = np.count_nonzero(t.ink) / (k * k)
+            return ChangeRegion("", region.kind, _in_points(t.bbox, box, k), area,
+                                area if region.kind == "removed" else 0.0,
+                                area if region.kind == "added" else 0.0)
+    return None
+
+
+def _pixels(b, box, k: float, pad: float = 1.0) -> tuple[slice, slice]:
+    """A box ``b`` (points) as slices of a crop of ``box`` (points) at ``k`` px a point,
+    grown by ``pad`` (points)."""
+    return (slice(max(0, int((b[1] - pad - box[1]) * k)), max(0, int((b[3] + pad - box[1]) * k) + 1)),
+            slice(max(0, int((b[0] - pad - box[0]) * k)), max(0, int((b[2] + pad - box[0]) * k) + 1)))
+
+
+def _in_points(b, box, k: float) -> tuple[float, float, float, float]:
+    """A box ``b`` in a crop's pixels as points of the sheet (the crop of ``box``, points,
+    at ``k`` px a point)."""
+    return (box[0] + b[0] / k, box[1] + b[1] / k, box[0] + b[2] / k, box[1] + b[3] / k)
 
 
 #: Regions whose changed ink covers more than this share of their box are not looked at
@@ -342,9 +517,9 @@ def cloud_ring(cloud: ChangeRegion) -> list[ChangeRegion]:
 
 
 def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
-                  ) -> tuple[list[ChangeRegion], list[ChangeRegion]] | None:
-    """A region's clouds and the rest of its changes (:func:`set_clouds_apart`); None when
-    it holds no cloud. ``others``: the boxes (points) of other regions overlapping its box,
+                  ) -> tuple[list[ChangeRegion], list[ChangeRegion], list[ChangeRegion]] | None:
+    """A region's clouds, the rest of its changes and the clouds' tags
+    (:func:`set_clouds_apart`); None when it holds no cloud. ``others``: the boxes (points) of other regions overlapping its box,
     whose ink is theirs."""
     box, dpi, old, new = crops(region.bbox)
     k = dpi / 72.0
@@ -354,14 +529,7 @@ def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
     sides = (("added", masks.added, new_ink, old_ink),
              ("removed", masks.removed, old_ink, new_ink))
     mine = np.zeros(new.shape, bool)  # the region's own box in the crop
-
-    def pixels(b, pad=1.0):  # a box (points) as slices of the crop
-        return (slice(max(0, int((b[1] - pad - box[1]) * k)),
-                      max(0, int((b[3] + pad - box[1]) * k) + 1)),
-                slice(max(0, int((b[0] - pad - box[0]) * k)),
-                      max(0, int((b[2] + pad - box[0]) * k) + 1)))
-
-    mine[pixels(region.bbox)] = True
+    mine[_pixels(region.bbox, box, k)] = True
     # a cloud is this region's when most of its ink is in the region's box (the crop's
     # margin may show the cloud around a change inside it, which is that cloud's region's)
     found = [(side, c) for side, mask, side_ink, other_ink in sides
@@ -369,23 +537,36 @@ def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
              if np.count_nonzero(c.loop & mine) >= 0.5 * np.count_nonzero(c.loop)]
     if not found:
         return None
+    # their tags: triangles beside them, of their side, mostly in the region's box
+    reach = TAG_REACH_PT * k
+    found += [(side, t) for side, mask, side_ink, _ in sides
+              for t in find_tags(mask, dpi, ink, side_ink)
+              if any(s == side and box_gap(c.bbox, t.bbox) <= reach for s, c in found)
+              and np.count_nonzero(t.ink & mine) >= 0.5 * np.count_nonzero(t.ink)]
 
-    def in_points(b):
-        return (box[0] + b[0] / k, box[1] + b[1] / k, box[0] + b[2] / k, box[1] + b[3] / k)
-
-    clouds, loops = [], np.zeros(new.shape, bool)
+    tag_ink = np.zeros(new.shape, bool)
+    for _, c in found:
+        if isinstance(c, Tag):
+            tag_ink |= c.ink
+    clouds, tags, loops = [], [], tag_ink.copy()
     for side, c in found:
-        area = np.count_nonzero(c.loop) / (k * k)
-        clouds.append(ChangeRegion("", side, in_points(c.bbox), area,
-                                   area if side == "removed" else 0.0,
-                                   area if side == "added" else 0.0))
-        loops |= c.loop
+        # a tag joined to its cloud is the tag's, not the cloud's (nor in the cloud's box)
+        ink_px = c.loop & ~tag_ink if isinstance(c, Cloud) else c.ink
+        ys, xs = np.nonzero(ink_px)
+        if not len(ys):
+            continue
+        area = len(ys) / (k * k)
+        bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        (clouds if isinstance(c, Cloud) else tags).append(
+            ChangeRegion("", side, _in_points(bbox, box, k), area,
+                         area if side == "removed" else 0.0, area if side == "added" else 0.0))
+        loops |= ink_px
     # the rest: the region's own changed ink, in its box (what the clustering joined to the
     # clouds), but not in another region's (a change inside a cloud but apart from it is a
     # region of its own already)
     own = mine.copy()
     for b in others:
-        own[pixels(b)] = False
+        own[_pixels(b, box, k)] = False
     own &= ~loops
     rest = []
     if (np.count_nonzero(own & (masks.added | masks.removed)) / (k * k)) >= MIN_CHANGE_PT2:
@@ -394,4 +575,26 @@ def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
             r.bbox = (box[0] + r.bbox[0], box[1] + r.bbox[1], box[0] + r.bbox[2],
                       box[1] + r.bbox[3])
             rest.append(r)
-    return rest, clouds
+    return rest, clouds, tags
+
+
+#: A tag's label is a word of at most this many characters (a revision's number or letter).
+TAG_LABEL_CHARS = 3
+
+
+def tag_labels(tags: list[ChangeRegion], text_changes: list) -> tuple[list, dict]:
+    """The revision tags' labels among a sheet's text changes (``.text_diff.TextChange``,
+    boxes in new-sheet points): a short word (:data:`TAG_LABEL_CHARS`) added with an added
+    tag or dropped with a dropped one, inside it, is its label. Returns the other text
+    changes and the labels ({id(tag): label})."""
+    labels, rest = {}, []
+    for tc in text_changes:
+        text = tc.text_after if tc.kind == "added" else tc.text_before
+        host = next((t for t in tags if tc.kind == t.kind and text
+                     and len(text.strip()) <= TAG_LABEL_CHARS
+                     and box_inside(tc.bbox, grow_box(t.bbox, 1.0))), None)
+        if host is None:
+            rest.append(tc)
+        else:
+            labels[id(host)] = " ".join(filter(None, (labels.get(id(host)), text.strip())))
+    return rest, labels

@@ -165,14 +165,21 @@ def set_summary(report: dict) -> str:
 
 
 def _clouds_sentence(changes: list[dict], clouds: list[dict]) -> str:
-    """What a sheet's revision clouds say: how many the new revision drew and dropped, and
-    the changes it did not cloud (their ids), when it clouded some."""
-    if not clouds:
+    """What a sheet's revision clouds say: how many the new revision drew and dropped (and
+    the revisions their tags name), and the changes it did not cloud (their ids), when it
+    clouded some. ``clouds``: the clouds and their tags, as listed apart."""
+    def revisions(kind):  # the labels of its tags: "(revision 2)"
+        labels = sorted({c["label"] for c in clouds if c.get("revision_tag")
+                         and c["kind"] == kind and c.get("label")})
+        return f" (revision {', '.join(labels)})" if labels else ""
+
+    drawn = sum(1 for c in clouds if c.get("revision_cloud") and c["kind"] == "added")
+    dropped = sum(1 for c in clouds if c.get("revision_cloud") and c["kind"] != "added")
+    if not drawn and not dropped:
         return ""
-    drawn = sum(1 for c in clouds if c["kind"] == "added")
-    dropped = len(clouds) - drawn
-    parts = [f"{plural(drawn, 'cloud')} drawn"] if drawn else []
-    parts += [f"{plural(dropped, 'cloud')} of the last revision dropped"] if dropped else []
+    parts = [f"{plural(drawn, 'cloud')} drawn{revisions('added')}"] if drawn else []
+    parts += ([f"{plural(dropped, 'cloud')} of the last revision{revisions('removed')} dropped"]
+              if dropped else [])
     text = f" Revision clouds: {' and '.join(parts)} (not design changes)."
     if drawn and changes:
         outside = [c["id"] for c in changes if not c.get("in_cloud")]
