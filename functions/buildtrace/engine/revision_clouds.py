@@ -156,9 +156,8 @@ TAG_SIDE_PT = (10.0, 48.0)
 #: ... corners within this of 60° (degrees: CAD draws them equilateral) ...
 TAG_ANGLE_TOL_DEG = 15.0
 #: ... its filled shape fills at least this share of the smallest triangle around it (a
-#: square fills half, a circle 0.6, a hexagon 2/3; a cloud's cusp joined to a tag's
-#: corner adds a little outside the tag) ...
-TAG_FILL = 0.72
+#: square fills half, a circle 0.6, a hexagon 2/3) ...
+TAG_FILL = 0.8
 #: ... it holds a label: at least this much ink inside (pt², a digit's) ...
 TAG_LABEL_PT2 = 2.0
 #: ... and it lies within this of a cloud of its side (points, box to box).
@@ -170,6 +169,9 @@ TAG_STROKE_PT = 3.0
 #: are looked for: a cloud's ring, a leader; a tag's filled triangle stays. The second,
 #: wider opening also cuts off the wedge a cloud's cusp closes against a tag's edge.
 TAG_OPEN_PT = (1.5, 3.0)
+#: ... and last each shape is opened by a disk this share of its inradius (a triangle's
+#: inradius is 0.29 its side): its rounded corners fill 0.8 of the triangle.
+TAG_CORE_SHARE = 0.6
 #: A tag's inside is its triangle eroded by this (points: its edge's stroke).
 TAG_EDGE_PT = 1.5
 #: Inside its edges a tag is mostly paper (at least this share): its label is thin.
@@ -235,25 +237,50 @@ def find_tags(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
             cv2.drawContours(solid, contours, i, 0, cv2.FILLED)
     inside_ink = changed if ink is None else ink
     tags: list[Tag] = []
-    for radius in TAG_OPEN_PT:
-        tags += [t for t in _triangles(cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k)),
-                                       mask, changed, inside_ink, k)
+    for shapes in _opened(solid, k):
+        tags += [t for t in _triangles(shapes, solid, mask, changed, inside_ink, k)
                  if not any(boxes_overlap(t.bbox, u.bbox) for u in tags)]
     return tags
 
 
-def _triangles(solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
+def _opened(solid: np.ndarray, k: float):
+    """(:func:`find_tags`) The filled loops opened by each disk of :data:`TAG_OPEN_PT`, then
+    each shape opened by a disk of :data:`TAG_CORE_SHARE` of its own inradius: what a cloud
+    closes against a tag's edge (a wedge as thick as the cloud's scallops) goes, and the
+    tag stays a triangle with rounded corners."""
+    for radius in TAG_OPEN_PT:
+        yield cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k))
+    thin = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(TAG_OPEN_PT[0] * k))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
+    lo, hi = TAG_SIDE_PT[0] * k / (2 * math.sqrt(3)), TAG_SIDE_PT[1] * k / (2 * math.sqrt(3))
+    cores = np.zeros(solid.shape, np.uint8)
+    depth = cv2.distanceTransform(thin, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    for i in range(1, n):
+        x, y, w, h = stats[i, :4]
+        if max(w, h) > 4 * hi * math.sqrt(3):
+            continue  # (no tag: a cloud's filled ring is opened away, not this)
+        piece = (labels[y:y + h, x:x + w] == i).view(np.uint8)
+        inradius = float(depth[y:y + h, x:x + w][piece.view(bool)].max())
+        if lo <= inradius <= hi:
+            cores[y:y + h, x:x + w] |= cv2.morphologyEx(
+                piece, cv2.MORPH_OPEN, _disk(TAG_CORE_SHARE * inradius))
+    yield cores
+
+
+def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
                inside_ink: np.ndarray, k: float) -> list[Tag]:
-    """(:func:`find_tags`) The tags among the shapes of ``solid`` (uint8, the filled and
-    opened loops; ``mask``, the closed changed ink; ``k`` px a point)."""
+    """(:func:`find_tags`) The tags among ``shapes`` (uint8: the filled loops, opened;
+    ``solid``: the filled loops; ``mask``, the closed changed ink; ``k`` px a point). A
+    shape's smallest enclosing triangle is a tag's when the filled loops fill it."""
     lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
+    near = cv2.dilate(mask, _disk(TAG_EDGE_PT * k)).view(bool)
     tags = []
-    for contour in cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+    for contour in cv2.findContours(shapes, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
         area = cv2.contourArea(contour)
         if not 0.3 * lo * lo <= area <= 0.44 * hi * hi:  # (a triangle's is 0.43 side²)
             continue
         found, triangle = cv2.minEnclosingTriangle(contour.astype(np.float32))
-        if not found or area < TAG_FILL * found:
+        if not found or area < 0.5 * found:
             continue
         corners = triangle.reshape(-1, 2).astype(np.float64)
         sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
@@ -265,6 +292,10 @@ def _triangles(solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
             continue
         poly = np.zeros(mask.shape, np.uint8)
         cv2.fillConvexPoly(poly, np.round(corners).astype(np.int32), 1)
+        if np.count_nonzero(solid & poly) < TAG_FILL * np.count_nonzero(poly):
+            continue
+        if not _edges_drawn(corners, near):
+            continue  # a letter A (no edge below), a filled-in shape's lump
         inner = cv2.erode(poly, _disk(TAG_EDGE_PT * k)).view(bool)  # inside its edges
         if (np.count_nonzero(inner & ~mask.view(bool)) < TAG_PAPER_SHARE * np.count_nonzero(inner)
                 or np.count_nonzero(inside_ink & inner) / (k * k) < TAG_LABEL_PT2):
@@ -275,6 +306,25 @@ def _triangles(solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
             tags.append(Tag((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
                              int(ys.max()) + 1), own))
     return tags
+
+
+#: Each of a tag's three edges is drawn: ink within :data:`TAG_EDGE_PT` of at least this
+#: share of it (its middle 70 %: the corners are where a cloud joins).
+TAG_EDGE_SHARE = 0.8
+
+
+def _edges_drawn(corners: np.ndarray, near: np.ndarray) -> bool:
+    """Is there ink (``near``: boolean, the changed ink grown by :data:`TAG_EDGE_PT`) along
+    each edge of a triangle (``corners``, 3×2 pixels)?"""
+    t = np.linspace(0.15, 0.85, 24)[:, None]
+    h, w = near.shape
+    for a, b in zip(corners, np.roll(corners, -1, axis=0)):
+        xy = np.round(a + (b - a) * t).astype(int)
+        ok = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+        hits = near[xy[ok, 1], xy[ok, 0]]
+        if np.count_nonzero(hits) < TAG_EDGE_SHARE * len(t):
+            return False
+    return True
 
 
 def _smoothed_outline(contour: np.ndarray, k: float, how: int,
