@@ -158,6 +158,9 @@ TAG_ANGLE_TOL_DEG = 15.0
 #: ... its filled shape fills at least this share of the smallest triangle around it (a
 #: square fills half, a circle 0.6, a hexagon 2/3) ...
 TAG_FILL = 0.8
+#: ... and the shape it was fitted to lies within it but for this share of its area (a
+#: lump where a cloud's line joins it).
+TAG_BEYOND_SHARE = 0.2
 #: ... it holds a label: at least this much ink inside (pt², a digit's) ...
 TAG_LABEL_PT2 = 2.0
 #: ... and it lies within this of a cloud of its side (points, box to box).
@@ -270,8 +273,9 @@ def _opened(solid: np.ndarray, k: float):
 def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
                inside_ink: np.ndarray, k: float) -> list[Tag]:
     """(:func:`find_tags`) The tags among ``shapes`` (uint8: the filled loops, opened;
-    ``solid``: the filled loops; ``mask``, the closed changed ink; ``k`` px a point). A
-    shape's smallest enclosing triangle is a tag's when the filled loops fill it."""
+    ``solid``: the filled loops; ``mask``, the closed changed ink; ``k`` px a point). Each
+    shape's smallest enclosing triangle, and the largest triangle on its hull (what a lump
+    the opening left does not move), are tried (:func:`_is_tag`)."""
     lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
     near = cv2.dilate(mask, _disk(TAG_EDGE_PT * k)).view(bool)
     tags = []
@@ -279,33 +283,74 @@ def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, changed:
         area = cv2.contourArea(contour)
         if not 0.3 * lo * lo <= area <= 0.44 * hi * hi:  # (a triangle's is 0.43 side²)
             continue
-        found, triangle = cv2.minEnclosingTriangle(contour.astype(np.float32))
-        if not found or area < 0.5 * found:
-            continue
-        corners = triangle.reshape(-1, 2).astype(np.float64)
-        sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
-        if sides.min() < lo or sides.max() > hi:
-            continue
-        cosines = [np.dot(corners[(i + 1) % 3] - corners[i], corners[(i + 2) % 3] - corners[i])
-                   / (sides[(i + 1) % 3] * sides[(i + 2) % 3]) for i in range(3)]
-        if np.abs(np.degrees(np.arccos(np.clip(cosines, -1, 1))) - 60.0).max() > TAG_ANGLE_TOL_DEG:
-            continue
-        poly = np.zeros(mask.shape, np.uint8)
-        cv2.fillConvexPoly(poly, np.round(corners).astype(np.int32), 1)
-        if np.count_nonzero(solid & poly) < TAG_FILL * np.count_nonzero(poly):
-            continue
-        if not _edges_drawn(corners, near):
-            continue  # a letter A (no edge below), a filled-in shape's lump
-        inner = cv2.erode(poly, _disk(TAG_EDGE_PT * k)).view(bool)  # inside its edges
-        if (np.count_nonzero(inner & ~mask.view(bool)) < TAG_PAPER_SHARE * np.count_nonzero(inner)
-                or np.count_nonzero(inside_ink & inner) / (k * k) < TAG_LABEL_PT2):
-            continue  # a filled triangle (an arrowhead), or an empty one (a truss's)
-        own = changed & cv2.dilate(poly, _disk(TAG_STROKE_PT * k)).view(bool)
-        ys, xs = np.nonzero(own)
-        if len(ys):
-            tags.append(Tag((int(xs.min()), int(ys.min()), int(xs.max()) + 1,
-                             int(ys.max()) + 1), own))
+        # (a window around the shape: a whole sheet's masks are far larger)
+        x, y, w, h = cv2.boundingRect(contour)
+        pad = max(w, h) // 2 + int(math.ceil(TAG_STROKE_PT * k)) + 2
+        y0, x0 = max(0, y - pad), max(0, x - pad)
+        win = (slice(y0, y + h + pad), slice(x0, x + w + pad))
+        shape = np.zeros(solid[win].shape, np.uint8)
+        cv2.drawContours(shape, [contour], -1, 1, cv2.FILLED, offset=(-x0, -y0))
+        found, enclosing = cv2.minEnclosingTriangle(contour.astype(np.float32))
+        candidates = [enclosing.reshape(-1, 2)] if enclosing is not None and found else []
+        candidates.append(_largest_triangle(contour))
+        for corners in candidates:
+            poly = _is_tag(corners.astype(np.float64) - (x0, y0), shape, solid[win], mask[win],
+                           near[win], inside_ink[win], k)
+            if poly is not None:
+                own = np.zeros(changed.shape, bool)
+                own[win] = changed[win] & cv2.dilate(poly, _disk(TAG_STROKE_PT * k)).view(bool)
+                ys, xs = np.nonzero(own[win])
+                if len(ys):
+                    tags.append(Tag((int(xs.min()) + x0, int(ys.min()) + y0,
+                                     int(xs.max()) + 1 + x0, int(ys.max()) + 1 + y0), own))
+                break
     return tags
+
+
+def _largest_triangle(contour: np.ndarray) -> np.ndarray:
+    """The largest triangle (3×2 pixels) on the corners of a contour's simplified hull."""
+    hull = cv2.convexHull(contour)
+    pts = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(pts) < 3:
+        return np.repeat(pts[:1], 3, axis=0).astype(np.float64)
+    pts = pts[:16].astype(np.float64)
+    i, j, m = np.array([(i, j, m) for i in range(len(pts)) for j in range(i + 1, len(pts))
+                        for m in range(j + 1, len(pts))]).T
+    a, b, c = pts[i], pts[j], pts[m]
+    area = np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+    best = int(np.argmax(area))
+    return np.array([a[best], b[best], c[best]])
+
+
+def _is_tag(corners: np.ndarray, shape: np.ndarray, solid: np.ndarray, mask: np.ndarray,
+            near: np.ndarray, inside_ink: np.ndarray, k: float) -> np.ndarray | None:
+    """(:func:`_triangles`) The triangle (``corners``, 3×2 pixels of a window, which the
+    masks are of) filled (uint8), when it is a tag's: near equilateral, its size, filled by the filled loops (``solid``),
+    ``shape`` not much beyond it, its edges drawn (``near``: the ink grown), open inside
+    with a label (``inside_ink``); None otherwise."""
+    lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
+    sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
+    if sides.min() < lo or sides.max() > hi:
+        return None
+    cosines = [np.dot(corners[(i + 1) % 3] - corners[i], corners[(i + 2) % 3] - corners[i])
+               / (sides[(i + 1) % 3] * sides[(i + 2) % 3]) for i in range(3)]
+    if np.abs(np.degrees(np.arccos(np.clip(cosines, -1, 1))) - 60.0).max() > TAG_ANGLE_TOL_DEG:
+        return None
+    poly = np.zeros(mask.shape, np.uint8)
+    cv2.fillConvexPoly(poly, np.round(corners).astype(np.int32), 1)
+    inside = np.count_nonzero(poly)
+    if np.count_nonzero(solid & poly) < TAG_FILL * inside:
+        return None
+    beyond = shape & ~cv2.dilate(poly, _disk(TAG_EDGE_PT * k))
+    if np.count_nonzero(beyond) > TAG_BEYOND_SHARE * inside:
+        return None  # a square's, a hexagon's, a circle's largest triangle: half of it
+    if not _edges_drawn(corners, near):
+        return None  # a letter A (no edge below)
+    inner = cv2.erode(poly, _disk(TAG_EDGE_PT * k)).view(bool)  # inside its edges
+    if (np.count_nonzero(inner & ~mask.view(bool)) < TAG_PAPER_SHARE * np.count_nonzero(inner)
+            or np.count_nonzero(inside_ink & inner) / (k * k) < TAG_LABEL_PT2):
+        return None  # a filled triangle (an arrowhead), or an empty one (a truss's)
+    return poly
 
 
 #: Each of a tag's three edges is drawn: ink within :data:`TAG_EDGE_PT` of at least this
