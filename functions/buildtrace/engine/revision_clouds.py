@@ -23,6 +23,11 @@ A cloud is told by its shape, in a mask of changed ink (one side: added or remov
 
 Arcs bulging outward (the usual cloud) and inward (an "inverted" cloud) are both found.
 Masks are in pixels at a DPI the caller gives; boxes come back in those pixels.
+
+A cloud's revision tag (a "delta": a triangle with the revision's number, beside the
+cloud) is not a design change either, nor is its number a text change: :func:`find_tags`
+tells it by its shape, and :func:`set_clouds_apart` lists it with the clouds when it lies
+beside one of its side (:data:`TAG_REACH_PT`).
 """
 
 from __future__ import annotations
@@ -155,11 +160,11 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
 TAG_SIDE_PT = (10.0, 48.0)
 #: ... corners within this of 60° (degrees: CAD draws them equilateral) ...
 TAG_ANGLE_TOL_DEG = 15.0
-#: ... its filled shape fills at least this share of the smallest triangle around it (a
-#: square fills half, a circle 0.6, a hexagon 2/3) ...
+#: ... the filled loops fill at least this share of its triangle (the smallest one around
+#: a shape fills a square's half, a circle's 0.6, a hexagon's 2/3) ...
 TAG_FILL = 0.8
-#: ... and the shape it was fitted to lies within it but for this share of its area (a
-#: lump where a cloud's line joins it).
+#: ... the shape its triangle was fitted to lies within the triangle but for this share of
+#: the triangle's area (a lump where a cloud's line joins it) ...
 TAG_BEYOND_SHARE = 0.2
 #: ... it holds a label: at least this much ink inside (pt², a digit's) ...
 TAG_LABEL_PT2 = 2.0
@@ -177,7 +182,8 @@ TAG_OPEN_PT = (1.5, 3.0)
 TAG_CORE_SHARE = 0.6
 #: A tag's inside is its triangle eroded by this (points: its edge's stroke).
 TAG_EDGE_PT = 1.5
-#: Inside its edges a tag is mostly paper (at least this share): its label is thin.
+#: Inside its edges a tag is at least this share paper: its label is thin (a filled
+#: triangle, an arrowhead, is not a tag).
 TAG_PAPER_SHARE = 0.25
 
 
