@@ -15,7 +15,8 @@ from buildtrace.engine.regions import boxes_overlap, grow_box
 from buildtrace.engine.report import render_html
 from buildtrace.engine.revision_clouds import find_clouds, find_tags
 from buildtrace.synth import (add_vector_clouds, add_vector_tags, cloud_arcs, draw_cloud,
-                              draw_tag, make_revision, score_pair, stroke_box, tag_triangle)
+                              draw_tag, make_revision, score_pair, stroke_box, tag_triangle,
+                              triangle_box)
 from conftest import DRAWINGS, JP_HOUSE, TRANSATOMIC
 
 
@@ -217,11 +218,6 @@ def test_a_digit_changed_inside_a_cloud_is_still_found(tmp_path):
         assert inside and all(c.get("small") for c in inside), (e, r["changes"])
 
 
-def _triangle_box(triangle):
-    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
 @pytest.mark.parametrize("dpi", [100, 150])
 @pytest.mark.parametrize("side", [18, 26, 40])
 @pytest.mark.parametrize("offset", [0.3, 0.6])
@@ -235,7 +231,7 @@ def test_a_revision_tag_beside_its_cloud_is_found(dpi, side, offset):
     k = dpi / 72
     tags = find_tags(img < 160, dpi)
     assert len(tags) == 1, [t.bbox for t in tags]
-    assert _iou([v / k for v in tags[0].bbox], _triangle_box(triangle)) > 0.7
+    assert _iou([v / k for v in tags[0].bbox], triangle_box(triangle)) > 0.7
 
 
 @pytest.mark.parametrize("shape", ["empty triangle", "filled triangle", "square", "circle",

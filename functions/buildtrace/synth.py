@@ -123,12 +123,17 @@ def tag_triangle(cloud_box, side_pt: float, corner: int, offset: float) -> list[
     return [(cx + r * np.cos(a), cy - r * np.sin(a)) for a in np.radians([90, 210, 330])]
 
 
+def triangle_box(triangle) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) of a triangle's three corners (points)."""
+    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def _tag_label_at(triangle, label: str, size_pt: float) -> tuple[float, float]:
     """Where a tag's label begins (baseline-left, points): centred in the triangle's lower
     part, about 0.55 ``size_pt`` a character wide."""
-    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
-    cx, base = (min(xs) + max(xs)) / 2, max(ys) - 0.22 * (max(ys) - min(ys))
-    return cx - 0.28 * size_pt * len(label), base
+    x0, y0, x1, y1 = triangle_box(triangle)
+    return (x0 + x1) / 2 - 0.28 * size_pt * len(label), y1 - 0.22 * (y1 - y0)
 
 
 def draw_tag(raster, triangle, label: str, dpi: float, width_pt: float = 1.0
@@ -147,8 +152,8 @@ def draw_tag(raster, triangle, label: str, dpi: float, width_pt: float = 1.0
     size = 0.36 * side  # the label's height, points
     scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, max(1, int(size * k)))
     (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
-    x, base = (min(xs) + max(xs)) / 2 - tw / k / 2, max(ys) - 0.2 * (max(ys) - min(ys))
+    x0, y0, x1, y1 = triangle_box(triangle)
+    x, base = (x0 + x1) / 2 - tw / k / 2, y1 - 0.2 * (y1 - y0)
     cv2.putText(raster, label, (int(x * k), int(base * k)), cv2.FONT_HERSHEY_SIMPLEX, scale, 0,
                 max(1, int(size * k / 10)), cv2.LINE_AA)
     return (x, base - th / k, x + tw / k, base + 1)
@@ -617,8 +622,7 @@ def _draw_clouds(old_raster, new_raster, edits: list, n: int, random_box, busy: 
                                 float(rng.choice([0.0, 0.55])))
         for raster, words in zip(rasters, word_lists):
             words.append(Word(label, draw_tag(raster, triangle, label, k * 72.0)))
-        xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
-        cloud["tag"] = (min(xs), min(ys), max(xs), max(ys))
+        cloud["tag"] = triangle_box(triangle)
         busy.append(cloud["tag"])
 
     from .engine.drawing_set import Word
@@ -1096,8 +1100,7 @@ def add_vector_tags(src: str | os.PathLike, out: str | os.PathLike, cloud_boxes,
     for box in cloud_boxes:
         triangle = tag_triangle(box, rng.uniform(16, 26), int(rng.integers(4)), offset)
         stroke_tag(pdf, 0, triangle, label)
-        xs, ys = [p[0] for p in triangle], [p[1] for p in triangle]
-        out_boxes.append((min(xs), min(ys), max(xs), max(ys)))
+        out_boxes.append(triangle_box(triangle))
     pdf.save(os.fspath(out))
     pdf.close()
     return [tuple(float(v) for v in b) for b in out_boxes]

@@ -245,9 +245,10 @@ def find_tags(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
         if links[3] >= 0 and cv2.contourArea(contours[i]) > 0.44 * hi * hi:
             cv2.drawContours(solid, contours, i, 0, cv2.FILLED)
     inside_ink = changed if ink is None else ink
+    near = cv2.dilate(mask, _disk(TAG_EDGE_PT * k)).view(bool)
     tags: list[Tag] = []
     for shapes in _opened(solid, k):
-        tags += [t for t in _triangles(shapes, solid, mask, changed, inside_ink, k)
+        tags += [t for t in _triangles(shapes, solid, mask, near, changed, inside_ink, k)
                  if not any(boxes_overlap(t.bbox, u.bbox) for u in tags)]
     return tags
 
@@ -257,9 +258,10 @@ def _opened(solid: np.ndarray, k: float):
     each shape opened by a disk of :data:`TAG_CORE_SHARE` of its own inradius: what a cloud
     closes against a tag's edge (a wedge as thick as the cloud's scallops) goes, and the
     tag stays a triangle with rounded corners."""
-    for radius in TAG_OPEN_PT:
-        yield cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k))
     thin = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(TAG_OPEN_PT[0] * k))
+    yield thin
+    for radius in TAG_OPEN_PT[1:]:
+        yield cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
     lo, hi = TAG_SIDE_PT[0] * k / (2 * math.sqrt(3)), TAG_SIDE_PT[1] * k / (2 * math.sqrt(3))
     cores = np.zeros(solid.shape, np.uint8)
@@ -276,14 +278,14 @@ def _opened(solid: np.ndarray, k: float):
     yield cores
 
 
-def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, changed: np.ndarray,
-               inside_ink: np.ndarray, k: float) -> list[Tag]:
+def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, near: np.ndarray,
+               changed: np.ndarray, inside_ink: np.ndarray, k: float) -> list[Tag]:
     """(:func:`find_tags`) The tags among ``shapes`` (uint8: the filled loops, opened;
-    ``solid``: the filled loops; ``mask``, the closed changed ink; ``k`` px a point). Each
-    shape's smallest enclosing triangle, and the largest triangle on its hull (what a lump
-    the opening left does not move), are tried (:func:`_is_tag`)."""
+    ``solid``: the filled loops; ``mask``, the closed changed ink, and ``near``, it grown by
+    :data:`TAG_EDGE_PT`; ``k`` px a point). Each shape's smallest enclosing triangle, and
+    the largest triangle on its hull (what a lump the opening left does not move), are
+    tried (:func:`_is_tag`)."""
     lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
-    near = cv2.dilate(mask, _disk(TAG_EDGE_PT * k)).view(bool)
     tags = []
     for contour in cv2.findContours(shapes, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
         area = cv2.contourArea(contour)
@@ -331,9 +333,9 @@ def _largest_triangle(contour: np.ndarray) -> np.ndarray:
 def _is_tag(corners: np.ndarray, shape: np.ndarray, solid: np.ndarray, mask: np.ndarray,
             near: np.ndarray, inside_ink: np.ndarray, k: float) -> np.ndarray | None:
     """(:func:`_triangles`) The triangle (``corners``, 3×2 pixels of a window, which the
-    masks are of) filled (uint8), when it is a tag's: near equilateral, its size, filled by the filled loops (``solid``),
-    ``shape`` not much beyond it, its edges drawn (``near``: the ink grown), open inside
-    with a label (``inside_ink``); None otherwise."""
+    masks are of) filled (uint8), when it is a tag's: near equilateral, its size, filled
+    by the filled loops (``solid``), ``shape`` not much beyond it, its edges drawn
+    (``near``: the ink grown), open inside with a label (``inside_ink``); None otherwise."""
     lo, hi = TAG_SIDE_PT[0] * k, TAG_SIDE_PT[1] * k
     sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
     if sides.min() < lo or sides.max() > hi:
@@ -553,7 +555,10 @@ def set_clouds_apart(regions: list[ChangeRegion], crops, tolerance_pt: float
                 and any(c.kind == r.kind and box_gap(c.bbox, r.bbox) <= TAG_REACH_PT
                         for c in clouds)):
             tag = _whole_tag(r, crops, tolerance_pt)
-        (rest if tag is None else tags).append(r if tag is None else tag)
+        if tag is None:
+            rest.append(r)
+        else:
+            tags.append(tag)
     return rest, clouds, tags
 
 
@@ -564,29 +569,43 @@ TAG_INK_SHARE = 0.8
 def _whole_tag(region: ChangeRegion, crops, tolerance_pt: float) -> ChangeRegion | None:
     """``region`` as a revision tag (a region of its own: its box, the tag's ink's), when it
     is one: a tag holds most of its changed ink (:data:`TAG_INK_SHARE`); None otherwise."""
-    box, dpi, old, new = crops(region.bbox)
+    box, dpi, masks, old_ink, new_ink = _compared_crops(region.bbox, crops, tolerance_pt)
     k = dpi / 72.0
-    masks = compare_ink(old, new, dpi, tolerance_pt)
     mask = masks.added if region.kind == "added" else masks.removed
-    old_ink, new_ink = old < INK_THRESHOLD, new < INK_THRESHOLD
     own = np.zeros(mask.shape, bool)
     own[_pixels(region.bbox, box, k)] = True
     total = np.count_nonzero(mask & own)
     for t in find_tags(mask, dpi, old_ink | new_ink,
                        new_ink if region.kind == "added" else old_ink):
         if total and np.count_nonzero(t.ink & own) >= TAG_INK_SHARE * total:
-            area = np.count_nonzero(t.ink) / (k * k)
-            return ChangeRegion("", region.kind, _in_points(t.bbox, box, k), area,
-                                area if region.kind == "removed" else 0.0,
-                                area if region.kind == "added" else 0.0)
+            return _side_region(region.kind, _in_points(t.bbox, box, k),
+                                np.count_nonzero(t.ink) / (k * k))
     return None
+
+
+def _compared_crops(bbox, crops, tolerance_pt: float):
+    """A region's crops (``crops(bbox)``, see :func:`set_clouds_apart`) compared: the
+    crop's box (points), its DPI, the :class:`.overlay.OverlayMasks` and the old and new
+    ink (boolean)."""
+    box, dpi, old, new = crops(bbox)
+    return (box, dpi, compare_ink(old, new, dpi, tolerance_pt), old < INK_THRESHOLD,
+            new < INK_THRESHOLD)
+
+
+def _side_region(side: str, bbox, area_pt2: float) -> ChangeRegion:
+    """A region of one side's ink (``added`` or ``removed``): ``bbox`` in points, its area
+    in pt²."""
+    return ChangeRegion("", side, bbox, area_pt2, area_pt2 if side == "removed" else 0.0,
+                        area_pt2 if side == "added" else 0.0)
 
 
 def _pixels(b, box, k: float, pad: float = 1.0) -> tuple[slice, slice]:
     """A box ``b`` (points) as slices of a crop of ``box`` (points) at ``k`` px a point,
     grown by ``pad`` (points)."""
-    return (slice(max(0, int((b[1] - pad - box[1]) * k)), max(0, int((b[3] + pad - box[1]) * k) + 1)),
-            slice(max(0, int((b[0] - pad - box[0]) * k)), max(0, int((b[2] + pad - box[0]) * k) + 1)))
+    return (slice(max(0, int((b[1] - pad - box[1]) * k)),
+                  max(0, int((b[3] + pad - box[1]) * k) + 1)),
+            slice(max(0, int((b[0] - pad - box[0]) * k)),
+                  max(0, int((b[2] + pad - box[0]) * k) + 1)))
 
 
 def _in_points(b, box, k: float) -> tuple[float, float, float, float]:
@@ -620,16 +639,14 @@ def cloud_ring(cloud: ChangeRegion) -> list[ChangeRegion]:
 def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
                   ) -> tuple[list[ChangeRegion], list[ChangeRegion], list[ChangeRegion]] | None:
     """A region's clouds, the rest of its changes and the clouds' tags
-    (:func:`set_clouds_apart`); None when it holds no cloud. ``others``: the boxes (points) of other regions overlapping its box,
-    whose ink is theirs."""
-    box, dpi, old, new = crops(region.bbox)
+    (:func:`set_clouds_apart`); None when it holds no cloud. ``others``: the boxes (points)
+    of other regions overlapping its box, whose ink is theirs."""
+    box, dpi, masks, old_ink, new_ink = _compared_crops(region.bbox, crops, tolerance_pt)
     k = dpi / 72.0
-    masks = compare_ink(old, new, dpi, tolerance_pt)
-    old_ink, new_ink = old < INK_THRESHOLD, new < INK_THRESHOLD
     ink = old_ink | new_ink
     sides = (("added", masks.added, new_ink, old_ink),
              ("removed", masks.removed, old_ink, new_ink))
-    mine = np.zeros(new.shape, bool)  # the region's own box in the crop
+    mine = np.zeros(ink.shape, bool)  # the region's own box in the crop
     mine[_pixels(region.bbox, box, k)] = True
     # a cloud is this region's when most of its ink is in the region's box (the crop's
     # margin may show the cloud around a change inside it, which is that cloud's region's)
@@ -638,14 +655,16 @@ def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
              if np.count_nonzero(c.loop & mine) >= 0.5 * np.count_nonzero(c.loop)]
     if not found:
         return None
-    # their tags: triangles beside them, of their side, mostly in the region's box
+    # their tags: triangles beside them, of their side (looked for on the sides holding a
+    # cloud only), mostly in the region's box
     reach = TAG_REACH_PT * k
-    found += [(side, t) for side, mask, side_ink, _ in sides
+    cloudy = {side for side, _ in found}
+    found += [(side, t) for side, mask, side_ink, _ in sides if side in cloudy
               for t in find_tags(mask, dpi, ink, side_ink)
               if any(s == side and box_gap(c.bbox, t.bbox) <= reach for s, c in found)
               and np.count_nonzero(t.ink & mine) >= 0.5 * np.count_nonzero(t.ink)]
 
-    tag_ink = np.zeros(new.shape, bool)
+    tag_ink = np.zeros(ink.shape, bool)
     for _, c in found:
         if isinstance(c, Tag):
             tag_ink |= c.ink
@@ -656,11 +675,9 @@ def _split_clouds(region: ChangeRegion, others: list, crops, tolerance_pt: float
         ys, xs = np.nonzero(ink_px)
         if not len(ys):
             continue
-        area = len(ys) / (k * k)
         bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
         (clouds if isinstance(c, Cloud) else tags).append(
-            ChangeRegion("", side, _in_points(bbox, box, k), area,
-                         area if side == "removed" else 0.0, area if side == "added" else 0.0))
+            _side_region(side, _in_points(bbox, box, k), len(ys) / (k * k)))
         loops |= ink_px
     # the rest: the region's own changed ink, in its box (what the clustering joined to the
     # clouds), but not in another region's (a change inside a cloud but apart from it is a
