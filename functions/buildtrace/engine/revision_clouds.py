@@ -58,8 +58,12 @@ CUSP_PAIR_PT = 6.0
 MIN_ARC_TURN_DEG = 35.0
 #: At least this share of the outline lies in scallops no longer than
 #: :data:`LONG_ARC_FACTOR` times the median one (a revision triangle or a straight run
-#: joined to the loop takes the rest).
+#: joined to the loop takes the rest)...
 MIN_ARC_SHARE = 0.7
+#: ... on one of its two edges; the other may have as little as this. A cloud drawn along a
+#: line of the sheet (a wall, a grid line) has that side's outer edge straight: the line
+#: runs along its crests and hides its cusps, while the inner edge still scallops.
+MIN_OTHER_EDGE_SHARE = 0.5
 LONG_ARC_FACTOR = 3.0
 #: The loop's hole is at least this share of its filled outline.
 MIN_HOLE_SHARE = 0.5
@@ -71,6 +75,11 @@ CLOSE_PT = 1.0
 BRIDGE_PT = 4.0
 #: ... and by its ink where the other sheet has none, within this of its changed ink.
 REACH_PT = 24.0
+#: Where no loop closed that way, its ink connected to its changed ink within this (points)
+#: bridges it: a cloud drawn across a band of the other sheet's ink wider than twice
+#: :data:`BRIDGE_PT` (a double line, a dimension string with its ticks, an arrowhead) or
+#: along a line for a stretch is hidden there, and its own stroke runs through that ink.
+ALONG_PT = 12.0
 #: The outer outline whose scallops are counted is the component's, filled and opened by a
 #: disk this wide (radius, points): lines the bridging brought along go...
 OPEN_PT = 2.0
@@ -109,15 +118,27 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
     the sheet ``changed`` is on) bridges it: this sheet's ink within :data:`BRIDGE_PT` of
     the changed ink, and with ``other_ink`` (the other sheet's) also its ink where the
     other sheet has none, pixel for pixel, within :data:`REACH_PT` (a cloud drawn through
-    a block of text). What that brings along (the ends of lines it crosses) is taken off
-    the outlines by :func:`_smoothed_outline` before their scallops are counted."""
+    a block of text). Where no loop closes so, its ink connected to the changed ink within
+    :data:`ALONG_PT` bridges it (a cloud across a band of lines, or along one). What that
+    brings along (the ends of lines it crosses) is taken off the outlines by
+    :func:`_smoothed_outline` before their scallops are counted."""
+    inside = changed if ink is None else ink
+    clouds = _closed_clouds(changed, bridged(changed, dpi, side_ink, other_ink), dpi, inside)
+    if not clouds and side_ink is not None:
+        clouds = _closed_clouds(changed, bridged(changed, dpi, side_ink, other_ink, ALONG_PT),
+                                dpi, inside)
+    return clouds
+
+
+def _closed_clouds(changed: np.ndarray, shape: np.ndarray, dpi: float, inside: np.ndarray
+                   ) -> list[Cloud]:
+    """(:func:`find_clouds`) The clouds among the loops of ``shape`` (``changed`` bridged,
+    boolean, pixels at ``dpi``) around some of ``inside`` (ink, boolean)."""
     k = dpi / 72.0
-    mask = cv2.morphologyEx(bridged(changed, dpi, side_ink, other_ink).astype(np.uint8),
-                            cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
+    mask = cv2.morphologyEx(shape.astype(np.uint8), cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return []
-    inside = changed if ink is None else ink
     clouds = []
     for i, (contour, links) in enumerate(zip(contours, hierarchy[0])):
         if links[3] >= 0 or links[2] < 0:  # a hole's edge, or a component without a hole
@@ -198,11 +219,12 @@ class Tag:
 
 
 def bridged(changed: np.ndarray, dpi: float, side_ink: np.ndarray | None = None,
-            other_ink: np.ndarray | None = None) -> np.ndarray:
+            other_ink: np.ndarray | None = None, along_pt: float = 0.0) -> np.ndarray:
     """``changed`` (boolean, pixels at ``dpi``) with the gaps :func:`find_clouds` bridges
     filled: ``side_ink`` (its sheet's ink) within :data:`BRIDGE_PT` of it, and with
     ``other_ink`` (the other sheet's) also its sheet's ink where the other has none within
-    :data:`REACH_PT`."""
+    :data:`REACH_PT`; with ``along_pt`` (points) also its sheet's ink connected to it
+    within that (:data:`ALONG_PT`)."""
     shape = changed.copy()
     if side_ink is not None and changed.any():
         k = dpi / 72.0
@@ -212,6 +234,13 @@ def bridged(changed: np.ndarray, dpi: float, side_ink: np.ndarray | None = None,
         shape |= side_ink & (away <= math.ceil(BRIDGE_PT * k))  # (whole pixels, as a disk)
         if other_ink is not None:
             shape |= side_ink & ~other_ink & (away <= math.ceil(REACH_PT * k))
+        if along_pt:
+            near = (side_ink & (away <= math.ceil(along_pt * k))) | changed
+            count, labels = cv2.connectedComponents(near.view(np.uint8), connectivity=8)
+            touching = np.zeros(count, bool)
+            touching[labels[changed]] = True
+            touching[0] = False  # (paper)
+            shape |= touching[labels]
     return shape
 
 
@@ -407,12 +436,13 @@ def _children(links: np.ndarray, i: int) -> list[int]:
     return out
 
 
-def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float) -> np.ndarray:
+def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float,
+                  min_share: float = MIN_ARC_SHARE) -> np.ndarray:
     """The cusps of a closed ``outline`` (n×2 pixel coordinates, in order) that is a chain
     of scallops: where it turns sharply one way (``sign`` 1 or -1: the way its
     coordinates turn), the outline between them arcs turning the other way (see the
-    module's conditions). Returns them (m×2 pixels, those that begin a good arc); none
-    when the outline is not such a chain."""
+    module's conditions; at least ``min_share`` of it in good arcs). Returns them (m×2
+    pixels, those that begin a good arc); none when the outline is not such a chain."""
     none = np.zeros((0, 2))
     found = _turns(outline, px_per_pt)
     if found is None:
@@ -431,7 +461,7 @@ def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float) -> np.ndar
             for a, b in zip(cusps, np.concatenate([cusps[1:], [cusps[0] + n]]))]
     good = (np.array(arcs) >= math.radians(MIN_ARC_TURN_DEG)) & (
         lengths <= LONG_ARC_FACTOR * median)
-    if lengths[good].sum() < MIN_ARC_SHARE * lengths.sum():
+    if lengths[good].sum() < min_share * lengths.sum():
         return none
     return pts[cusps[good]]
 
@@ -456,13 +486,20 @@ def _turns(outline: np.ndarray, px_per_pt: float):
 def paired_scallops(outer: np.ndarray, inner: np.ndarray, px_per_pt: float) -> int:
     """How many cusps of a loop's ``outer`` outline have one of its ``inner`` outline within
     :data:`CUSP_PAIR_PT` (n×2 pixels each): a stroke's two edges turn at the same places.
-    (Either edge's cusps may turn either way: an inner edge's crests can pass for cusps.)"""
+    One edge is a chain of scallops (:data:`MIN_ARC_SHARE`), the other may be less of one
+    (:data:`MIN_OTHER_EDGE_SHARE`). (Either edge's cusps may turn either way: an inner
+    edge's crests can pass for cusps.)"""
+    def cusps(outline, share):
+        return [scallop_cusps(outline, px_per_pt, sign, share) for sign in (1.0, -1.0)]
+
     best = 0
-    for a in (scallop_cusps(outer, px_per_pt, sign) for sign in (1.0, -1.0)):
-        for b in (scallop_cusps(inner, px_per_pt, sign) for sign in (1.0, -1.0)):
-            if len(a) and len(b):
-                d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
-                best = max(best, int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt)))
+    for outer_share, inner_share in ((MIN_ARC_SHARE, MIN_OTHER_EDGE_SHARE),
+                                     (MIN_OTHER_EDGE_SHARE, MIN_ARC_SHARE)):
+        for a in cusps(outer, outer_share):
+            for b in cusps(inner, inner_share):
+                if len(a) and len(b):
+                    d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+                    best = max(best, int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt)))
     return best
 
 
