@@ -135,16 +135,19 @@ def test_what_is_not_a_revision_cloud(shape):
     assert find_clouds(img < 160, dpi, img < 160) == []
 
 
-def test_no_drawing_of_the_examples_holds_a_cloud():
+@pytest.mark.parametrize("dpi", [100, 150])
+def test_no_drawing_of_the_examples_holds_a_cloud(dpi):
     """The whole ink of every example sheet (22 sheets of mechanical and architectural
-    drawings: circles with tags, valves, trees, tables) at 100 DPI: no cloud. The rule runs
-    on changed ink only; here it faces far more."""
+    drawings: circles with tags, valves, trees, tables) at 100 and 150 DPI: no cloud. The
+    rule runs on changed ink only; here it faces far more. (At 150 DPI, M200's rotating
+    plug, a circle that leaders and centre lines meet inside and out, passed for a cloud
+    of 7 scallops until :data:`MIN_PAIRED_SHARE`.)"""
     found = []
     for path in sorted(DRAWINGS.glob("*/*.pdf")):
         with open_set(str(path)) as s:
             for i in range(len(s)):
-                ink = s.page(i).render(dpi=100) < 160
-                found += [(path.name, i, c.bbox) for c in find_clouds(ink, 100, ink)]
+                ink = s.page(i).render(dpi=dpi) < 160
+                found += [(path.name, i, c.bbox) for c in find_clouds(ink, dpi, ink)]
     assert found == []
 
 

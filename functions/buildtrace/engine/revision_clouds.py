@@ -45,7 +45,11 @@ from .regions import (MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside, boxes_o
 #: A cloud's box is at least this wide and this high (points; a third of an inch: a cloud
 #: around one word).
 MIN_SIDE_PT = 24.0
-#: ... and its outline has at least this many scallops.
+#: ... and its outline has at least this many scallops (their cusps paired on its two
+#: edges). 5 would find a cloud around a word (50 by 30 pt, arcs of 20 pt: 9 arcs, but
+#: where two meet at a corner of its box the outline barely turns back, so 5 cusps); it
+#: also took a new detail box drawn over a floor plan's lines for a cloud, where lines
+#: meeting its edges made 5 "cusps".
 MIN_SCALLOPS = 6
 #: The median length of a scallop, along the outline (points).
 ARC_PT = (4.0, 100.0)
@@ -64,6 +68,8 @@ MIN_ARC_SHARE = 0.7
 #: line of the sheet (a wall, a grid line) has that side's outer edge straight: the line
 #: runs along its crests and hides its cusps, while the inner edge still scallops.
 MIN_OTHER_EDGE_SHARE = 0.5
+#: ... when at least this share of the first edge's cusps pair with the other's.
+MIN_PAIRED_SHARE = 0.5
 LONG_ARC_FACTOR = 3.0
 #: The loop's hole is at least this share of its filled outline.
 MIN_HOLE_SHARE = 0.5
@@ -486,20 +492,30 @@ def _turns(outline: np.ndarray, px_per_pt: float):
 def paired_scallops(outer: np.ndarray, inner: np.ndarray, px_per_pt: float) -> int:
     """How many cusps of a loop's ``outer`` outline have one of its ``inner`` outline within
     :data:`CUSP_PAIR_PT` (n×2 pixels each): a stroke's two edges turn at the same places.
-    One edge is a chain of scallops (:data:`MIN_ARC_SHARE`), the other may be less of one
-    (:data:`MIN_OTHER_EDGE_SHARE`). (Either edge's cusps may turn either way: an inner
-    edge's crests can pass for cusps.)"""
-    def cusps(outline, share):
-        return [scallop_cusps(outline, px_per_pt, sign, share) for sign in (1.0, -1.0)]
+    Both edges are chains of scallops (:data:`MIN_ARC_SHARE`), or one is and the other
+    less of one (:data:`MIN_OTHER_EDGE_SHARE`), and then most of the first's cusps
+    (:data:`MIN_PAIRED_SHARE`) pair: a circle that leaders and centre lines meet, inside
+    and out, has cusps of its own on each edge. (Either edge's cusps may turn either way:
+    an inner edge's crests can pass for cusps.)"""
+    def cusps(outline):  # per way of turning: (as a strict edge, as a lesser one)
+        return [(scallop_cusps(outline, px_per_pt, sign),
+                 scallop_cusps(outline, px_per_pt, sign, MIN_OTHER_EDGE_SHARE))
+                for sign in (1.0, -1.0)]
+
+    def paired(a, b):
+        d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+        return int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt))
 
     best = 0
-    for outer_share, inner_share in ((MIN_ARC_SHARE, MIN_OTHER_EDGE_SHARE),
-                                     (MIN_OTHER_EDGE_SHARE, MIN_ARC_SHARE)):
-        for a in cusps(outer, outer_share):
-            for b in cusps(inner, inner_share):
-                if len(a) and len(b):
-                    d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
-                    best = max(best, int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt)))
+    for a_strict, a_less in cusps(outer):
+        for b_strict, b_less in cusps(inner):
+            if len(a_strict) and len(b_strict):
+                best = max(best, paired(a_strict, b_strict))
+            for strict, less in ((a_strict, b_less), (b_strict, a_less)):
+                if len(strict) and len(less):
+                    n = paired(strict, less) if strict is a_strict else paired(less, strict)
+                    if n >= MIN_PAIRED_SHARE * len(strict):
+                        best = max(best, n)
     return best
 
 
