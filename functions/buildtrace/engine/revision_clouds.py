@@ -64,13 +64,13 @@ MIN_ARC_TURN_DEG = 35.0
 #: :data:`LONG_ARC_FACTOR` times the median one (a revision triangle or a straight run
 #: joined to the loop takes the rest)...
 MIN_ARC_SHARE = 0.7
+LONG_ARC_FACTOR = 3.0
 #: ... on one of its two edges; the other may have as little as this. A cloud drawn along a
 #: line of the sheet (a wall, a grid line) has that side's outer edge straight: the line
 #: runs along its crests and hides its cusps, while the inner edge still scallops.
 MIN_OTHER_EDGE_SHARE = 0.5
 #: ... when at least this share of the first edge's cusps pair with the other's.
 MIN_PAIRED_SHARE = 0.5
-LONG_ARC_FACTOR = 3.0
 #: The loop's hole is at least this share of its filled outline.
 MIN_HOLE_SHARE = 0.5
 #: Gaps in a loop up to this wide (points) are closed first (a dashed or broken stroke).
@@ -442,14 +442,15 @@ def _children(links: np.ndarray, i: int) -> list[int]:
     return out
 
 
-def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float,
-                  min_share: float = MIN_ARC_SHARE) -> np.ndarray:
-    """The cusps of a closed ``outline`` (n×2 pixel coordinates, in order) that is a chain
-    of scallops: where it turns sharply one way (``sign`` 1 or -1: the way its
-    coordinates turn), the outline between them arcs turning the other way (see the
-    module's conditions; at least ``min_share`` of it in good arcs). Returns them (m×2
-    pixels, those that begin a good arc); none when the outline is not such a chain."""
-    none = np.zeros((0, 2))
+def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float
+                  ) -> tuple[np.ndarray, float]:
+    """The cusps of a closed ``outline`` (n×2 pixel coordinates, in order) as a chain of
+    scallops: where it turns sharply one way (``sign`` 1 or -1: the way its coordinates
+    turn), the outline between them arcs turning the other way (see the module's
+    conditions). Returns those that begin a good arc (m×2 pixels) and the share of the
+    outline in good arcs (which :func:`paired_scallops` holds to :data:`MIN_ARC_SHARE` or
+    :data:`MIN_OTHER_EDGE_SHARE`); none and 0 when the outline is no such chain at all."""
+    none = (np.zeros((0, 2)), 0.0)
     found = _turns(outline, px_per_pt)
     if found is None:
         return none
@@ -467,9 +468,7 @@ def scallop_cusps(outline: np.ndarray, px_per_pt: float, sign: float,
             for a, b in zip(cusps, np.concatenate([cusps[1:], [cusps[0] + n]]))]
     good = (np.array(arcs) >= math.radians(MIN_ARC_TURN_DEG)) & (
         lengths <= LONG_ARC_FACTOR * median)
-    if lengths[good].sum() < min_share * lengths.sum():
-        return none
-    return pts[cusps[good]]
+    return pts[cusps[good]], float(lengths[good].sum() / lengths.sum())
 
 
 def _turns(outline: np.ndarray, px_per_pt: float):
@@ -497,25 +496,24 @@ def paired_scallops(outer: np.ndarray, inner: np.ndarray, px_per_pt: float) -> i
     (:data:`MIN_PAIRED_SHARE`) pair: a circle that leaders and centre lines meet, inside
     and out, has cusps of its own on each edge. (Either edge's cusps may turn either way:
     an inner edge's crests can pass for cusps.)"""
-    def cusps(outline):  # per way of turning: (as a strict edge, as a lesser one)
-        return [(scallop_cusps(outline, px_per_pt, sign),
-                 scallop_cusps(outline, px_per_pt, sign, MIN_OTHER_EDGE_SHARE))
-                for sign in (1.0, -1.0)]
-
     def paired(a, b):
         d = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1)).min(axis=1)
         return int(np.count_nonzero(d <= CUSP_PAIR_PT * px_per_pt))
 
+    chains = [[scallop_cusps(outline, px_per_pt, sign) for sign in (1.0, -1.0)]
+              for outline in (outer, inner)]
     best = 0
-    for a_strict, a_less in cusps(outer):
-        for b_strict, b_less in cusps(inner):
-            if len(a_strict) and len(b_strict):
-                best = max(best, paired(a_strict, b_strict))
-            for strict, less in ((a_strict, b_less), (b_strict, a_less)):
-                if len(strict) and len(less):
-                    n = paired(strict, less) if strict is a_strict else paired(less, strict)
-                    if n >= MIN_PAIRED_SHARE * len(strict):
-                        best = max(best, n)
+    for a, a_share in chains[0]:
+        for b, b_share in chains[1]:
+            lesser, greater = sorted((a_share, b_share))
+            if not len(a) or not len(b) or greater < MIN_ARC_SHARE:
+                continue
+            if lesser >= MIN_ARC_SHARE:
+                best = max(best, paired(a, b))
+            elif lesser >= MIN_OTHER_EDGE_SHARE:
+                n = paired(a, b)
+                if n >= MIN_PAIRED_SHARE * len(a if a_share >= MIN_ARC_SHARE else b):
+                    best = max(best, n)
     return best
 
 
