@@ -377,6 +377,8 @@ def test_a_long_set_loads_its_sheet_images_as_they_come_into_view(set_report, br
     urls = []
     page.on("request", lambda r: urls.append(r.url))
     page.goto((tmp_path / "index.html").as_uri())
+    # the first sheet's image shows (a busy machine took more than 0.8 s for it)
+    page.wait_for_function("document.querySelector('section#s0 .view img').naturalWidth > 0")
     page.wait_for_timeout(800)
 
     def asked(i):
