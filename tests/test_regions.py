@@ -232,6 +232,51 @@ def test_the_sides_of_a_moved_box_are_matched_to_their_own_sources():
     assert np.allclose(out[0].bbox, (160, 145, 280, 209), atol=1.5)
 
 
+def _two_bars(faded: tuple[bool, bool]):
+    """Old and new sheets: two vertical bars 13 pt apart (farther than CLUSTER_GAP_PT: four
+    regions) moved together by (100, 150) pt; the old copy of a ``faded`` bar speckled as a
+    worn print re-scanned is, so it matches its moved self by about 0.72 only."""
+    old = np.full((400, 400), 255, np.uint8)
+    new = old.copy()
+    for img, (x, y) in ((old, (60, 50)), (new, (160, 200))):
+        for left in (x, x + 13):  # a bar with an anti-aliased edge, as rendered
+            img[y:y + 66, left], img[y:y + 66, left + 1:left + 3] = 128, 0
+    rng = np.random.default_rng(0)
+    for left, fade in zip((60, 73), faded):
+        if fade:
+            bar = old[50:116, left:left + 3]
+            bar[rng.random(bar.shape) < 0.1] = 200
+    return old, new
+
+
+def test_a_weaker_match_counts_when_the_piece_beside_it_moved_the_same_way():
+    """Two bars moved together, the left one's old copy speckled (it matches its moved
+    self by about 0.72, under MOVE_MIN_CORRELATION; the other bar by 1.0). Before, the new
+    left bar was paired with the old right one (any bar looks like any other): a move by
+    the wrong displacement, a removal and an addition. The right bar's match (1.0) moved
+    by the left bar's weaker one's displacement, so the two are one move."""
+    old, new = _two_bars((True, False))
+    regions = _regions_of(old, new)
+    assert sorted(r.kind for r in regions) == ["added", "added", "removed", "removed"]
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+    assert np.allclose(out[0].from_bbox, (60, 50, 76, 116), atol=1.5)
+    assert np.allclose(out[0].bbox, (160, 200, 176, 266), atol=1.5)
+
+
+@pytest.mark.parametrize("faded", [(True, True), (True, None)])
+def test_a_weaker_match_alone_or_beside_another_weak_one_is_no_move(faded):
+    """A match under MOVE_MIN_CORRELATION needs a strong one beside it: a speckled bar
+    alone (the other bar not drawn), or two speckled bars vouching for each other, stay
+    removals and additions."""
+    old, new = _two_bars((faded[0], bool(faded[1])))
+    if faded[1] is None:  # the right bar on neither sheet
+        old[:, 72:80], new[:, 172:180] = 255, 255
+    out = detect_moves(_regions_of(old, new), _crop(old), _crop(new))
+    assert "moved" not in {r.kind for r in out}
+    assert sorted(r.kind for r in out) == sorted(["added", "removed"] * (2 if faded[1] else 1))
+
+
 @pytest.mark.parametrize("shift_pt", [(4, 0), (7, 0), (-5, 3), (8, 8)])
 def test_a_wall_moved_a_few_points_is_a_move(shift_pt):
     """A wall (two lines 6 pt apart) moved by less than CLUSTER_GAP_PT leaves one region of

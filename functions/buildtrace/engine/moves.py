@@ -23,8 +23,14 @@ from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, c
 from .regions import CLUSTER_GAP_PT, ChangeRegion, box_centre, boxes_overlap, grow_box
 from .text_diff import reading_order, same_letters
 
-#: Removed and added ink of a moved detail match at least this well (correlation).
+#: Removed and added ink of a moved detail match at least this well (correlation) ...
 MOVE_MIN_CORRELATION = 0.8
+#: ... or this well when another piece nearby moved by the same displacement and matches
+#: its source by :data:`MOVE_MIN_CORRELATION` (:func:`_support`). Two parallel lines 13 pt
+#: apart moved together, on a re-scan: the left line matched its source by 0.74 and the
+#: right one by 0.94, so the left new line was paired with the right old one (0.94; any
+#: line looks like any other) and the move was read as a move, a removal and an addition.
+MOVE_MIN_SUPPORTED_CORRELATION = 0.7
 #: A removal is matched against an addition over shifts of up to this (points) each way.
 MOVE_SEARCH_PT = 3.0
 #: Removals whose match with an addition scores within this of the best one are equally
@@ -74,14 +80,18 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
     shifts: dict[int, np.ndarray] = {}  # id() of a moved region: how far it moved (points)
     for a in added:
         scored = [t for t in candidates[id(a)] if t[2].id not in used]
-        if not scored:
-            continue
         # plain shapes (a line, a box) match several removals about equally well: the one
         # whose displacement most other additions nearby could share (the other sides of a
         # moved box) is the one that moved; of those, within MOVE_TIE of the best match,
-        # the nearest
+        # the nearest. A weaker match (MOVE_MIN_SUPPORTED_CORRELATION) counts only so
+        # shared.
         support = [_support(a, t, added, candidates) for t in scored]
-        scored = [t for t, n in zip(scored, support) if n == max(support)]
+        scored = [(t, n) for t, n in zip(scored, support)
+                  if n > 0 or t[0] >= MOVE_MIN_CORRELATION]
+        if not scored:
+            continue
+        most = max(n for _t, n in scored)
+        scored = [t for t, n in scored if n == most]
         top = max(t[0] for t in scored)
         _score, _dist, best, d = min((t for t in scored if t[0] >= top - MOVE_TIE),
                                      key=lambda t: t[1])
@@ -222,13 +232,14 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
     """The removals an addition may have moved from: (score, distance, removal,
     displacement), each of a similar size and ink area (within a ratio, or 2 pt: a thin
     bar's box is 3 or 4 pt wide as it falls on the map's cells) whose ink matches
-    (:func:`_match`) by at least :data:`MOVE_MIN_CORRELATION`."""
+    (:func:`_match`) by at least :data:`MOVE_MIN_SUPPORTED_CORRELATION` (those under
+    :data:`MOVE_MIN_CORRELATION` count only with :func:`_support`)."""
     out = []
     for r in removed:
         if not _alike(a, r):
             continue
         score, d = _match(r.bbox, a.bbox, old_crop, new_crop)
-        if score >= MOVE_MIN_CORRELATION:
+        if score >= MOVE_MIN_SUPPORTED_CORRELATION:
             out.append((score, _distance(r.bbox, a.bbox), r, d))
     return out
 
@@ -337,15 +348,17 @@ def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:
 def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
     """How many other additions within :data:`MOVE_GROUP_GAP_PT` of ``a`` could have moved
     by the displacement of ``candidate`` (a :func:`_sources` entry of ``a``), each from
-    another removal: the pieces of one moved detail share their displacement."""
+    another removal it matches by :data:`MOVE_MIN_CORRELATION`: the pieces of one moved
+    detail share their displacement."""
     d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
     n = 0
     for other in added:
         if other is a or _gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
             continue
-        n += any(t[2] is not candidate[2] and np.abs(np.subtract(
-            box_centre(other.bbox), box_centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
-            for t in candidates[id(other)])
+        n += any(t[2] is not candidate[2] and t[0] >= MOVE_MIN_CORRELATION
+                 and np.abs(np.subtract(box_centre(other.bbox), box_centre(t[2].bbox))
+                            - d).max() <= MOVE_GROUP_TOL_PT
+                 for t in candidates[id(other)])
     return n
 
 
