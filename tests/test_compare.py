@@ -129,6 +129,26 @@ def test_a_label_moved_across_its_room_is_one_moved_change_with_its_text(tmp_pat
     assert '"ホール" moved' in result["summary"] and '"洋室" became "和室"' in result["summary"]
 
 
+@pytest.mark.parametrize("dx, dy", [(-42.0, 5.6), (-50.0, 6.0)])
+def test_a_label_moved_onto_a_line_by_about_its_width_is_one_moved_change(tmp_path, dx, dy):
+    """"バルコニー" (39 pt wide) moved onto the balcony's railing by about its width (the
+    label bench's seed 4010756): part of it lies on the railing's ink, so less of it is
+    added than was removed, and its tail clustered with where it was (or its head apart
+    from it). It was an addition and a removal with the words said moved; the changed ink
+    lies on the words' two places, which say where it is and where it was."""
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    edited = edit_text_objects(old, new, move={"バルコニー": (dx, dy)})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert [c["kind"] for c in result["changes"]] == ["moved"], result["changes"]
+    (moved,) = result["changes"]
+    was, now = edited["バルコニー"]
+    assert np.abs(np.subtract(moved["bbox"], now)).max() < 3, (moved["bbox"], now)
+    assert np.abs(np.subtract(moved["from_bbox"], was)).max() < 3, (moved["from_bbox"], was)
+    assert [(t["kind"], t["text_after"]) for t in moved["text_changes"]] == [
+        ("moved", "バルコニー")]
+
+
 @pytest.mark.parametrize("dx, dy", [(44.3, 10.8), (30.0, 0.0)])
 def test_a_label_whose_ink_looks_alike_shifted_moves_as_its_words_say(tmp_path, dx, dy):
     """"(m) X(n+1)-X(n-1)" on the site plan moved (``make bench``'s label seed 14511752):

@@ -99,8 +99,9 @@ def test_a_moved_text_over_no_changed_ink_is_a_move_from_where_it_was():
     assert [(r.kind, r.from_bbox) for r in out[1:]] == [
         ("moved", (400, 400, 440, 410)), ("moved", (600, 340, 630, 350))]
     joined = join_moved_texts(out)
-    assert [(r.kind, r.text_after) for r in joined] == [
-        ("removed", None), ("moved", "LIVING ROOM"), ("moved", "HALL")]
+    # the removed ink where the label was is its own: part of its move
+    assert [(r.kind, r.text_after, r.removed_pt2) for r in joined] == [
+        ("moved", "LIVING ROOM", 30), ("moved", "HALL", 0.0)]
 
 
 def _glyphs(text, x, y, w=3.7, h=7.2, drift=0.05):
@@ -202,3 +203,69 @@ def test_moved_texts_with_nowhere_they_came_from_are_left_as_they_are():
                                 text_changes=[{"kind": "changed", "bbox": [55, 98, 95, 110],
                                                "text_before": "B", "text_after": "C"}]))
     assert [r.kind for r in join_moved_texts(regions)] == ["added", "added", "modified"]
+
+
+def test_a_moved_label_takes_in_only_the_changed_ink_on_its_two_places():
+    """A label moved by about its width, part of it onto a line: its added region is
+    smaller than its removed one (unlike boxes), and joins it because both lie on the
+    words' two places. A removal reaching past those places (a wall erased where the label
+    was) is an edit of its own and stays one, as does the label's addition."""
+    from buildtrace.engine.compare import _attach_text
+    from buildtrace.engine.moves import join_moved_texts
+    from buildtrace.engine.regions import ChangeRegion
+    from buildtrace.engine.text_diff import TextChange
+
+    def label():
+        return TextChange("moved", (705, 388, 744, 395), "BALCONY", "BALCONY",
+                          from_bbox=(747, 383, 786, 389))
+
+    def regions(removed_box):  # the tail of the new label clustered with where it was
+        return [ChangeRegion("r1", "removed", removed_box, 23, 23, 0),
+                ChangeRegion("a1", "added", (706, 388, 727, 395), 9, 0, 9)]
+
+    out = join_moved_texts(_attach_text(regions((737, 383, 786, 392)), [label()], None, ()))
+    assert [(r.kind, r.bbox, r.from_bbox) for r in out] == [
+        ("moved", (705, 388, 744, 395), (747, 383, 786, 389))]
+    out = join_moved_texts(_attach_text(regions((737, 383, 900, 392)), [label()], None, ()))
+    assert sorted(r.kind for r in out) == ["added", "removed"]
+
+
+def test_the_pieces_of_a_moved_label_its_text_layer_does_not_hold_move_with_it():
+    """"トータル面積表 (㎡)": the "(㎡)" 80 pt after the words is not in the text layer. The
+    words moved (a ``moved`` region, by their text); the "(㎡)" left an addition and a
+    removal as far apart as the words moved, or was found moved by its ink: either is part
+    of the label's move. A piece of the label's ink on its new place that clustered apart
+    from the words' region joins it too. An addition and a removal as far apart by another
+    displacement, and an edit beside the label, stay what they are."""
+    from buildtrace.engine.moves import join_moved_texts
+    from buildtrace.engine.regions import ChangeRegion
+
+    d = (-6.0, -74.0)
+    words = {"kind": "moved", "bbox": [891, 482, 957, 489], "text_before": "面積表",
+             "text_after": "面積表", "from_bbox": [897, 556, 963, 563]}
+
+    def shifted(box, by=d):
+        return (box[0] + by[0], box[1] + by[1], box[2] + by[0], box[3] + by[1])
+
+    def regions(piece_moved_by_ink: bool):
+        head = ChangeRegion("", "moved", (891, 482, 957, 489), 60, 60, 60,
+                            from_bbox=(897, 556, 963, 563), text_changes=[dict(words)])
+        unit = (1039, 555, 1051, 562)
+        if piece_moved_by_ink:
+            pieces = [ChangeRegion("", "moved", shifted(unit), 20, 20, 20, from_bbox=unit)]
+        else:
+            pieces = [ChangeRegion("", "removed", unit, 20, 20, 0),
+                      ChangeRegion("", "added", shifted(unit), 19, 0, 19)]
+        other = (1200, 700, 1212, 707)  # moved by another displacement
+        return [head, *pieces,
+                ChangeRegion("", "removed", other, 20, 20, 0),
+                ChangeRegion("", "added", shifted(other, (-6, -40)), 20, 0, 20),
+                ChangeRegion("", "added", (930, 470, 950, 478), 15, 0, 15),  # beside it
+                ChangeRegion("", "added", (900, 483, 910, 488), 5, 0, 5)]  # on its place
+
+    for by_ink in (False, True):
+        out = join_moved_texts(regions(by_ink))
+        assert [r.kind for r in out] == ["moved", "removed", "added", "added"], out
+        head = out[0]
+        assert head.bbox == (891, 481, 1045, 489) and head.from_bbox == (897, 555, 1051, 563)
+        assert head.added_pt2 == 60 + (20 if by_ink else 19) + 5

@@ -1217,7 +1217,11 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
             # word on one sheet and letter by letter on the other); nothing printed changed
             # and a speck of ink under it is no reason to say so
             continue
-        host = next((r for r in regions if boxes_overlap(r.bbox, tc.bbox)), None)
+        hosts = [r for r in regions if boxes_overlap(r.bbox, tc.bbox)]
+        # a moved text goes with the region that holds most of where it is: moved by about
+        # its width, its tail may have clustered with where it was
+        host = (max(hosts, key=lambda r: _overlap_area(r.bbox, tc.bbox)) if tc.kind == "moved"
+                else hosts[0]) if hosts else None
         if host is None:
             kind = {"changed": "modified"}.get(tc.kind, tc.kind)
             host = ChangeRegion("", kind, tc.bbox, 0.0, 0.0, 0.0,
@@ -1238,6 +1242,11 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
                 # what changed is the word: "modified", as its text says
                 r.kind = "modified"
     return [*regions, *extra]
+
+
+def _overlap_area(a, b) -> float:
+    """Area (points²) where two boxes (points) overlap."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _number(regions: list[ChangeRegion], prefix: str = "c") -> None:

@@ -317,10 +317,22 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         source = ChangeRegion("", "removed", _union([q.bbox for q in was]
                                                     + [r.from_bbox for r in moved]), 0.0,
                               sum(q.removed_pt2 for q in was + moved), 0.0)
-        if not _alike(joined, source, MOVED_TEXT_INK_RATIO):
+        texts = [t for r in added for t in r.text_changes]
+        ratio = joined.added_pt2 / max(source.removed_pt2, 1e-6)
+        if _alike(joined, source, MOVED_TEXT_INK_RATIO):
+            now_box, was_box = joined.bbox, source.bbox
+        elif (MOVED_TEXT_INK_RATIO[0] < ratio < MOVED_TEXT_INK_RATIO[1]
+              and _on_places([joined.bbox, source.bbox], texts)):
+            # the label's ink cut otherwise than its words (moved onto a line, part of it
+            # lies on ink; moved by about its width, its tail clustered with where it was):
+            # the changed ink lies on the words' two places, and those say where it is and
+            # where it was
+            now_box = _union([joined.bbox] + [t["bbox"] for t in texts])
+            was_box = _union([t["from_bbox"] for t in texts])
+        else:
             continue
         head = added[0]
-        head.kind, head.bbox, head.from_bbox = "moved", joined.bbox, source.bbox
+        head.kind, head.bbox, head.from_bbox = "moved", now_box, was_box
         head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
         head.area_pt2 = head.added_pt2
         texts = [t for r in added for t in r.text_changes]
@@ -331,7 +343,92 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         head.text_after = " | ".join(t["text_after"] for t in head.text_changes)
         gone.update(id(r) for r in added[1:])
         gone.update(id(q) for q in was)
+    return _with_untexted_pieces([r for r in regions if id(r) not in gone])
+
+
+def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
+    """Moved labels (``moved`` regions whose texts all moved by one displacement) with the
+    pieces of them the text layer does not hold: a "(㎡)" drawn apart from its words, moved
+    with them. A ``moved`` region without texts that moved by the label's displacement
+    (within :data:`MOVE_GROUP_TOL_PT`, by its boxes' centres), or an ``added`` region and a
+    ``removed`` one alike (:func:`_alike`) that far apart, each side near the label's own
+    (within :data:`MOVE_GROUP_GAP_PT`, or on its line within :data:`TEXT_LINE_GAP_PT`),
+    become part of it. Boxes: new-sheet points."""
+    def shift(box, from_box) -> np.ndarray:
+        return np.subtract(box_centre(box), box_centre(from_box))
+
+    def near(box, label_box) -> bool:  # beside the label, or along its line
+        overlap = min(box[3], label_box[3]) - max(box[1], label_box[1])
+        gap = _gap(box, label_box)
+        return gap <= MOVE_GROUP_GAP_PT or (
+            overlap >= 0.5 * min(box[3] - box[1], label_box[3] - label_box[1])
+            and gap <= TEXT_LINE_GAP_PT)
+
+    gone: set[int] = set()
+    for head in regions:
+        texts = head.text_changes
+        if (head.kind != "moved" or head.in_title_block or not texts or head.from_bbox is None
+                or not all(t["kind"] == "moved" and t.get("from_bbox") for t in texts)):
+            continue
+        shifts = [shift(t["bbox"], t["from_bbox"]) for t in texts]
+        if np.ptp(shifts, axis=0).max() > MOVE_GROUP_TOL_PT:
+            continue
+        d = np.mean(shifts, axis=0)
+        loose = [r for r in regions if r is not head and id(r) not in gone
+                 and not r.text_changes and not r.in_title_block]
+        pieces = [r for r in loose if r.kind == "moved" and r.from_bbox is not None
+                  and np.abs(shift(r.bbox, r.from_bbox) - d).max() <= MOVE_GROUP_TOL_PT
+                  and near(r.bbox, head.bbox)]
+        # ... and what lies on the label's own places: its ink, cut apart from its words'
+        # regions (an added piece within where it is, a removed one within where it was)
+        for r in loose:
+            if r.kind in ("added", "removed") and _on_places(
+                    [r.bbox], texts, ("bbox",) if r.kind == "added" else ("from_bbox",)):
+                as_moved = ChangeRegion("", "moved", r.bbox if r.kind == "added" else head.bbox,
+                                        0.0, r.removed_pt2, r.added_pt2,
+                                        from_bbox=r.bbox if r.kind == "removed" else head.from_bbox)
+                pieces.append(as_moved)
+                gone.add(id(r))
+        loose = [r for r in loose if id(r) not in gone]
+        removed = [r for r in loose if r.kind == "removed" and near(r.bbox, head.from_bbox)]
+        for a in (r for r in loose if r.kind == "added" and near(r.bbox, head.bbox)):
+            twin = next((q for q in removed if id(q) not in gone and _alike(a, q)
+                         and np.abs(shift(a.bbox, q.bbox) - d).max() <= MOVE_GROUP_TOL_PT),
+                        None)
+            if twin is not None:
+                gone.add(id(twin))
+                pieces.append(ChangeRegion("", "moved", a.bbox, a.added_pt2, twin.removed_pt2,
+                                           a.added_pt2, from_bbox=twin.bbox))
+                gone.add(id(a))
+        for r in pieces:
+            gone.add(id(r))
+            head.bbox = _union([head.bbox, r.bbox])
+            head.from_bbox = _union([head.from_bbox, r.from_bbox])
+            head.added_pt2 += r.added_pt2
+            head.removed_pt2 += r.removed_pt2
+        head.area_pt2 = head.added_pt2
     return [r for r in regions if id(r) not in gone]
+
+
+#: Changed ink within this (points) of a moved text's two places is the text's
+#: (:func:`_on_places`): a glyph's ink reaches a little past its word's box.
+TEXT_PLACE_PAD_PT = 2.0
+
+
+def _on_places(boxes: list, texts: list[dict], which=("bbox", "from_bbox")) -> bool:
+    """Do ``boxes`` (points) each lie within one of the moved ``texts``' places (``which``:
+    where a text is, ``bbox``, and where it was, ``from_bbox``; grown by
+    :data:`TEXT_PLACE_PAD_PT`), or within two of them that touch (a label moved by about
+    its width)?"""
+    places = [grow_box(t[k], TEXT_PLACE_PAD_PT) for t in texts for k in which]
+    spans = places + [_union([a, b]) for i, a in enumerate(places) for b in places[:i]
+                      if boxes_overlap(a, b)]
+    return all(any(_box_within(b, p) for p in spans) for b in boxes)
+
+
+def _box_within(a, b) -> bool:
+    """Is box ``a`` wholly inside box ``b``?"""
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
 
 
 def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:
