@@ -151,7 +151,8 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         for e in truth["edits"]:
             if e["kind"] == "moved":
                 tot["moves"] += 1
-                tot["moves_as_one"] += _one_change(e, r["changes"])
+                tot["moves_as_one"] += _one_change(
+                    e, r["changes"], [o for o in truth["edits"] if o is not e])
             if e.get("short"):  # a nudge: reported as moved from where it was?
                 tot["nudges"] += 1
                 tot["nudges_moved"] += any(
@@ -285,12 +286,29 @@ def _off_edits(changes: list[dict], truth: dict, pad: float = 6.0) -> list[dict]
     return [c for c in changes if not any(_near(c["bbox"], b, pad) for b in places)]
 
 
-def _one_change(move: dict, changes: list[dict]) -> bool:
+def _one_change(move: dict, changes: list[dict], others: list[dict] = ()) -> bool:
     """Whether a moved edit is reported as one ``moved`` change and nothing else touches
-    either of its places (boxes grown by 6 pt)."""
+    either of its places (boxes grown by 6 pt), but for the exact reports of ``others``
+    (the revision's other edits, not this one): a moved change on another move's two places, a change
+    holding another edit's exact before and after. Two edits side by side, each reported
+    as it is, are not a failure of either (stop 29's label bench: 3 of its 4 misses)."""
+    def report_of_another(c: dict) -> bool:
+        for o in others:
+            if not _near(c["bbox"], o["bbox"]):
+                continue
+            if (o.get("from_bbox") and c["kind"] == "moved" and c.get("from_bbox")
+                    and _near(c["from_bbox"], o["from_bbox"])):
+                return True
+            if o.get("text_before") is not None and any(
+                    (t.get("text_before"), t.get("text_after"))
+                    == (o["text_before"].strip(), o["text_after"].strip())
+                    for t in c.get("text_changes", [])):
+                return True
+        return False
+
     touching = [c for c in changes if any(
         _near(box, place) for box in (c["bbox"], c.get("from_bbox")) if box
-        for place in (move["bbox"], move["from_bbox"]))]
+        for place in (move["bbox"], move["from_bbox"])) and not report_of_another(c)]
     return len(touching) == 1 and touching[0]["kind"] == "moved"
 
 
@@ -443,7 +461,8 @@ def label_accuracy(seeds: list[int], tmp: str) -> dict:
         for m in truth["moved"]:
             tot["moved"] += 1
             edit = {"bbox": m["bbox"], "from_bbox": m["from_bbox"]}
-            tot["moved_as_one"] += _one_change(edit, changes)
+            others = [o for o in truth["moved"] if o is not m] + truth["relettered"]
+            tot["moved_as_one"] += _one_change(edit, changes, others)
             tot["moved_text"] += any(
                 t["kind"] == "moved" and _near(t["bbox"], m["bbox"])
                 and _near(t["from_bbox"], m["from_bbox"])
