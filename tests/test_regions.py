@@ -213,6 +213,26 @@ def test_a_piece_of_a_moved_detail_left_unmatched_joins_its_move():
     assert out[0].bbox[0] <= 40 + d[0] + 1 and out[0].bbox[2] >= 40 + d[0] + 410
 
 
+def test_a_sliver_inside_a_moved_details_box_is_part_of_the_move():
+    """A move cuts what it moves out of the sheet: a line the moved box cut leaves a sliver
+    of removed ink (7×1 pt) inside where the detail was, too thin to match its other end.
+    Wholly inside the move's box on its side, it is part of the move, not a removal of its
+    own; one just outside that box stays a removal."""
+    old = np.full((500, 700), 255, np.uint8)
+    new = old.copy()
+    _detail(old, 60, 60)
+    _detail(new, 290, 200)
+    old[95, 115:122] = 0  # inside where the marker was, 15 pt and more from its ink
+    old[95, 200:207] = 0  # 38 pt right of its box
+    regions = _regions_of(old, new)
+    assert len(regions) == 8
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert sorted(r.kind for r in out) == ["moved", "removed"]
+    (m,) = [r for r in out if r.kind == "moved"]
+    (left,) = [r for r in out if r.kind == "removed"]
+    assert m.from_bbox[0] <= 115 and m.from_bbox[2] >= 122 and left.bbox[0] >= 199
+
+
 def test_the_sides_of_a_moved_box_are_matched_to_their_own_sources():
     """Two parallel bars (a box's top and bottom, 60 pt apart) moved by (60, 45): the old
     bottom bar is nearer the new top one than the old top bar is, and any bar matches any

@@ -488,7 +488,8 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
     other become one. A piece matched to no source (an added sliver too unlike any
     removal, or a removal whose ink joined another cluster on one side only) joins the
     move near it when its ink is found displaced by the move's displacement: an added
-    piece on the old sheet there, a removed one on the new sheet there. Boxes: new-sheet
+    piece on the old sheet there, a removed one on the new sheet there; or when it lies
+    wholly inside the move's box on its side (:data:`INSIDE_MOVE_PAD_PT`). Boxes: new-sheet
     points; a moved region's ``from_bbox`` is where it was, in the same frame;
     ``moved_by``: each moved region's displacement (points), by ``id()``."""
     moved = [r for r in regions if id(r) in moved_by and not r.text_changes]
@@ -511,7 +512,10 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
         while grew:  # a piece taken in widens the boxes the next one may fall in
             grew = False
             for r in loose:
-                if id(r) in gone or not _joins(r, d, new_box, old_box, old_crop, new_crop):
+                if id(r) in gone or not (
+                        _box_within(r.bbox, grow_box(new_box if r.kind == "added" else old_box,
+                                                     INSIDE_MOVE_PAD_PT))
+                        or _joins(r, d, new_box, old_box, old_crop, new_crop)):
                     continue
                 gone.add(id(r))
                 grew = True
@@ -529,6 +533,12 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
         head.removed_pt2 = sum(p.removed_pt2 for p in pieces + removed_extra)
         head.area_pt2 = head.added_pt2
     return [r for r in regions if id(r) not in gone]
+
+
+#: An added piece within this (points) of a move's box where it is, or a removed one of
+#: its box where it was, wholly inside, is part of the move: what it drew there, or what
+#: was there (a sliver of a line the move cut, 7×1 pt, too thin to match its other end).
+INSIDE_MOVE_PAD_PT = 1.0
 
 
 def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
