@@ -269,3 +269,18 @@ def test_the_pieces_of_a_moved_label_its_text_layer_does_not_hold_move_with_it()
         head = out[0]
         assert head.bbox == (891, 481, 1045, 489) and head.from_bbox == (897, 555, 1051, 563)
         assert head.added_pt2 == 60 + (20 if by_ink else 19) + 5
+
+
+def test_a_word_two_moved_labels_share_pairs_as_the_rest_of_its_label_moved():
+    """"(m) Y" moved 60 pt down and "(m) XX" 200 pt right (the label bench's seed 4501890:
+    the site plan's two "(m)" labels). The nearest pairing took the second label's old
+    "(m)" for the first label's new one (20 pt apart), so neither label's words moved
+    together. A word the sheet removed and added more than once pairs first where its
+    displacement is that of a word beside it that moved unambiguously ("Y", "XX")."""
+    # (words 22 pt apart: two phrases, as the site plan's are)
+    old = [W("(m)", 100, 100), W("Y", 140, 100), W("(m)", 100, 140), W("XX", 140, 140)]
+    new = [W("(m)", 100, 160), W("Y", 140, 160), W("(m)", 300, 140), W("XX", 340, 140)]
+    changes = diff_words(old, new)
+    assert sorted((c.kind, c.text_after, c.bbox[0] - c.from_bbox[0], c.bbox[1] - c.from_bbox[1])
+                  for c in changes) == [("moved", "(m)", 0, 60), ("moved", "(m)", 200, 0),
+                                        ("moved", "XX", 200, 0), ("moved", "Y", 0, 60)]

@@ -248,25 +248,60 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
     return changes
 
 
+#: A repeated phrase pairs first where it moved as a phrase within this (points) of it
+#: did, unambiguously ...
+LABEL_WORD_GAP_PT = 72.0
+#: ... by that phrase's displacement within this (points).
+LABEL_SHIFT_TOL_PT = 1.0
+
+
+def _gap(a, b) -> float:
+    """Distance between two boxes (points; 0 when they overlap)."""
+    return math.hypot(max(0.0, a[0] - b[2], b[0] - a[2]), max(0.0, a[1] - b[3], b[1] - a[3]))
+
+
 def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     """Removed and added texts of the same letters within :data:`TEXT_MOVE_MAX_PT` of each
-    other (nearest pairs first), or anywhere on the sheet for a phrase with a letter removed
-    once and added once, made one *moved* text (``bbox`` where it is, ``from_bbox`` where
-    it was)."""
+    other (nearest pairs first; a phrase the sheet repeats first where it moved as a phrase
+    beside it surely did, :data:`LABEL_WORD_GAP_PT`), or anywhere on the sheet for a phrase
+    with a letter removed once and added once, made one *moved* text (``bbox`` where it is,
+    ``from_bbox`` where it was)."""
     removed = [c for c in changes if c.kind == "removed"]
     added = [c for c in changes if c.kind == "added"]
     count: dict = defaultdict(int)  # how often the sheet removed and added each phrase
     for c in removed + added:
         count[(c.kind, _letters(c.text_before or c.text_after))] += 1
-    pairs = sorted(
-        (float(np.hypot(*np.subtract(box_centre(a.bbox), box_centre(r.bbox)))), i, j)
-        for i, r in enumerate(removed) for j, a in enumerate(added)
-        if _letters(r.text_before) == _letters(a.text_after) != "")
+
+    def shift(r, a) -> np.ndarray:
+        return np.subtract(box_centre(a.bbox), box_centre(r.bbox))
+
+    pairs = [(float(np.hypot(*shift(r, a))), i, j)
+             for i, r in enumerate(removed) for j, a in enumerate(added)
+             if _letters(r.text_before) == _letters(a.text_after) != ""]
+
+    def once(i: int) -> bool:  # removed once and added once
+        key = _letters(removed[i].text_before)
+        return count[("removed", key)] == 1 and count[("added", key)] == 1
+
+    # a phrase removed and added once (near, or with a letter): moved for sure; its
+    # displacement is its label's, which a phrase of the label the sheet repeats ("(m)" of
+    # two labels) shares
+    sure = [(added[j].bbox, shift(removed[i], added[j])) for d, i, j in pairs
+            if once(i) and (d <= TEXT_MOVE_MAX_PT
+                            or any(ch.isalpha() for ch in _letters(removed[i].text_before)))]
+
+    def beside_its_label(i: int, j: int) -> bool:
+        return any(_gap(box, added[j].bbox) <= LABEL_WORD_GAP_PT
+                   and np.abs(shift(removed[i], added[j]) - d).max() <= LABEL_SHIFT_TOL_PT
+                   for box, d in sure)
+
+    # (a phrase removed and added once has one pair: its place in the order is moot)
+    pairs.sort(key=lambda p: (not once(p[1]) and not beside_its_label(p[1], p[2]), p[0]))
     used_r, used_a, moved = set(), set(), []
     for d, i, j in pairs:
         key = _letters(removed[i].text_before)
-        far_ok = (any(ch.isalpha() for ch in key) and count[("removed", key)] == 1
-                  and count[("added", key)] == 1)
+        far_ok = (any(ch.isalpha() for ch in key) and once(i)) or (
+            d > TEXT_MOVE_MAX_PT and not once(i) and beside_its_label(i, j))
         if (d > TEXT_MOVE_MAX_PT and not far_ok) or i in used_r or j in used_a:
             continue
         used_r.add(i)
