@@ -284,3 +284,18 @@ def test_a_word_two_moved_labels_share_pairs_as_the_rest_of_its_label_moved():
     assert sorted((c.kind, c.text_after, c.bbox[0] - c.from_bbox[0], c.bbox[1] - c.from_bbox[1])
                   for c in changes) == [("moved", "(m)", 0, 60), ("moved", "(m)", 200, 0),
                                         ("moved", "XX", 200, 0), ("moved", "Y", 0, 60)]
+
+
+def test_a_label_moved_by_less_than_its_width_is_a_moved_text():
+    """A label 24 pt wide moved 18 pt left and 2 pt up (the label bench's seed 14683099)
+    overlaps where it was, so its old and new words paired as one "changed" text of the
+    same letters, which is dropped as a text layer's split: the move's text went unsaid. The
+    same words drawn elsewhere overlapping their old place moved; read in one place,
+    split otherwise, they did not."""
+    old = [W("オリジナル玄関ドア", 266.3, 425.6, w=24.1, h=7.0)]
+    new = [W("オリジナル玄関ドア", 248.1, 423.5, w=24.1, h=7.0)]
+    (c,) = diff_words(old, new)
+    assert (c.kind, c.text_after) == ("moved", "オリジナル玄関ドア")
+    assert c.bbox == new[0].bbox and c.from_bbox == old[0].bbox
+    split = [W("オリジナル", 266.3, 425.6, w=13.4, h=7.0), W("玄関ドア", 279.7, 425.6, w=10.7, h=7.0)]
+    assert not any(c.kind == "moved" for c in diff_words(old, split))

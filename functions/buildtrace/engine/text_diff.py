@@ -193,6 +193,20 @@ def _overlap(a: Word, b: Word) -> bool:
     return dx > 0 and dy >= 0.5 * min(a.height, b.height)
 
 
+def _shifted_copy(olds: list[Word], news: list[Word]) -> bool:
+    """Are ``news`` the words ``olds`` moved (farther than :data:`MATCH_TOL_PT`): the same
+    words in the same order, each box the old one's shifted by one displacement (within
+    :data:`MATCH_TOL_PT`)? Words read otherwise (split, joined, their boxes another size,
+    as two text layers of one print are) are not."""
+    if len(olds) != len(news) or any(o.text != n.text for o, n in zip(olds, news)):
+        return False
+    d = np.subtract(news[0].bbox, olds[0].bbox)
+    if np.hypot(d[0], d[1]) <= MATCH_TOL_PT:
+        return False
+    return all(np.abs(np.subtract(n.bbox, o.bbox) - [d[0], d[1], d[0], d[1]]).max() <= MATCH_TOL_PT
+               for o, n in zip(olds, news))
+
+
 def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> list[TextChange]:
     """Text changes between old words (already mapped to the new frame) and new words.
 
@@ -242,6 +256,11 @@ def diff_words(old_words_in_new_frame: list[Word], new_words: list[Word]) -> lis
         before = " ".join(w.text for w in olds) or None
         after = " ".join(w.text for w in news) or None
         kind = "changed" if before and after else ("removed" if before else "added")
+        if kind == "changed" and _shifted_copy(olds, news):
+            # the same words drawn overlapping where they were: moved by less than their
+            # width (a label moved 19 pt, 24 pt wide)
+            changes.append(TextChange("moved", _box(news), before, after, from_bbox=_box(olds)))
+            continue
         changes.append(TextChange(kind, _box(olds + news), before, after))
     changes = _moved_texts(changes)
     changes.sort(key=lambda c: (round(c.bbox[1]), c.bbox[0]))
