@@ -289,9 +289,10 @@ def _off_edits(changes: list[dict], truth: dict, pad: float = 6.0) -> list[dict]
 def _one_change(move: dict, changes: list[dict], others: list[dict] = ()) -> bool:
     """Whether a moved edit is reported as one ``moved`` change and nothing else touches
     either of its places (boxes grown by 6 pt), but for the exact reports of ``others``
-    (the revision's other edits, not this one): a moved change on another move's two places, a change
-    holding another edit's exact before and after. Two edits side by side, each reported
-    as it is, are not a failure of either (stop 29's label bench: 3 of its 4 misses)."""
+    (the revision's other edits, not this one): a moved change on another move's two
+    places, a change holding another edit's exact before and after. Two edits side by
+    side, each reported as it is, are not a failure of either (stop 29's label bench: 3 of
+    its 4 misses)."""
     def report_of_another(c: dict) -> bool:
         for o in others:
             if not _near(c["bbox"], o["bbox"]):

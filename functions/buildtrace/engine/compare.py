@@ -1246,7 +1246,8 @@ def _attach_text(regions: list[ChangeRegion], text_changes, title_block, ignore
 
 def _overlap_area(a, b) -> float:
     """Area (points²) where two boxes (points) overlap."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return (max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            * max(0.0, min(a[3], b[3]) - max(a[1], b[1])))
 
 
 def _number(regions: list[ChangeRegion], prefix: str = "c") -> None:

@@ -20,7 +20,8 @@ import numpy as np
 from .components import components
 from .drawing_set import Word
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
-from .regions import CLUSTER_GAP_PT, ChangeRegion, box_centre, boxes_overlap, grow_box
+from .regions import (CLUSTER_GAP_PT, ChangeRegion, box_centre, box_gap, boxes_overlap,
+                      grow_box)
 from .text_diff import reading_order, same_letters
 
 #: Removed and added ink of a moved detail match at least this well (correlation) ...
@@ -301,7 +302,7 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         overlap = min(a[3], b[3]) - max(a[1], b[1])
         return (overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
                 and np.abs(d[i] - d[j]).max() <= TEXT_SAME_SHIFT_PT
-                and _gap(a, b) <= TEXT_LINE_GAP_PT)
+                and box_gap(a, b) <= TEXT_LINE_GAP_PT)
 
     for members in _moving_together([r.bbox for r in hosts], d, one_line):
         added = [hosts[i] for i in members]
@@ -335,7 +336,6 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         head.kind, head.bbox, head.from_bbox = "moved", now_box, was_box
         head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
         head.area_pt2 = head.added_pt2
-        texts = [t for r in added for t in r.text_changes]
         words = [Word(t["text_after"] or "", tuple(t["bbox"])) for t in texts]
         text_of = {id(w): t for w, t in zip(words, texts)}
         head.text_changes = [text_of[id(w)] for w in reading_order(words)]
@@ -359,7 +359,7 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
 
     def near(box, label_box) -> bool:  # beside the label, or along its line
         overlap = min(box[3], label_box[3]) - max(box[1], label_box[1])
-        gap = _gap(box, label_box)
+        gap = box_gap(box, label_box)
         return gap <= MOVE_GROUP_GAP_PT or (
             overlap >= 0.5 * min(box[3] - box[1], label_box[3] - label_box[1])
             and gap <= TEXT_LINE_GAP_PT)
@@ -438,7 +438,7 @@ def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:
     return components(len(boxes), (
         (i, j) for i in range(len(boxes)) for j in range(i)
         if (np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
-            and _gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
+            and box_gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
         or (also is not None and also(i, j))))
 
 
@@ -450,7 +450,7 @@ def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: 
     d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
     n = 0
     for other in added:
-        if other is a or _gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
+        if other is a or box_gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
             continue
         n += any(t[2] is not candidate[2] and t[0] >= MOVE_MIN_CORRELATION
                  and np.abs(np.subtract(box_centre(other.bbox), box_centre(t[2].bbox))
@@ -553,16 +553,9 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
     else:  # where it was, and where it went
         there, near, far = _shifted(r.bbox, d), old_box, new_box
         was, now = r.bbox, there
-    if _gap(r.bbox, near) > MOVE_GROUP_GAP_PT or _gap(there, far) > MOVE_GROUP_GAP_PT:
+    if box_gap(r.bbox, near) > MOVE_GROUP_GAP_PT or box_gap(there, far) > MOVE_GROUP_GAP_PT:
         return False
     return _match(was, now, old_crop, new_crop)[0] >= MOVE_MIN_CORRELATION
-
-
-def _gap(a, b) -> float:
-    """Distance between two boxes (points; 0 when they overlap)."""
-    dx = max(0.0, a[0] - b[2], b[0] - a[2])
-    dy = max(0.0, a[1] - b[3], b[1] - a[3])
-    return float(np.hypot(dx, dy))
 
 
 def _union(boxes) -> tuple[float, float, float, float]:

@@ -22,7 +22,7 @@ import numpy as np
 from .components import components
 from .drawing_set import Word
 from .identify import group_phrases
-from .regions import box_centre
+from .regions import box_centre, box_gap
 
 #: A word that moved less than this (points) is the same word.
 MATCH_TOL_PT = 3.0
@@ -274,11 +274,6 @@ LABEL_WORD_GAP_PT = 72.0
 LABEL_SHIFT_TOL_PT = 1.0
 
 
-def _gap(a, b) -> float:
-    """Distance between two boxes (points; 0 when they overlap)."""
-    return math.hypot(max(0.0, a[0] - b[2], b[0] - a[2]), max(0.0, a[1] - b[3], b[1] - a[3]))
-
-
 def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     """Removed and added texts of the same letters within :data:`TEXT_MOVE_MAX_PT` of each
     other (nearest pairs first; a phrase the sheet repeats first where it moved as a phrase
@@ -310,7 +305,7 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
                             or any(ch.isalpha() for ch in _letters(removed[i].text_before)))]
 
     def beside_its_label(i: int, j: int) -> bool:
-        return any(_gap(box, added[j].bbox) <= LABEL_WORD_GAP_PT
+        return any(box_gap(box, added[j].bbox) <= LABEL_WORD_GAP_PT
                    and np.abs(shift(removed[i], added[j]) - d).max() <= LABEL_SHIFT_TOL_PT
                    for box, d in sure)
 
