@@ -96,6 +96,29 @@ def test_a_cloud_drawn_along_a_line_is_found(box, arc_pt, bulge, wall_pt, line_x
     assert box[1] - crest <= y0 <= box[1] + 2 and box[3] - 2 <= y1 <= box[3] + crest
 
 
+def test_a_line_erased_beside_a_dropped_cloud_is_not_the_clouds():
+    """A line runs through a dropped cloud, and the revision erased a stretch of it just
+    outside the cloud. The rest of the line (both sheets') bridges the erased stretch to
+    the cloud's broken loop, which took it for its own ink: the cloud's box reached 50 pt
+    past it and the erased line was reported nowhere (cloud bench, fresh seed 31). What
+    pokes out of the loop thinner than a scallop and longer than a cusp is not the
+    cloud's."""
+    dpi = 150
+    k = dpi / 72
+    new = _sheet(dpi)
+    cv2.line(new, (int(20 * k), int(140 * k)), (int(380 * k), int(140 * k)), 0, int(2.5 * k))
+    _box(new, (150, 90, 200, 120), dpi)  # what the cloud marked
+    old = new.copy()
+    draw_cloud(old, cloud_arcs((100, 60, 300, 230), 15, rng=np.random.default_rng(4)), dpi)
+    new[int(136 * k):int(145 * k), int(40 * k):int(95 * k)] = 255  # the line erased there
+    removed = compare_ink(old, new, dpi, 0.75).removed.astype(bool)
+    clouds = find_clouds(removed, dpi, (old < 160) | (new < 160), old < 160, new < 160)
+    assert len(clouds) == 1
+    x0, y0, x1, y1 = (v / k for v in clouds[0].bbox)
+    assert 92 <= x0 <= 101 and 299 <= x1 <= 308, (x0, x1)
+    assert not clouds[0].loop[int(140 * k), int(45 * k):int(90 * k)].any()
+
+
 @pytest.mark.parametrize("shape", ["rectangle", "circle", "hexagon", "wavy line", "tree",
                                    "circle with tags", "empty cloud"])
 def test_what_is_not_a_revision_cloud(shape):

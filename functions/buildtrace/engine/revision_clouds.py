@@ -92,6 +92,9 @@ OPEN_PT = 2.0
 #: ... and the inner one is its hole's, closed by a disk this wide (a cusp's point, which
 #: pokes into the hole, mostly stays).
 HOLE_CLOSE_PT = 1.0
+#: What pokes out of a loop thinner than :data:`OPEN_PT` and at least this long (points) is
+#: not the cloud's ink (:func:`_tails`): a changed line joined to it.
+TAIL_PT = 6.0
 #: A cloud holds at least this much ink inside it (pt², on either sheet): what it marks.
 MIN_INSIDE_PT2 = 20.0
 
@@ -173,7 +176,7 @@ def _closed_clouds(changed: np.ndarray, shape: np.ndarray, dpi: float, inside: n
         cv2.drawContours(component, [contour], -1, 1, cv2.FILLED)
         cv2.drawContours(component, holes, -1, 0, cv2.FILLED)
         cv2.drawContours(component, holes, -1, 1, 1)  # (a hole's edge is the loop's ink)
-        loop = changed & component.view(bool)
+        loop = changed & component.view(bool) & ~_tails(contour, mask.shape, k)
         ys, xs = np.nonzero(loop)  # its own ink's box (not what bridged it)
         if not len(ys):
             continue
@@ -431,6 +434,31 @@ def _smoothed_outline(contour: np.ndarray, k: float, how: int,
     if not outlines:
         return np.zeros((0, 2))
     return max(outlines, key=cv2.contourArea)[:, 0, :].astype(np.float64) + (x - pad, y - pad)
+
+
+def _tails(contour: np.ndarray, shape: tuple, k: float) -> np.ndarray:
+    """What pokes out of a loop's filled ``contour`` (pixels, ``k`` a point) thinner than
+    :data:`OPEN_PT` and at least :data:`TAIL_PT` long: boolean mask of ``shape``. A changed
+    line the bridging joined to the loop (a line erased next to a dropped cloud, joined by
+    the rest of that line) is its own change, not the cloud's ink; a cusp of an inverted
+    cloud, shorter, stays the cloud's."""
+    x, y, w, h = cv2.boundingRect(contour)
+    pad = int(math.ceil(OPEN_PT * k)) + 2
+    solid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    cv2.drawContours(solid, [contour], -1, 1, cv2.FILLED, offset=(pad - x, pad - y))
+    body = cv2.dilate(cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(OPEN_PT * k)),
+                      _disk(CLOSE_PT * k))
+    poking = (solid & (1 - body)).astype(np.uint8)
+    out = np.zeros(shape, bool)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(poking, connectivity=8)
+    for i in range(1, n):
+        if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) < TAIL_PT * k:
+            continue
+        ys, xs = np.nonzero(labels == i)
+        ys, xs = ys + y - pad, xs + x - pad
+        ok = (ys >= 0) & (xs >= 0) & (ys < shape[0]) & (xs < shape[1])
+        out[ys[ok], xs[ok]] = True
+    return out
 
 
 def _children(links: np.ndarray, i: int) -> list[int]:
