@@ -81,11 +81,15 @@ CLOSE_PT = 1.0
 BRIDGE_PT = 4.0
 #: ... and by its ink where the other sheet has none, within this of its changed ink.
 REACH_PT = 24.0
-#: Where no loop closed that way, its ink connected to its changed ink within this (points)
-#: bridges it: a cloud drawn across a band of the other sheet's ink wider than twice
-#: :data:`BRIDGE_PT` (a double line, a dimension string with its ticks, an arrowhead) or
-#: along a line for a stretch is hidden there, and its own stroke runs through that ink.
-ALONG_PT = 12.0
+#: Where no loop closed that way, its ink connected to its changed ink within the first of
+#: these (points) bridges it, and where none closed so either, within the next: a cloud
+#: drawn across a band of the other sheet's ink wider than twice :data:`BRIDGE_PT` (a double
+#: line, a dimension string with its ticks, an arrowhead) or along a line for a stretch is
+#: hidden there, and its own stroke runs through that ink. The shorter reach first: a
+#: longer one brings more of the lines a cloud crosses, which can fill a corner of its
+#: outline (one of the cloud bench's clouds, fresh seed 310, was lost at 18 pt); it closed
+#: a cloud along an arrow's line and over its head that 12 pt left open (seed 93).
+ALONG_PT = (12.0, 24.0)
 #: The outer outline whose scallops are counted is the component's, filled and opened by a
 #: disk this wide (radius, points): lines the bridging brought along go...
 OPEN_PT = 2.0
@@ -128,13 +132,15 @@ def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
     the changed ink, and with ``other_ink`` (the other sheet's) also its ink where the
     other sheet has none, pixel for pixel, within :data:`REACH_PT` (a cloud drawn through
     a block of text). Where no loop closes so, its ink connected to the changed ink within
-    :data:`ALONG_PT` bridges it (a cloud across a band of lines, or along one). What that
-    brings along (the ends of lines it crosses) is taken off the outlines by
-    :func:`_smoothed_outline` before their scallops are counted."""
+    :data:`ALONG_PT` bridges it, the shorter reach first (a cloud across a band of lines, or
+    along one). What that brings along (the ends of lines it crosses) is taken off the
+    outlines by :func:`_smoothed_outline` before their scallops are counted."""
     inside = changed if ink is None else ink
     clouds = _closed_clouds(changed, bridged(changed, dpi, side_ink, other_ink), dpi, inside)
-    if not clouds and side_ink is not None:
-        clouds = _closed_clouds(changed, bridged(changed, dpi, side_ink, other_ink, ALONG_PT),
+    for along in ALONG_PT if side_ink is not None else ():
+        if clouds:
+            break
+        clouds = _closed_clouds(changed, bridged(changed, dpi, side_ink, other_ink, along),
                                 dpi, inside)
     return clouds
 
@@ -233,7 +239,7 @@ def bridged(changed: np.ndarray, dpi: float, side_ink: np.ndarray | None = None,
     filled: ``side_ink`` (its sheet's ink) within :data:`BRIDGE_PT` of it, and with
     ``other_ink`` (the other sheet's) also its sheet's ink where the other has none within
     :data:`REACH_PT`; with ``along_pt`` (points) also its sheet's ink connected to it
-    within that (:data:`ALONG_PT`)."""
+    within that (see :data:`ALONG_PT`)."""
     shape = changed.copy()
     if side_ink is not None and changed.any():
         k = dpi / 72.0
