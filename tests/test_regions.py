@@ -297,6 +297,60 @@ def test_a_weaker_match_alone_or_beside_another_weak_one_is_no_move(faded):
     assert sorted(r.kind for r in out) == sorted(["added", "removed"] * (2 if faded[1] else 1))
 
 
+def test_a_box_whose_sides_lay_on_other_lines_moved_as_two_bars_is_one_move():
+    """A 44 x 22 pt box whose sides lay on two lines of the sheet moved to empty paper: only
+    its top and bottom bars are removed (two regions 18 pt apart), and neither alone is
+    like the whole box added (stop 31's harsh bench, seed 405). Matched together, they are
+    one move."""
+    old = np.full((400, 500), 255, np.uint8)
+    old[:, 60:62] = old[:, 102:104] = 0  # the two lines, on both sheets
+    new = old.copy()
+    for img, (x, y) in ((old, (60, 100)), (new, (300, 250))):
+        img[y:y + 2, x:x + 44] = img[y + 20:y + 22, x:x + 44] = 0
+        img[y:y + 22, x:x + 2] = img[y:y + 22, x + 42:x + 44] = 0
+    regions = _regions_of(old, new)
+    assert sorted(r.kind for r in regions) == ["added", "removed", "removed"]
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+    assert np.allclose(out[0].from_bbox, (62, 100, 102, 122), atol=1.5)
+    assert np.allclose(out[0].bbox, (300, 250, 344, 272), atol=1.5)
+
+
+def _light_detail(light: float, other_shape: bool = False):
+    """Old and new sheets: a detail (a ring and a bar) moved by (180, 140) pt and drawn on
+    the new sheet blurred and ``light`` as dark (a harsh re-scan's thin strokes), so less of
+    it counts as ink; or, ``other_shape``, a box of about its size drawn there instead."""
+    old = np.full((300, 400), 255, np.uint8)
+    moved = old.copy()
+    for img, (x, y) in ((old, (40, 40)), (moved, (220, 180))):
+        if img is moved and other_shape:
+            cv2.rectangle(img, (x + 3, y + 3), (x + 78, y + 27), 0, 3)
+            continue
+        cv2.circle(img, (x + 15, y + 15), 12, 0, 3)
+        img[y + 13:y + 16, x + 30:x + 80] = 0
+    moved = cv2.GaussianBlur(moved, (0, 0), 1.0)
+    return old, (255 - (255 - moved.astype(np.float32)) * light).astype(np.uint8)
+
+
+@pytest.mark.parametrize("light", [0.45, 0.5])
+def test_a_moved_detail_drawn_lighter_is_a_move(light):
+    """Its added ink is 0.55-0.61 of its removed ink, less than any plain pair's
+    (:func:`moves._alike`), and it matches by 0.94: a move (on harsh re-scans of the site
+    plan two moves kept 0.52 and 0.59 of their ink, and were a removal and an addition)."""
+    old, new = _light_detail(light)
+    regions = _regions_of(old, new)
+    (a,), (r,) = ([x for x in regions if x.kind == k] for k in ("added", "removed"))
+    assert 0.5 < a.added_pt2 / r.removed_pt2 < 0.7
+    out = detect_moves(regions, _crop(old), _crop(new))
+    assert [r.kind for r in out] == ["moved"]
+
+
+def test_another_shape_drawn_lighter_is_no_move():
+    old, new = _light_detail(0.5, other_shape=True)
+    out = detect_moves(_regions_of(old, new), _crop(old), _crop(new))
+    assert sorted(r.kind for r in out) == ["added", "removed"]
+
+
 @pytest.mark.parametrize("shift_pt", [(4, 0), (7, 0), (-5, 3), (8, 8)])
 def test_a_wall_moved_a_few_points_is_a_move(shift_pt):
     """A wall (two lines 6 pt apart) moved by less than CLUSTER_GAP_PT leaves one region of
