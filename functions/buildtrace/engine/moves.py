@@ -137,10 +137,11 @@ def _union_moves(regions: list[ChangeRegion], shifts: dict, old_crop, new_crop
             if len(g) <= MOVE_UNION_MAX]
 
     found = []
+    removed_groups = groups(unmatched("removed"))
     for ga in groups(unmatched("added")):
         new_box = _union([r.bbox for r in ga])
         added_pt2 = sum(r.added_pt2 for r in ga)
-        for gr in groups(unmatched("removed")):
+        for gr in removed_groups:
             if min(len(ga), len(gr)) != 1 or len(ga) == len(gr):
                 continue  # (one to one: matched alone already; many to many: see above)
             old_box = _union([r.bbox for r in gr])
@@ -201,9 +202,9 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float, reach: float):
     (of a wall moved by less than its thickness part of each line is unchanged ink, and it
     moves too). The shifts tried are the :data:`SHORT_MOVE_TRIES` that lay the most changed
     ink on ink, and those that also lay the most removed ink on added ink; of those that
-    pass, the most specific (changed ink on changed ink) wins. Returns (where it is, where it was, the shift): one box (what moved: the
-    removed ink and the added ink taken back) at both ends, in new-sheet points, and the
-    shift in points; or None."""
+    pass, the most specific (changed ink on changed ink) wins. Returns (where it is, where
+    it was, the shift): one box (what moved: the removed ink and the added ink taken back)
+    at both ends, in new-sheet points, and the shift in points; or None."""
     box = grow_box(bbox, reach)
     old, new = old_crop(box), new_crop(box)
     if old.shape != new.shape or old.size == 0:

@@ -369,7 +369,8 @@ def _largest_triangle(contour: np.ndarray) -> np.ndarray:
     i, j, m = np.array([(i, j, m) for i in range(len(pts)) for j in range(i + 1, len(pts))
                         for m in range(j + 1, len(pts))]).T
     a, b, c = pts[i], pts[j], pts[m]
-    area = np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+    area = np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
+                  - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
     best = int(np.argmax(area))
     return np.array([a[best], b[best], c[best]])
 
