@@ -216,6 +216,24 @@ def test_labels_moved_far_across_the_sheet_are_one_moved_change_each(tmp_path):
     assert '"ホール" moved' in result["summary"] and '"洋室" moved' in result["summary"]
 
 
+def test_two_labels_one_over_the_other_moved_apart_are_one_moved_change_each(tmp_path):
+    """A room's name in two lines, "ＬＤＫ" over "（15.8帖）" 2 pt apart, each line moved its
+    own way (the label bench's fresh seed 5502825): where they were is one removed region,
+    twice the ink of either, so neither line's added ink was like it, and both were left a
+    removal and two additions. Their words say where each was: one moved change each."""
+    old = JP_HOUSE / "floor-plans.pdf"
+    new = tmp_path / "new.pdf"
+    edited = edit_text_objects(old, new, move={"ＬＤＫ": (-19, 100), "（15.8帖）": (51, 67)})
+    result, _size = _compare({"old": str(old), "new": str(new)}, tmp_path / "out")
+    assert [c["kind"] for c in result["changes"]] == ["moved", "moved"], result["changes"]
+    for c in result["changes"]:
+        was, now = edited[c["text_after"]]
+        # (the words' boxes take in the full-width brackets' advance: about 5 pt each side)
+        assert np.abs(np.subtract(c["bbox"], now)).max() < 6, (c["bbox"], now)
+        assert np.abs(np.subtract(c["from_bbox"], was)).max() < 6, (c["from_bbox"], was)
+    assert sum(c["removed_pt2"] for c in result["changes"]) == pytest.approx(71.2, abs=1)
+
+
 def test_a_label_of_several_words_moved_is_one_change(tmp_path):
     """A label of two words ("(m)" and "Y", one text object of the site plan) moved 44 pt
     down and 43 pt left: the text layer reads two words, each moved by the same

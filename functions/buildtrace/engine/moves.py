@@ -374,6 +374,11 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             r.from_bbox = (r.bbox[0] - dr[0], r.bbox[1] - dr[1], r.bbox[2] - dr[0],
                            r.bbox[3] - dr[1])
     gone: set[int] = set()
+    # removed regions where several labels were, each moved apart: id() -> id()s of the
+    # moved texts whose old places they hold; gone once all of those are moves
+    shared: dict[int, set[int]] = {}
+    covered: set[int] = set()  # id()s of the moved texts made moves
+    all_texts = [t for r in hosts for t in r.text_changes]
 
     def one_line(i: int, j: int) -> bool:  # words of one label, spaced out along its line
         a, b = hosts[i].bbox, hosts[j].bbox
@@ -408,6 +413,19 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             # where it was
             now_box = _union([joined.bbox] + [t["bbox"] for t in texts])
             was_box = _union([t["from_bbox"] for t in texts])
+        elif (was and not moved and _on_places([joined.bbox], texts, ("bbox",))
+              and _on_places([q.bbox for q in was], all_texts, ("from_bbox",))):
+            # one removal where several labels were, each moved its own way ("ＬＤＫ" over
+            # "（15.8帖）", the two lines of a room's name, moved apart): each label is a
+            # move from its own words' place, with its share of the removed ink
+            now_box = _union([joined.bbox] + [t["bbox"] for t in texts])
+            was_box = _union([t["from_bbox"] for t in texts])
+            there = [t for t in all_texts
+                     if any(boxes_overlap(q.bbox, t["from_bbox"]) for q in was)]
+            source.removed_pt2 *= (sum(_area(t["from_bbox"]) for t in texts)
+                                   / max(1e-6, sum(_area(t["from_bbox"]) for t in there)))
+            for q in was:
+                shared[id(q)] = {id(t) for t in there if boxes_overlap(q.bbox, t["from_bbox"])}
         else:
             continue
         head = added[0]
@@ -420,7 +438,11 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         head.text_before = " | ".join(t["text_before"] for t in head.text_changes)
         head.text_after = " | ".join(t["text_after"] for t in head.text_changes)
         gone.update(id(r) for r in added[1:])
-        gone.update(id(q) for q in was)
+        gone.update(id(q) for q in was if id(q) not in shared)
+        covered.update(id(t) for t in texts)
+    # a removal several labels shared goes when every one of them moved (else it stays, and
+    # says where the others were)
+    gone.update(q for q, ids in shared.items() if ids <= covered)
     return _with_untexted_pieces([r for r in regions if id(r) not in gone])
 
 
@@ -634,6 +656,10 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
     if box_gap(r.bbox, near) > MOVE_GROUP_GAP_PT or box_gap(there, far) > MOVE_GROUP_GAP_PT:
         return False
     return _match(was, now, old_crop, new_crop)[0] >= MOVE_MIN_CORRELATION
+
+
+def _area(box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
 def _union(boxes) -> tuple[float, float, float, float]:
