@@ -146,12 +146,12 @@ def _union_moves(regions: list[ChangeRegion], shifts: dict, old_crop, new_crop
                 continue  # (one to one: matched alone already; many to many: see above)
             old_box = _union([r.bbox for r in gr])
             removed_pt2 = sum(r.removed_pt2 for r in gr)
-            loose = not _alike_boxes(new_box, added_pt2, old_box, removed_pt2)
-            if loose and not _alike_boxes(new_box, added_pt2, old_box, removed_pt2,
-                                          LOOSE_INK_RATIO):
+            least = _least_match(new_box, added_pt2, old_box, removed_pt2,
+                                 MOVE_MIN_CORRELATION)
+            if least is None:
                 continue
             score, d = _match(old_box, new_box, old_crop, new_crop)
-            if score >= (MOVE_LOOSE_CORRELATION if loose else MOVE_MIN_CORRELATION):
+            if score >= least:
                 found.append((score, ga, gr, new_box, old_box, added_pt2, removed_pt2, d))
     gone: set[int] = set()
     for _score, ga, gr, new_box, old_box, added_pt2, removed_pt2, d in sorted(
@@ -298,11 +298,12 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
     (:data:`LOOSE_INK_RATIO`) matching by :data:`MOVE_LOOSE_CORRELATION`."""
     out = []
     for r in removed:
-        loose = not _alike(a, r)
-        if loose and not _alike(a, r, LOOSE_INK_RATIO):
+        least = _least_match(a.bbox, a.added_pt2, r.bbox, r.removed_pt2,
+                             MOVE_MIN_SUPPORTED_CORRELATION)
+        if least is None:
             continue
         score, d = _match(r.bbox, a.bbox, old_crop, new_crop)
-        if score >= (MOVE_LOOSE_CORRELATION if loose else MOVE_MIN_SUPPORTED_CORRELATION):
+        if score >= least:
             out.append((score, _distance(r.bbox, a.bbox), r, d))
     return out
 
@@ -315,6 +316,20 @@ LOOSE_INK_RATIO = (0.5, 2.0)
 #: changed ink where the two coincide: two moves on harsh re-scans of the site plan kept
 #: 0.52 and 0.59 of their ink added, and matched by 0.90-0.93.
 MOVE_LOOSE_CORRELATION = 0.9
+
+
+def _least_match(a, added_pt2: float, r, removed_pt2: float, alike_needs: float
+                 ) -> float | None:
+    """The least match (:func:`_match`) an added box ``a`` holding ``added_pt2`` of changed
+    ink and a removed box ``r`` holding ``removed_pt2`` (points, pt²) need to be one detail
+    moved: ``alike_needs`` when they are alike (:func:`_alike_boxes`),
+    :data:`MOVE_LOOSE_CORRELATION` when alike only within :data:`LOOSE_INK_RATIO`; None
+    when not even that."""
+    if _alike_boxes(a, added_pt2, r, removed_pt2):
+        return alike_needs
+    if _alike_boxes(a, added_pt2, r, removed_pt2, LOOSE_INK_RATIO):
+        return MOVE_LOOSE_CORRELATION
+    return None
 
 
 def _alike(added: ChangeRegion, removed: ChangeRegion, ink_ratio=(0.7, 1.4)) -> bool:

@@ -432,15 +432,23 @@ def _smoothed_outline(contour: np.ndarray, k: float, how: int,
     hole's edge) by a disk of ``radius_pt`` (``k`` px per point): what pokes out of the
     loop (or into its hole) thinner than that goes (a line ending on a circle, a line a
     cloud crosses); a scallop, wider, stays, and so do the cusps between scallops."""
-    x, y, w, h = cv2.boundingRect(contour)
-    pad = int(math.ceil(OPEN_PT * k)) + 2
-    solid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    cv2.drawContours(solid, [contour], -1, 1, cv2.FILLED, offset=(pad - x, pad - y))
+    solid, origin = _solid(contour, k)
     solid = cv2.morphologyEx(solid, how, _disk(radius_pt * k))
     outlines, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not outlines:
         return np.zeros((0, 2))
-    return max(outlines, key=cv2.contourArea)[:, 0, :].astype(np.float64) + (x - pad, y - pad)
+    return max(outlines, key=cv2.contourArea)[:, 0, :].astype(np.float64) + origin
+
+
+def _solid(contour: np.ndarray, k: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """A contour (pixels, ``k`` a point) filled on a raster of its box with room for an
+    opening by :data:`OPEN_PT` around it (uint8, 1 inside), and the pixel (x, y) the
+    raster's top-left corner is at."""
+    x, y, w, h = cv2.boundingRect(contour)
+    pad = int(math.ceil(OPEN_PT * k)) + 2
+    solid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    cv2.drawContours(solid, [contour], -1, 1, cv2.FILLED, offset=(pad - x, pad - y))
+    return solid, (x - pad, y - pad)
 
 
 def _tails(contour: np.ndarray, shape: tuple, k: float) -> np.ndarray:
@@ -449,10 +457,7 @@ def _tails(contour: np.ndarray, shape: tuple, k: float) -> np.ndarray:
     line the bridging joined to the loop (a line erased next to a dropped cloud, joined by
     the rest of that line) is its own change, not the cloud's ink; a cusp of an inverted
     cloud, shorter, stays the cloud's."""
-    x, y, w, h = cv2.boundingRect(contour)
-    pad = int(math.ceil(OPEN_PT * k)) + 2
-    solid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    cv2.drawContours(solid, [contour], -1, 1, cv2.FILLED, offset=(pad - x, pad - y))
+    solid, (ox, oy) = _solid(contour, k)
     body = cv2.dilate(cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(OPEN_PT * k)),
                       _disk(CLOSE_PT * k))
     poking = (solid & (1 - body)).astype(np.uint8)
@@ -462,7 +467,7 @@ def _tails(contour: np.ndarray, shape: tuple, k: float) -> np.ndarray:
         if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) < TAIL_PT * k:
             continue
         ys, xs = np.nonzero(labels == i)
-        ys, xs = ys + y - pad, xs + x - pad
+        ys, xs = ys + oy, xs + ox
         ok = (ys >= 0) & (xs >= 0) & (ys < shape[0]) & (xs < shape[1])
         out[ys[ok], xs[ok]] = True
     return out

@@ -175,20 +175,24 @@ def candidate_boxes(candidate_map: np.ndarray, map_dpi: float) -> list[tuple]:
     """Clusters of candidate cells (changes closer than :data:`.regions.CLUSTER_GAP_PT`
     join) as boxes in points, those with most cells first."""
     scale = 72.0 / map_dpi
-    on = cv2.compare(candidate_map, 0, cv2.CMP_GT)
-    gap = max(1, int(round(CLUSTER_GAP_PT / scale)))
+    clusters = _clusters(cv2.compare(candidate_map, 0, cv2.CMP_GT), map_dpi)
+    clusters.sort(key=lambda c: -c[0])
+    return [tuple(v * scale for v in box) for _, box in clusters]
+
+
+def _clusters(on: np.ndarray, dpi: float) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """The set pixels of ``on`` (uint8, at ``dpi``) closer than
+    :data:`.regions.CLUSTER_GAP_PT` joined: (pixels, box (x0, y0, x1, y1) in pixels) each."""
+    gap = max(1, int(round(CLUSTER_GAP_PT / 72.0 * dpi)))
     joined = cv2.dilate(on, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (gap, gap)))
-    boxes = []
+    out = []
     for contour in outer_contours(joined):
         x, y, w, h = cv2.boundingRect(contour)
         ys, xs = np.nonzero(on[y:y + h, x:x + w])
-        if ys.size == 0:
-            continue
-        count = int(ys.size)
-        boxes.append((count, ((x + xs.min()) * scale, (y + ys.min()) * scale,
-                              (x + xs.max() + 1) * scale, (y + ys.max() + 1) * scale)))
-    boxes.sort(key=lambda b: -b[0])
-    return [b for _, b in boxes]
+        if ys.size:
+            out.append((int(ys.size), (x + int(xs.min()), y + int(ys.min()),
+                                       x + int(xs.max()) + 1, y + int(ys.max()) + 1)))
+    return out
 
 
 #: The shift search's steps (x, y), nearest first.
@@ -270,19 +274,10 @@ def difference_spots(old: np.ndarray, new: np.ndarray, dpi: float, core: tuple,
     ``level``, in spots (pixels closer than :data:`.regions.CLUSTER_GAP_PT` joined): boxes
     (x0, y0, x1, y1) in pixels of the crops."""
     most, d = _least_difference(old, new, dpi, core, SIGMA_PT, level)
-    above = (np.abs(d) >= level).astype(np.uint8)
-    if most < level or not above.any():
+    if most < level:
         return []
-    gap = max(1, int(round(CLUSTER_GAP_PT / 72.0 * dpi)))
-    joined = cv2.dilate(above, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (gap, gap)))
-    spots = []
-    for contour in outer_contours(joined):
-        x, y, w, h = cv2.boundingRect(contour)
-        ys, xs = np.nonzero(above[y:y + h, x:x + w])
-        if ys.size:
-            spots.append((core[0] + x + int(xs.min()), core[1] + y + int(ys.min()),
-                          core[0] + x + int(xs.max()) + 1, core[1] + y + int(ys.max()) + 1))
-    return spots
+    return [(core[0] + x0, core[1] + y0, core[0] + x1, core[1] + y1)
+            for _, (x0, y0, x1, y1) in _clusters((np.abs(d) >= level).astype(np.uint8), dpi)]
 
 
 class SmallChanges(NamedTuple):
