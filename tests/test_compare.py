@@ -108,6 +108,29 @@ def test_details_moved_a_few_points_are_reported_as_moved(tmp_path):
     assert nudges >= 8 and moved >= nudges - 1, (moved, nudges)
 
 
+def test_edits_of_kinds_no_rule_was_written_for_are_found(tmp_path):
+    """Details mirrored, turned a quarter or drawn larger in place, lines drawn 1-2 pt
+    heavier, hatches drawn over the drawing and details copied elsewhere (synth's kinds that
+    no rule of the comparison was written or tuned for) are all found on re-scans of a scan
+    and of a vector sheet, the change area lies on them, and a copy is added where it lands,
+    not moved from the detail it copies (which is still there, unchanged)."""
+    for src, seed in ((TRANSATOMIC / "M201.pdf", 9102), (JP_HOUSE / "site-plan.pdf", 9104)):
+        d = tmp_path / f"{src.stem}-{seed}"
+        truth = make_revision(src, d, seed, n_edits=7, kinds=(
+            "copy", "hatch", "thicken", "scale", "turn", "flip", "hatch"))
+        assert {e["edit"] for e in truth["edits"]} == {
+            "copy", "hatch", "thicken", "scale", "turn", "flip"}, truth["edits"]
+        result, size = _compare(truth, d / "out")
+        s = score_pair(result, truth, size)
+        assert s["found"] == s["edits"] and s["precision"] >= 0.9, (s, result["changes"])
+        for e in truth["edits"]:
+            if e["edit"] == "copy":
+                landed = [c for c in result["changes"] if _hit(c["bbox"], e["bbox"])]
+                assert landed and {c["kind"] for c in landed} == {"added"}, (e, landed)
+                assert not [c for c in result["changes"]
+                            if _hit(c["bbox"], e["copied_from"], pad=0)], (e, result["changes"])
+
+
 def test_a_label_moved_across_its_room_is_one_moved_change_with_its_text(tmp_path):
     """A room name (MS-Gothic, not embedded) moved 30 pt beside a tiled floor: farther than
     a few points, and its two ends closer than the clustering gap, so one region. It is one

@@ -362,7 +362,12 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     new detail (a tagged box with leaders); ``move`` shifts a detail by 1-3 in; ``nudge``
     shifts one by 3-12 pt (a wall moved a few inches: its red and green touch); ``text``
     rewrites a word of the text layer (printed and in the text layer); ``note`` adds a new
-    one-line note. ``rescan`` applies a
+    one-line note. Kinds the comparison's rules were not written for, to test it on:
+    ``flip`` mirrors a detail in place (a door's swing flipped), ``turn`` turns one a
+    quarter, ``scale`` draws one 15-30 % larger about its centre (all three ``modified``),
+    ``thicken`` draws a box's lines 1-2 pt heavier each side (``modified``), ``hatch`` draws
+    a 45° hatch over a part of the drawing and ``copy`` copies a detail 1-3 in away (both
+    ``added``; each of these edits also says its kind as ``edit``). ``rescan`` applies a
     global rotation (±1°), scale (±1.5 %) and shift (±20 pt) with noise, as a re-scan does.
     ``renumber_to`` reprints the sheet number (found by sheet identification) as that.
     ``text_layer=False`` writes both PDFs without text, like a scan without OCR. ``harsh``:
@@ -375,9 +380,9 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     has a revision tag too (a numbered triangle, see :func:`_draw_clouds`).
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
-    moves, ``text_before``/``text_after`` for text), ``clouds`` (kind ``added`` or
-    ``removed``, ``bbox`` in new-sheet points to the arcs' crests, and for an added one
-    the index of the ``edit`` it marks), ``matrix`` (old points → new points, the
+    moves, ``copied_from`` for copies, ``text_before``/``text_after`` for text), ``clouds``
+    (kind ``added`` or ``removed``, ``bbox`` in new-sheet points to the arcs' crests, and
+    for an added one the index of the ``edit`` it marks), ``matrix`` (old points → new points, the
     affine part) and ``stretch`` (the harsh re-scan's stretch beyond it, see :func:`_rescan`;
     None without).
     """
@@ -568,6 +573,79 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                 cx = x0 + (start + len(part)) * per
             busy.append(nb)
             edits.append({"kind": "text", "bbox": nb, "text_before": None, "text_after": note})
+        elif kind in ("flip", "turn", "scale"):
+            # a detail redrawn in place: mirrored (a door's swing flipped), turned a quarter
+            # (a fixture turned) or drawn 15-30 % larger about its centre
+            box = random_box(40, 90, True)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = px(box)
+            if kind == "turn":  # a square, so the turned detail keeps its place
+                y1 = y0 + (x1 - x0)
+                box = (box[0], box[1], box[2], y1 / k)
+                if not free(box) or ink(box) < 0.02:
+                    continue
+            patch = new[y0:y1, x0:x1].copy()
+            redrawn = _redrawn(patch, kind, rng)
+            was, now = patch < 128, redrawn < 128
+            if (was != now).sum() < 0.3 * max(1, was.sum()):
+                continue  # symmetric: redrawn, it looks the same
+            new[y0:y1, x0:x1] = redrawn
+            new_words = [w for w in new_words if not _box_inside(w.bbox, box)]
+            busy.append(box)
+            edits.append({"kind": "modified", "bbox": _ink_bbox(was | now, x0, y0, k),
+                          "edit": kind})
+        elif kind == "thicken":
+            # lines drawn heavier (a wall made thicker): 1-2 pt more ink each side, in a box
+            box = random_box(40, 90, True)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = px(box)
+            r = int(round(rng.uniform(1.0, 2.0) * k))
+            patch = new[y0:y1, x0:x1]
+            heavier = cv2.erode(patch, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                                 (2 * r + 1, 2 * r + 1)))
+            grown = (heavier < 128) & (patch >= 128)
+            new[y0:y1, x0:x1] = heavier
+            busy.append(box)
+            edits.append({"kind": "modified", "bbox": _ink_bbox(grown, x0, y0, k),
+                          "edit": kind})
+        elif kind == "hatch":
+            # a hatch drawn over a part of the drawing (a room's floor finish): lines at 45°,
+            # 5-9 pt apart, 0.7 pt wide
+            box = random_box(50, 110, True)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = px(box)
+            lines = np.full((y1 - y0, x1 - x0), 255, np.uint8)
+            step, w = max(3, int(rng.uniform(5, 9) * k)), max(1, int(round(0.7 * k)))
+            for c in range(-lines.shape[0], lines.shape[1], step):
+                cv2.line(lines, (c, lines.shape[0]), (c + lines.shape[0], 0), 0, w)
+            region = new[y0:y1, x0:x1]
+            np.minimum(region, lines, out=region)
+            busy.append(box)
+            edits.append({"kind": "added", "bbox": box, "edit": kind})
+        elif kind == "copy":
+            # a detail copied elsewhere (a second fixture like the first): added, not moved
+            box = random_box(40, 90, True)
+            if box is None:
+                continue
+            for _ in range(200):
+                dx, dy = rng.uniform(-216, 216), rng.uniform(-216, 216)
+                dest = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+                if (abs(dx) >= 72 or abs(dy) >= 72) and free(dest) and ink(dest) < 0.002:
+                    break
+            else:
+                continue
+            sx0, sy0, sx1, sy1 = px(box)
+            patch = new[sy0:sy1, sx0:sx1].copy()
+            dx0, dy0 = px(dest)[:2]
+            region = new[dy0:dy0 + patch.shape[0], dx0:dx0 + patch.shape[1]]
+            np.minimum(region, patch[:region.shape[0], :region.shape[1]], out=region)
+            t = tight(box)
+            busy.extend([box, dest])
+            edits.append({"kind": "added", "bbox": (t[0] + dx, t[1] + dy, t[2] + dx, t[3] + dy),
+                          "copied_from": t, "edit": kind})
     drawn_clouds = []
     if clouds:
         drawn_clouds = _draw_clouds(old_raster, new, edits, clouds, random_box, busy, rng, k,
@@ -578,7 +656,7 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         new, matrix, stretch = _rescan(new, rng, (w_pt, h_pt), harsh=harsh, stretch_pt=stretch_pt)
         new_words = [_map_word(w, matrix) for w in new_words]
         for e in edits + drawn_clouds:
-            for key in ("bbox", "from_bbox", "tag"):
+            for key in ("bbox", "from_bbox", "copied_from", "tag"):
                 if key in e:
                     e[key] = _map_box(e[key], matrix)
     if not text_layer:
@@ -589,6 +667,34 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "clouds": drawn_clouds,
             "matrix": matrix.tolist(),
             "stretch": stretch, "seed": seed, "source": os.fspath(src)}
+
+
+def _redrawn(patch, kind: str, rng):
+    """(:func:`make_revision`) A detail's raster ``patch`` mirrored (``flip``), turned a
+    quarter (``turn``, a square patch) or drawn 15-30 % larger about its centre (``scale``,
+    cut to the patch), on white."""
+    import cv2
+    import numpy as np
+
+    if kind == "flip":
+        return np.ascontiguousarray(patch[:, ::-1] if rng.random() < 0.5 else patch[::-1, :])
+    if kind == "turn":
+        return np.ascontiguousarray(np.rot90(patch, 1 if rng.random() < 0.5 else -1))
+    f = rng.uniform(1.15, 1.3)
+    h, w = patch.shape
+    m = np.array([[f, 0, (1 - f) * w / 2], [0, f, (1 - f) * h / 2]])
+    return cv2.warpAffine(patch, m, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def _ink_bbox(mask, x0: int, y0: int, k: float) -> tuple[float, float, float, float]:
+    """(:func:`make_revision`) The box in points of the true pixels of ``mask``, a raster
+    at ``k`` px per point whose pixel (0, 0) is pixel (``x0``, ``y0``) of the sheet."""
+    import numpy as np
+
+    ys, xs = np.nonzero(mask)
+    return ((x0 + xs.min()) / k, (y0 + ys.min()) / k, (x0 + xs.max() + 1) / k,
+            (y0 + ys.max() + 1) / k)
 
 
 def _draw_clouds(old_raster, new_raster, edits: list, n: int, random_box, busy: list, rng,
