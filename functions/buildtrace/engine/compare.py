@@ -27,6 +27,7 @@ from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
 from .line_weights import compared_widths
+from .moved_views import find_moved_views, words_with_views
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
 from .rasters import halve
@@ -522,8 +523,9 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
 
     kept_crops: dict = {}  # crops the cloud test made, for the saved crops of the same box
 
-    def crop_old(box, dpi=CROP_DPI, img=old_img):
-        return old_region_in_new_frame(img, m, box, dpi, _shape(box, dpi), stretch)
+    def crop_old(box, dpi=CROP_DPI, img=old_img, matrix=None):  # (matrix: a moved view's)
+        return old_region_in_new_frame(img, m if matrix is None else matrix, box, dpi,
+                                       _shape(box, dpi), stretch)
 
     def crop_new(box, dpi=CROP_DPI):
         return new_img.region(box, dpi, _shape(box, dpi))
@@ -537,13 +539,23 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # revision clouds (drawn around changes, or dropped with the last revision's) are not
     # design changes: listed apart, and a change a cloud had joined keeps its own box
     regions, clouds, tags = set_clouds_apart(regions, crops_kept, options.tolerance_pt)
+    # a view moved as a whole (a plan placed elsewhere on the sheet) is one moved change,
+    # and what changed inside it is compared in its new place: those regions' old sheet is
+    # drawn through the view's matrix (``drawn_by``), and no move is looked for in them
+    regions, views = find_moved_views(
+        regions, lambda box, dpi, mx: crop_old(box, dpi, matrix=mx), crop_new, m,
+        new_page.size_pt, options.dpi, options.tolerance_pt, title_block=title_block,
+        ignore=options.ignore)
+    drawn_by = {id(r): v.matrix for v in views for r in v.inside}
+    in_views = [r for v in views for r in v.inside]
     # moves compare the changed ink itself; the saved crops add a margin of context
-    regions = detect_moves(regions, crop_old, crop_new)
+    regions = detect_moves(regions, crop_old, crop_new) + in_views + [v.region for v in views]
 
     def misfit(r: ChangeRegion) -> bool:  # the alignment's local error, not an edit
         box = _pad(r.bbox, new_page, MISFIT_PAD_PT)
-        return explained_by_shift(crop_old(box, options.dpi), crop_new(box, options.dpi),
-                                  options.dpi, options.tolerance_pt, MIN_CHANGE_PT2)
+        return explained_by_shift(crop_old(box, options.dpi, matrix=drawn_by.get(id(r))),
+                                  crop_new(box, options.dpi), options.dpi,
+                                  options.tolerance_pt, MIN_CHANGE_PT2)
 
     # scans only: a vector pair aligns exactly, so a line 1 pt off there was moved
     checked = []
@@ -561,7 +573,9 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     # two vector sheets: words their text layers share, in place (their boxes), are left out
     # of the test (the word diff reports every text change exactly, and PDFium snaps each
     # glyph to whole pixels, so a word a fraction of a pixel off its twin differs in ink)
-    mapped = map_words(old_words, m, stretch)  # the old words in the new frame
+    # the old words in the new frame (those a moved view carried, through its matrix)
+    mapped = words_with_views(old_words, map_words(old_words, m, stretch), new_words, views,
+                              stretch)
     shared = same_words(mapped, new_words) if old_img.vector and new_img.vector else []
     steady = np.array([w.bbox for w in shared], float).reshape(-1, 4)
 
@@ -590,14 +604,18 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     result["small_changes"] = {"dpi": round(check_dpi, 1), "level": round(small.level, 3),
                                "sigma_pt": round(small.sigma_pt, 3), "noisy": small.noisy}
     text_changes, text_layers = _text_changes(regions, mapped, new_words, old_img,
-                                              new_img, m, stretch, has_scan, options)
+                                              new_img, m, stretch, has_scan, options,
+                                              drawn_by)
     # a revision tag's number, added or dropped with it, is its label, not a text change
     text_changes, labels = tag_labels(tags, text_changes)
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     # after the text: a label whose text moved is one moved change, and a word re-lettered
     # in place is a text change, not a short move
     regions = join_moved_texts(regions)
-    regions = find_short_moves(regions, crop_old, crop_new, options.tolerance_pt)
+    # (not inside a moved view: its changes are compared where it is)
+    inside = [r for r in regions if id(r) in drawn_by]
+    regions = find_short_moves([r for r in regions if id(r) not in drawn_by], crop_old,
+                               crop_new, options.tolerance_pt) + inside
     # (a label moved a short way: the removed pieces of its words that clustered apart)
     regions = join_moved_texts(regions)
     _number(regions)
@@ -614,7 +632,8 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
         old_box, new_box = _pad(src, new_page), _pad(r.bbox, new_page)
         kept_old = kept_crops.pop(("old", old_box), None) if old_shown is old_img else None
         cv2.imwrite(os.path.join(out_dir, d["crops"]["old"]),
-                    crop_old(old_box, img=old_shown) if kept_old is None else kept_old)
+                    crop_old(old_box, img=old_shown, matrix=drawn_by.get(id(r)))
+                    if kept_old is None else kept_old)
         kept_new = kept_crops.pop(("new", new_box), None)
         cv2.imwrite(os.path.join(out_dir, d["crops"]["new"]),
                     crop_new(new_box) if kept_new is None else kept_new)
@@ -1084,12 +1103,15 @@ def _pad(box, page: Page, pad: float = CROP_PAD_PT, pad_y: float | None = None):
 
 
 def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
-                      m: np.ndarray, stretch: StretchField | None = None) -> list:
+                      m: np.ndarray, stretch: StretchField | None = None,
+                      drawn_by: dict | None = None) -> list:
     """Text changes of a sheet without a text layer: each change region, widened to take in
     the words it touches (:data:`OCR_CONTEXT_PT`), is read by OCR on the aligned old sheet
     and on the new one; the readings are diffed word by word like text layers, and the
     changes touching the region are kept. A changed digit then reports its whole dimension
-    (``51'-8"`` → ``51'-4"``), not the digit alone."""
+    (``51'-8"`` → ``51'-4"``), not the digit alone. ``drawn_by``: the matrix (old points →
+    new points) of the regions inside a moved view, by ``id``; others are read through
+    ``m``."""
     from .ocr import default_recognizer
     from .text_diff import TextChange
 
@@ -1110,7 +1132,8 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
         shape = _shape(b, OCR_TEXT_DPI)
         sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
         readings = []
-        for raster in (old_region_in_new_frame(old_img, m, b, OCR_TEXT_DPI, shape, stretch),
+        mr = (drawn_by or {}).get(id(r), m)
+        for raster in (old_region_in_new_frame(old_img, mr, b, OCR_TEXT_DPI, shape, stretch),
                        new_img.region(b, OCR_TEXT_DPI, shape)):
             readings.append([Word(w.text, (b[0] + w.bbox[0] * sx, b[1] + w.bbox[1] * sy,
                                            b[0] + w.bbox[2] * sx, b[1] + w.bbox[3] * sy),
@@ -1140,8 +1163,8 @@ AGREEMENT_PAD_PT = 2.0
 
 def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: list[Word],
                   old_img: PageImage, new_img: PageImage, m: np.ndarray,
-                  stretch: StretchField | None, has_scan: bool, options: PairOptions
-                  ) -> tuple[list, dict | None]:
+                  stretch: StretchField | None, has_scan: bool, options: PairOptions,
+                  drawn_by: dict | None = None) -> tuple[list, dict | None]:
     """The pair's text changes (boxes: new-sheet points) and its report entry
     ``text_layers`` (None unless both sheets have a text layer; without one the change
     regions are read by OCR). ``mapped``: the old sheet's words in the new frame.
@@ -1154,7 +1177,8 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
     OCR instead gave fewer exact before/after texts: 26 of 37 against 31 of 37, on 9
     re-scans with their own OCR layers.)"""
     if not mapped or not new_words:
-        return (_ocr_text_changes(regions, old_img, new_img, m, stretch) if options.ocr
+        return (_ocr_text_changes(regions, old_img, new_img, m, stretch, drawn_by)
+                if options.ocr
                 else []), None
     changes = diff_words(mapped, new_words)
     # old text the alignment carries off the new sheet (a re-plot moved, an old sheet's

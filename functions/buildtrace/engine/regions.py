@@ -46,11 +46,18 @@ class ChangeRegion:
     #: found by the small-change test (below the overlay's tolerance, see small_changes.py):
     #: the overlay shows it as unchanged ink; the crops show the difference
     small: bool = False
+    #: a view moved as a whole (see moved_views.py): the shift (points, from where it was
+    #: to where it is)
+    view_shift_pt: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
         if not self.small:
             d.pop("small")
+        if self.view_shift_pt is None:
+            d.pop("view_shift_pt")
+        else:
+            d["view_shift_pt"] = [round(float(v), 2) for v in self.view_shift_pt]
         d["bbox"] = [round(float(v), 1) for v in self.bbox]
         if self.from_bbox is not None:
             d["from_bbox"] = [round(float(v), 1) for v in self.from_bbox]

@@ -76,6 +76,7 @@ def sheet_summary(ident, changes: list[dict], title_block_changes: list[dict],
                     texts.append(f"\"{t['text_before']}\" removed ({where})")
                 else:
                     texts.append(f"\"{t['text_after']}\" added ({where})")
+        text += _views_sentence(changes, page_pt)
         if texts:
             text += " Text: " + "; ".join(texts[:10]) + ("; ..." if len(texts) > 10 else "") + "."
     if title_block_changes:
@@ -162,6 +163,24 @@ def set_summary(report: dict) -> str:
             f"{pair_label(p)} ({plural(len(p['changes']), 'change')}, {area_in2(p):.1f} in²)"
             for p in most) + ".")
     return " ".join(lines)
+
+
+def _views_sentence(changes: list[dict], page_pt: tuple[float, float]) -> str:
+    """A sentence for each part of the sheet that moved as a whole (a moved view, see
+    moved_views.py): where, how far, and that what changed inside it was compared there."""
+    out = ""
+    for c in changes:
+        if not c.get("view_shift_pt"):
+            continue
+        dx, dy = c["view_shift_pt"]
+        ways = [f"{abs(v):.0f} pt ({abs(v) / 72:.2f} in) {word}" for v, word in
+                ((dx, "right" if dx > 0 else "left"), (dy, "down" if dy > 0 else "up"))
+                if abs(v) >= 0.5]
+        w, h = (c["bbox"][2] - c["bbox"][0]) / 72, (c["bbox"][3] - c["bbox"][1]) / 72
+        out += (f" A part of the sheet {w:.1f} by {h:.1f} in ({c['id']}, grid "
+                f"{grid_cell(c['bbox'], page_pt)}) moved as a whole, {' and '.join(ways)}; "
+                "the changes inside it are compared where it is now.")
+    return out
 
 
 def _clouds_sentence(changes: list[dict], clouds: list[dict]) -> str:

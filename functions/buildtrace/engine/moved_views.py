@@ -1,0 +1,388 @@
+"""Moved views: a large part of a sheet moved as a whole (a plan view placed a little
+elsewhere on the sheet, a schedule's rows pushed down by a new one), found and compared in
+its new place.
+
+The pair's alignment holds the sheet's frame and title block. A view moved less than its
+own size then leaves one change region of red and green as large as itself, "modified",
+and every word in it reads as moved or changed. :func:`find_moved_views` looks in such a
+region for one shift that carries the removed ink onto the new sheet's ink and the added
+ink back onto the old sheet's, and checks that, compared under that shift, little of the
+region's changed ink is left. The view is then one ``moved`` change (``bbox`` where it is,
+``from_bbox`` where it was, ``view_shift_pt`` the shift), and what is left, compared under
+the shift, is what changed inside it: regions of their own.
+
+Boxes are in PDF points of the new sheet, origin top-left, y down; shifts in points, from
+where the view was to where it is; matrices (2×3) map old-sheet points to new-sheet points.
+Crops: ``old_crop(box, dpi, matrix)`` the old sheet drawn through ``matrix`` over ``box``
+at ``dpi``, ``new_crop(box, dpi)`` the new sheet, both grayscale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .drawing_set import Word
+from .overlay import FAINT_INK_THRESHOLD, INK_THRESHOLD
+from .regions import MAP_DPI, ChangeRegion, box_centre, box_gap, find_regions, grow_box
+from .text_diff import MATCH_TOL_PT, map_words
+
+#: A region is looked at as a view when it is at least this (points, 2 in) across both ways
+#: ...
+VIEW_MIN_PT = 144.0
+#: ... holds at least this much removed ink and this much added ink (pt²) ...
+VIEW_MIN_INK_PT2 = 50.0
+#: ... in about equal measure (added over removed): a view moved keeps its ink.
+VIEW_INK_RATIO = (0.5, 2.0)
+#: Shifts are looked for up to this far (points) each way: farther, the view's two places
+#: lie apart and :mod:`.moves` pairs them.
+VIEW_REACH_PT = 144.0
+#: The shift is found at this resolution (DPI), then refined at the check's.
+VIEW_SEARCH_DPI = 36.0
+#: The view is compared under its shift at the overlay's resolution, at most this (DPI).
+VIEW_CHECK_DPI = 150.0
+#: A view moved at least this far (points; less is the alignment's tolerance twice over)
+#: ...
+VIEW_MIN_SHIFT_PT = 1.5
+#: ... leaves at most this share of its region's changed ink unexplained by the shift:
+#: what changed inside the view, and lines that cross its edge and stayed.
+VIEW_MAX_LEFT = 0.2
+
+
+@dataclass
+class MovedView:
+    """A view moved as a whole: ``region`` (kind ``moved``), the ``shift`` (points, where
+    it was to where it is), the ``matrix`` that draws the old sheet there (the pair's
+    alignment, then the shift), the regions ``inside`` it that changed besides, and the
+    change regions it is made of (``parts``, as the overlay clustered them)."""
+    region: ChangeRegion
+    shift: tuple[float, float]
+    matrix: np.ndarray
+    inside: list[ChangeRegion] = field(default_factory=list)
+    parts: list[ChangeRegion] = field(default_factory=list)
+
+    def take(self, r: ChangeRegion, part: _Part) -> None:
+        """Region ``r``, which moved with the view (``part``: what the shift explains)."""
+        v = self.region
+        first = not self.parts
+        self.parts.append(r)
+        v.bbox = part.where if first else (
+            min(v.bbox[0], part.where[0]), min(v.bbox[1], part.where[1]),
+            max(v.bbox[2], part.where[2]), max(v.bbox[3], part.where[3]))
+        v.from_bbox = (v.bbox[0] - self.shift[0], v.bbox[1] - self.shift[1],
+                       v.bbox[2] - self.shift[0], v.bbox[3] - self.shift[1])
+        v.removed_pt2 += part.removed_pt2
+        v.added_pt2 += part.added_pt2
+        v.area_pt2 = v.added_pt2  # as for a moved detail: the ink where it is
+        self.inside += part.inside
+
+
+def find_moved_views(regions: list[ChangeRegion], old_crop, new_crop, matrix: np.ndarray,
+                     sheet_pt: tuple[float, float], dpi: float, tolerance_pt: float, *,
+                     title_block=None, ignore=()) -> tuple[list[ChangeRegion], list[MovedView]]:
+    """The ``regions`` that are no part of a moved view, and the moved views found among
+    them (:func:`moved_view`), each with the regions near it that its shift explains too
+    (a view's dimension strings or notes, clustered apart, moved with it). ``matrix``: the
+    pair's alignment; ``sheet_pt``: the new sheet's size (points); ``dpi``: the overlay's;
+    ``tolerance_pt``: its tolerance; ``title_block`` and ``ignore`` (boxes) as for
+    :func:`.regions.find_regions`, for the regions inside a view."""
+    check = _Check(old_crop, new_crop, matrix, sheet_pt, min(dpi, VIEW_CHECK_DPI),
+                   tolerance_pt, title_block, ignore)
+    views: list[MovedView] = []
+    taken: set[int] = set()
+    for r in sorted(regions, key=lambda r: -r.area_pt2):
+        if _may_be_view(r) and id(r) not in taken:
+            view = moved_view(r, check)
+            if view is not None:
+                views.append(view)
+                taken.add(id(r))
+    for v in views:  # the regions near a view that moved with it
+        for r in regions:
+            if (id(r) not in taken and not r.in_title_block
+                    and box_gap(r.bbox, v.region.bbox) <= VIEW_NEAR_PT):
+                part = check.under(r.bbox, v.shift, v.matrix)
+                if part is not None:
+                    v.take(r, part)
+                    taken.add(id(r))
+    return [r for r in regions if id(r) not in taken], views
+
+
+def _may_be_view(r: ChangeRegion) -> bool:
+    w, h = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+    return (r.kind == "modified" and not r.in_title_block and min(w, h) >= VIEW_MIN_PT
+            and min(r.removed_pt2, r.added_pt2) >= VIEW_MIN_INK_PT2
+            and VIEW_INK_RATIO[0] <= r.added_pt2 / r.removed_pt2 <= VIEW_INK_RATIO[1])
+
+
+def moved_view(r: ChangeRegion, check: _Check) -> MovedView | None:
+    """Region ``r`` as a view moved as a whole, or None: the shift that lays most of its
+    changed ink on the other sheet's ink (found at :data:`VIEW_SEARCH_DPI`, refined at the
+    check's resolution), under which at most :data:`VIEW_MAX_LEFT` of its changed ink is
+    left (:meth:`_Check.under`)."""
+    d0 = _coarse_shift(r.bbox, check.old_crop, check.new_crop, check.sheet_pt,
+                       check.tolerance_pt)
+    if d0 is None:
+        return None
+    k = check.dpi / 72.0
+    box = _on_sheet(grow_box(r.bbox, max(abs(d0[0]), abs(d0[1])) + 6.0), check.sheet_pt)
+    old, new = check.old_crop(box, check.dpi, check.matrix), check.new_crop(box, check.dpi)
+    if old.shape != new.shape or not old.size:
+        return None
+    ink = _Inks(old, new, check.dpi, check.tolerance_pt)
+    window = _window(r.bbox, box, k, new.shape)
+    removed, added = ink.removed * window, ink.added * window
+    reach = int(math.ceil(3.0 * k))
+    centre = (int(round(d0[0] * k)), int(round(d0[1] * k)))
+    # on the ink itself, not with the tolerance around it (a plateau as wide as the
+    # tolerance, whose first pixel is up to 2 px off at 150 DPI), to a fraction of a pixel
+    scores = (_scores(ink.new_ink, removed, centre, reach)
+              + _scores(ink.old_ink, added, (-centre[0], -centre[1]), reach)[::-1, ::-1])
+    y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    fx, fy = _vertex(scores[y, x - 1:x + 2]), _vertex(scores[y - 1:y + 2, x])
+    shift = ((centre[0] + x + fx - reach) / k, (centre[1] + y + fy - reach) / k)
+    if math.hypot(*shift) < VIEW_MIN_SHIFT_PT:
+        return None
+    moved_matrix = np.asarray(check.matrix, float).copy()
+    moved_matrix[:, 2] += shift
+    part = check.under(r.bbox, shift, moved_matrix)
+    if part is None:
+        return None
+    view = MovedView(ChangeRegion("", "moved", part.where, 0.0, 0.0, 0.0,
+                                  view_shift_pt=shift), shift, moved_matrix)
+    view.take(r, part)
+    return view
+
+
+#: Regions within this (points) of a moved view are checked for having moved with it.
+VIEW_NEAR_PT = 72.0
+
+
+@dataclass
+class _Part:
+    """What a view's shift explains of a region: where that ink is (points), its removed
+    and added ink (pt²) and the regions of what it leaves (changed inside the view)."""
+    where: tuple[float, float, float, float]
+    removed_pt2: float
+    added_pt2: float
+    inside: list[ChangeRegion]
+
+
+@dataclass
+class _Check:
+    """How regions are compared under a view's shift: the crops, the pair's alignment
+    (``matrix``), the sheet's size (points), the resolution (DPI), the overlay's tolerance
+    (points), and the title block and ignored boxes for the regions left."""
+    old_crop: object
+    new_crop: object
+    matrix: np.ndarray
+    sheet_pt: tuple[float, float]
+    dpi: float
+    tolerance_pt: float
+    title_block: object
+    ignore: object
+
+    def under(self, bbox, shift: tuple[float, float], moved_matrix: np.ndarray
+              ) -> _Part | None:
+        """The changed ink in ``bbox`` compared again with the old sheet moved by
+        ``shift`` (drawn through ``moved_matrix``): None unless the shift leaves at most
+        :data:`VIEW_MAX_LEFT` of it. An old ink pixel at q drawn in place is at q + shift
+        drawn moved: it is removed when neither place has new ink near; new ink is added
+        when neither drawing has old ink near. So ink that did not move with the view (a
+        line crossing it) counts as unchanged where it matches in place."""
+        k = self.dpi / 72.0
+        box = _on_sheet(grow_box(bbox, max(abs(shift[0]), abs(shift[1])) + 6.0), self.sheet_pt)
+        new = self.new_crop(box, self.dpi)
+        old = self.old_crop(box, self.dpi, self.matrix)
+        old_moved = self.old_crop(box, self.dpi, moved_matrix)
+        if not new.size or old.shape != new.shape or old_moved.shape != new.shape:
+            return None
+        ink = _Inks(old, new, self.dpi, self.tolerance_pt)
+        moved = _Inks(old_moved, new, self.dpi, self.tolerance_pt)
+        dx, dy = int(round(shift[0] * k)), int(round(shift[1] * k))
+        window = _window(bbox, box, k, new.shape)
+        removed, added = ink.removed * window, ink.added * window
+        left_removed = moved.removed * _shifted(removed, dx, dy)
+        left_added = moved.added * added
+        before = cv2.countNonZero(removed) + cv2.countNonZero(added)
+        left = cv2.countNonZero(left_removed) + cv2.countNonZero(left_added)
+        if not before or left > VIEW_MAX_LEFT * before:
+            return None
+        # where it is: the added ink the shift explains and the removed ink it carries there
+        explained = cv2.bitwise_or(cv2.subtract(added, left_added),
+                                   cv2.subtract(_shifted(removed, dx, dy), left_removed))
+        bx, by, bw, bh = cv2.boundingRect(explained)
+        if not bw or not bh:
+            return None
+        px_pt2 = 1.0 / (k * k)
+        return _Part((box[0] + bx / k, box[1] + by / k, box[0] + (bx + bw) / k,
+                      box[1] + (by + bh) / k),
+                     (cv2.countNonZero(removed) - cv2.countNonZero(left_removed)) * px_pt2,
+                     (cv2.countNonZero(added) - cv2.countNonZero(left_added)) * px_pt2,
+                     _regions_of(left_removed, left_added, box, self.dpi, self.title_block,
+                                 self.ignore))
+
+
+def words_with_views(old_words: list[Word], mapped: list[Word], new_words: list[Word],
+                     views: list[MovedView], stretch=None) -> list[Word]:
+    """The old sheet's words in the new frame (``mapped``: carried by the pair's alignment)
+    with those that moved with a view carried by its matrix: a word whose centre lies where
+    a view was goes with it, unless it is found in place on the new sheet and not where
+    the view took it (a label beside the view, which stayed); a word within
+    :data:`VIEW_NEAR_PT` of there goes with it when it is found where the view took it and
+    not in place. A word the view carried and changed then reads as changed in the view's
+    new place, and one it carried unchanged as no change."""
+    if not views:
+        return mapped
+    places: dict[str, list[tuple[float, float]]] = {}
+    for w in new_words:
+        places.setdefault(w.text, []).append(box_centre(w.bbox))
+
+    def in_place(w: Word) -> bool:
+        cx, cy = box_centre(w.bbox)
+        return any(math.hypot(cx - x, cy - y) <= MATCH_TOL_PT for x, y in places.get(w.text, ()))
+
+    out = list(mapped)
+    for v in views:
+        fx0, fy0, fx1, fy1 = v.region.from_bbox
+        near = grow_box(v.region.from_bbox, VIEW_NEAR_PT)
+        mine = [i for i, w in enumerate(out) if out[i] is mapped[i]
+                and near[0] <= box_centre(w.bbox)[0] <= near[2]
+                and near[1] <= box_centre(w.bbox)[1] <= near[3]]
+        carried = map_words([old_words[i] for i in mine], v.matrix, stretch)
+        for i, w in zip(mine, carried):
+            cx, cy = box_centre(out[i].bbox)
+            there, here = in_place(w), in_place(out[i])
+            if (there and not here) or (not here and fx0 <= cx <= fx1 and fy0 <= cy <= fy1):
+                out[i] = w
+    return out
+
+
+class _Inks:
+    """Ink masks (0/1 uint8) of an old and a new raster in one frame at ``dpi``: the old
+    and new ink (``old_ink``, ``new_ink``, faint ink too), with the tolerance around it
+    (``old_near``, ``new_near``), and the old ink
+    with no new ink near (``removed``) and the other way round (``added``)."""
+
+    def __init__(self, old: np.ndarray, new: np.ndarray, dpi: float, tolerance_pt: float):
+        r = _radius(tolerance_pt, dpi)
+        near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        self.old_ink = _below(old, FAINT_INK_THRESHOLD)
+        self.new_ink = _below(new, FAINT_INK_THRESHOLD)
+        self.old_near = cv2.dilate(self.old_ink, near)
+        self.new_near = cv2.dilate(self.new_ink, near)
+        self.removed = cv2.subtract(_below(old, INK_THRESHOLD), self.new_near)
+        self.added = cv2.subtract(_below(new, INK_THRESHOLD), self.old_near)
+
+
+def _coarse_shift(bbox, old_crop, new_crop, sheet_pt: tuple[float, float],
+                  tolerance_pt: float) -> tuple[float, float] | None:
+    """The shift (points) up to :data:`VIEW_REACH_PT` each way, at least
+    :data:`VIEW_MIN_SHIFT_PT`, that lays the most of the changed ink in ``bbox`` on the
+    other sheet's ink, at :data:`VIEW_SEARCH_DPI`; None when nothing is changed there."""
+    k = VIEW_SEARCH_DPI / 72.0
+    box = _on_sheet(grow_box(bbox, VIEW_REACH_PT), sheet_pt)
+    old, new = old_crop(box, VIEW_SEARCH_DPI, None), new_crop(box, VIEW_SEARCH_DPI)
+    if old.shape != new.shape or not old.size:
+        return None
+    shape = new.shape
+    ink = _Inks(old, new, VIEW_SEARCH_DPI, tolerance_pt)
+    window = _window(bbox, box, k, shape)
+    removed, added = ink.removed * window, ink.added * window
+    if not cv2.countNonZero(removed) or not cv2.countNonZero(added):
+        return None
+    reach = int(math.ceil(VIEW_REACH_PT * k))
+    scores = (_scores(ink.new_near, removed, (0, 0), reach)
+              + _scores(ink.old_near, added, (0, 0), reach)[::-1, ::-1])
+    yy, xx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
+    scores[np.hypot(xx, yy) < VIEW_MIN_SHIFT_PT * k] = -1.0  # the place it was
+    y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return ((int(x) - reach) / k, (int(y) - reach) / k)
+
+
+def _scores(ink: np.ndarray, mask: np.ndarray, centre: tuple[int, int], reach: int
+            ) -> np.ndarray:
+    """For each shift within ``reach`` px each way of ``centre`` (dx, dy px), the share of
+    ``mask``'s pixels that land on ``ink`` when moved by it: a (2·reach + 1)² array whose
+    [reach + dy - cy, reach + dx - cx] is shift (dx, dy)."""
+    x, y, w, h = cv2.boundingRect(mask)
+    n = cv2.countNonZero(mask)
+    side = 2 * reach + 1
+    if not n:
+        return np.zeros((side, side), np.float32)
+    pad = reach + max(abs(centre[0]), abs(centre[1]))
+    padded = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    x0, y0 = x + pad + centre[0] - reach, y + pad + centre[1] - reach
+    around = padded[y0:y0 + h + 2 * reach, x0:x0 + w + 2 * reach]
+    return cv2.matchTemplate(around.astype(np.float32), mask[y:y + h, x:x + w].astype(np.float32),
+                             cv2.TM_CCORR) / n
+
+
+def _vertex(three: np.ndarray) -> float:
+    """The offset (-0.5..0.5) of the top of the parabola through three scores around a
+    peak; 0 at an edge of the scores or on a flat top."""
+    if three.size != 3:
+        return 0.0
+    a, b, c = (float(v) for v in three)
+    curve = a - 2 * b + c
+    return float(np.clip(0.5 * (a - c) / curve, -0.5, 0.5)) if curve < 0 else 0.0
+
+
+def _regions_of(removed: np.ndarray, added: np.ndarray, box, dpi: float, title_block,
+                ignore) -> list[ChangeRegion]:
+    """Change regions (:func:`.regions.find_regions`) of removed and added masks over
+    ``box`` (points) at ``dpi``, with boxes in new-sheet points."""
+    ox, oy = math.floor(box[0]), math.floor(box[1])
+    rows, cols = math.ceil(box[3]) - oy + 1, math.ceil(box[2]) - ox + 1
+    maps = []
+    for mask in (removed, added):
+        counts = np.zeros((rows, cols), np.float32)
+        ys, xs = np.nonzero(mask)
+        cy = np.clip(np.floor(box[1] - oy + ys * 72.0 / dpi).astype(np.int64), 0, rows - 1)
+        cx = np.clip(np.floor(box[0] - ox + xs * 72.0 / dpi).astype(np.int64), 0, cols - 1)
+        np.add.at(counts, (cy, cx), 1.0)
+        maps.append(counts)
+
+    def local(b):
+        return (b[0] - ox, b[1] - oy, b[2] - ox, b[3] - oy)
+
+    found = find_regions(maps[0], maps[1], MAP_DPI, (72.0 / dpi) ** 2,
+                         title_block=None if title_block is None else local(title_block),
+                         ignore=[local(b) for b in ignore])
+    for r in found:
+        r.bbox = (r.bbox[0] + ox, r.bbox[1] + oy, r.bbox[2] + ox, r.bbox[3] + oy)
+    return found
+
+
+def _window(inner, box, k: float, shape: tuple[int, int]) -> np.ndarray:
+    """A 0/1 mask of ``shape`` (a raster of ``box`` at ``k`` px per point) that is 1 over
+    ``inner`` (points)."""
+    out = np.zeros(shape, np.uint8)
+    x0, y0 = max(0, int((inner[0] - box[0]) * k)), max(0, int((inner[1] - box[1]) * k))
+    x1 = min(shape[1], int(math.ceil((inner[2] - box[0]) * k)))
+    y1 = min(shape[0], int(math.ceil((inner[3] - box[1]) * k)))
+    out[y0:y1, x0:x1] = 1
+    return out
+
+
+def _shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """``mask`` moved by (``dx``, ``dy``) pixels, 0 where nothing comes in."""
+    h, w = mask.shape
+    return cv2.warpAffine(mask, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
+                          flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _below(img: np.ndarray, level: int) -> np.ndarray:
+    return cv2.threshold(img, level - 1, 1, cv2.THRESH_BINARY_INV)[1]
+
+
+def _radius(tolerance_pt: float, dpi: float) -> int:
+    return max(1, int(math.ceil(tolerance_pt / 72.0 * dpi)))
+
+
+def _on_sheet(box, sheet_pt: tuple[float, float]):
+    """``box`` (points) cut to the sheet."""
+    return (max(0.0, box[0]), max(0.0, box[1]), min(sheet_pt[0], box[2]),
+            min(sheet_pt[1], box[3]))
