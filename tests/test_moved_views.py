@@ -145,3 +145,23 @@ def test_an_ordinary_revision_has_no_moved_view(tmp_path):
             "move", "nudge", "erase", "add", "text", "copy", "scale", "thicken"))
         changes = _compare(truth["old"], truth["new"], tmp_path / src.stem / "out")["changes"]
         assert changes and not [c for c in changes if c.get("view_shift_pt")], changes
+
+
+def test_views_the_generator_moved_are_found_with_their_shift(tmp_path):
+    """synth's moved views (``view_pt``: a large part of the sheet moved 3-36 pt, then
+    edits, some inside it): the view is one moved view with its shift, within 1 pt, and
+    every other edit is found. On M105 the view moved 5.5 pt, and its sparse lines each
+    left a region of their own, none 2 in across: they are looked at together."""
+    for src, seed in ((TRANSATOMIC / "M105.pdf", 605), (JP_HOUSE / "floor-plans.pdf", 604)):
+        truth = make_revision(src, tmp_path / str(seed), seed, view_pt=36.0, n_edits=4,
+                              kinds=("erase", "add", "note", "text"))
+        changes = _compare(truth["old"], truth["new"], tmp_path / str(seed) / "out")["changes"]
+        (view,) = [e for e in truth["edits"] if e.get("view")]
+        shift = np.subtract(view["bbox"][:2], view["from_bbox"][:2])
+        found = [c for c in changes if c.get("view_shift_pt")]
+        assert len(found) == 1 and np.hypot(*(found[0]["view_shift_pt"] - shift)) <= 1.0, \
+            (shift, changes)
+        others = [c for c in changes if not c.get("view_shift_pt")]
+        for e in truth["edits"]:
+            if not e.get("view"):
+                assert any(_hit(c["bbox"], e["bbox"]) for c in others), (e, others)

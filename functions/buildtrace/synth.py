@@ -353,8 +353,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                   kinds: Sequence[str] = ("erase", "add", "move", "text"), n_edits: int = 6,
                   rescan: bool = True, renumber_to: str | None = None,
                   text_layer: bool = True, harsh: bool = False,
-                  stretch_pt: float | None = None, clouds: int = 0, tags: bool = False
-                  ) -> dict:
+                  stretch_pt: float | None = None, clouds: int = 0, tags: bool = False,
+                  view_pt: float | None = None) -> dict:
     """Make ``old.pdf`` and ``new.pdf`` from page 0 of ``src`` with known edits.
 
     Edits (chosen and placed at random from ``seed``, in the drawing area, never in the
@@ -377,7 +377,11 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     revision cloud (:func:`cloud_arcs`, 1 pt) around each of its first ``clouds`` edits
     (8-12 pt off the edit, at least 40 pt across), and the old sheet as many clouds of
     the last revision around unedited detail, which the new one drops. ``tags``: each cloud
-    has a revision tag too (a numbered triangle, see :func:`_draw_clouds`).
+    has a revision tag too (a numbered triangle, see :func:`_draw_clouds`). ``view_pt``:
+    before the edits, a large part of the drawing (35-50 % of the sheet wide, 40-60 % high)
+    moves as a whole, 3 pt to ``view_pt`` (a view placed elsewhere on the sheet; its words
+    move with it in the text layer); the edits after it may land in it. Its truth is a
+    ``moved`` edit with ``"view": True``.
 
     Returns the truth: ``edits`` with kind, ``bbox`` in new-sheet points (``from_bbox`` for
     moves, ``copied_from`` for copies, ``text_before``/``text_after`` for text), ``clouds``
@@ -475,9 +479,19 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         new_words = [w for w in new_words if not _box_inside(w.bbox, (x0 / k, y0 / k, x1 / k,
                                                                       y1 / k))]
         new_words.append(Word(renumber_to, tuple(number_box)))
+    view = _move_view(view_pt, rng, w_pt, h_pt, free, ink) if view_pt else None
+    if view is not None:
+        box, dx, dy = view
+        edits.append({**move_ink(box, dx, dy), "view": True})
+        # its words move with it; no word of its two places is re-lettered
+        new_words = [Word(w.text, (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx,
+                                   w.bbox[3] + dy), w.confidence)
+                     if _box_inside(w.bbox, box) else w for w in new_words]
+        view = (box, (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
     text_cands = [w for w in words if re.fullmatch(r"[A-Za-z0-9'\"./-]{3,}", w.text)
                   and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5
-                  and _reads_back(w, as_written)]
+                  and _reads_back(w, as_written)
+                  and not (view and any(_overlap(w.bbox, b) for b in view))]
     rng.shuffle(text_cands)
     plan = [kinds[i % len(kinds)] for i in range(n_edits)]
     for kind in plan:
@@ -667,6 +681,28 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
     return {"old": old_pdf, "new": new_pdf, "edits": edits, "clouds": drawn_clouds,
             "matrix": matrix.tolist(),
             "stretch": stretch, "seed": seed, "source": os.fspath(src)}
+
+
+def _move_view(view_pt: float, rng, w_pt: float, h_pt: float, free, ink):
+    """(:func:`make_revision`) A large part of the drawing to move as a whole (a view
+    placed elsewhere on the sheet): a box 35-50 % of the sheet wide and 40-60 % high, away
+    from the title block (``free``), with ink (``ink``: its share), and the shift (points),
+    3 pt to ``view_pt`` in any direction; (box, dx, dy), or None."""
+    import numpy as np
+
+    for _ in range(400):
+        vw, vh = rng.uniform(0.35, 0.5) * w_pt, rng.uniform(0.4, 0.6) * h_pt
+        x0, y0 = rng.uniform(36, w_pt - 36 - vw), rng.uniform(36, h_pt - 36 - vh)
+        angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(3, view_pt)
+        dx, dy = dist * np.cos(angle), dist * np.sin(angle)
+        box = (x0, y0, x0 + vw, y0 + vh)
+        if free(box) and free((x0 + dx, y0 + dy, x0 + vw + dx, y0 + vh + dy)) and ink(box) > 0.02:
+            return box, float(dx), float(dy)
+    return None
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _redrawn(patch, kind: str, rng):

@@ -4,10 +4,11 @@ its new place.
 
 The pair's alignment holds the sheet's frame and title block. A view moved less than its
 own size then leaves one change region of red and green as large as itself, "modified",
-and every word in it reads as moved or changed. :func:`find_moved_views` looks in such a
-region for one shift that carries the removed ink onto the new sheet's ink and the added
-ink back onto the old sheet's, and checks that, compared under that shift, little of the
-region's changed ink is left. The view is then one ``moved`` change (``bbox`` where it is,
+and every word in it reads as moved or changed (or, its lines sparse and the move a few
+points, a region for each line). :func:`find_moved_views` looks in such a region (or such
+a group of regions) for one shift that carries the removed ink onto the new sheet's ink
+and the added ink back onto the old sheet's, and checks that, compared under that shift,
+little of the changed ink is left. The view is then one ``moved`` change (``bbox`` where it is,
 ``from_bbox`` where it was, ``view_shift_pt`` the shift), and what is left, compared under
 the shift, is what changed inside it: regions of their own.
 
@@ -37,11 +38,11 @@ VIEW_MIN_PT = 144.0
 VIEW_MIN_INK_PT2 = 50.0
 #: ... in about equal measure (added over removed): a view moved keeps its ink.
 VIEW_INK_RATIO = (0.5, 2.0)
-#: Shifts are looked for up to this far (points) each way: farther, the view's two places
-#: lie apart and :mod:`.moves` pairs them.
-VIEW_REACH_PT = 144.0
-#: The shift is found at this resolution (DPI), then refined at the check's.
-VIEW_SEARCH_DPI = 36.0
+#: Shifts are looked for up to this far (points) each way, at this resolution (DPI), then
+#: refined at the check's: first near, at 72 DPI (a view moved 3 pt leaves too little
+#: changed ink at 36 DPI to find it by), then, where no near shift holds, as far as 2 in;
+#: farther, the view's two places lie apart and :mod:`.moves` pairs them.
+VIEW_SEARCHES = ((72.0, 12.0), (36.0, 144.0))
 #: The view is compared under its shift at the overlay's resolution, at most this (DPI).
 VIEW_CHECK_DPI = 150.0
 #: A view moved at least this far (points; less is the alignment's tolerance twice over)
@@ -93,21 +94,89 @@ def find_moved_views(regions: list[ChangeRegion], old_crop, new_crop, matrix: np
                    tolerance_pt, title_block, ignore)
     views: list[MovedView] = []
     taken: set[int] = set()
+
+    def take_near(v: MovedView) -> None:  # the regions near it (where it is or was) it explains
+        tried: set[int] = set()
+        grown = True
+        while grown:  # (a region taken in widens the view: others come near)
+            grown = False
+            for r in regions:
+                if (id(r) in taken or id(r) in tried or r.in_title_block
+                        or min(box_gap(r.bbox, v.region.bbox),
+                               box_gap(r.bbox, v.region.from_bbox)) > VIEW_NEAR_PT):
+                    continue
+                tried.add(id(r))
+                part = check.under(r.bbox, v.shift, v.matrix)
+                if part is not None:
+                    v.take(r, part)
+                    taken.add(id(r))
+                    grown = True
+
     for r in sorted(regions, key=lambda r: -r.area_pt2):
         if _may_be_view(r) and id(r) not in taken:
             view = moved_view(r, check)
             if view is not None:
                 views.append(view)
                 taken.add(id(r))
-    for v in views:  # the regions near a view that moved with it
-        for r in regions:
-            if (id(r) not in taken and not r.in_title_block
-                    and box_gap(r.bbox, v.region.bbox) <= VIEW_NEAR_PT):
-                part = check.under(r.bbox, v.shift, v.matrix)
-                if part is not None:
-                    v.take(r, part)
-                    taken.add(id(r))
+                take_near(view)
+    # a view moved a few points whose lines lie apart leaves a region for each line (its
+    # red and green): such regions close together are looked at as one
+    for group in _groups([r for r in regions if id(r) not in taken and not r.in_title_block]):
+        union = ChangeRegion("", "modified", _union([r.bbox for r in group]),
+                             sum(r.area_pt2 for r in group), sum(r.removed_pt2 for r in group),
+                             sum(r.added_pt2 for r in group))
+        if len(group) < VIEW_GROUP_MIN or any(id(r) in taken for r in group) \
+                or not _may_be_view(union):
+            continue
+        found = moved_view(union, check)
+        if found is None:
+            continue
+        view = MovedView(ChangeRegion("", "moved", found.region.bbox, 0.0, 0.0, 0.0,
+                                      from_bbox=found.region.from_bbox,
+                                      view_shift_pt=found.shift), found.shift, found.matrix)
+        take_near(view)  # each region of the group, as it is explained one by one
+        w, h = view.region.bbox[2] - view.region.bbox[0], view.region.bbox[3] - view.region.bbox[1]
+        if view.parts and min(w, h) >= VIEW_MIN_PT:
+            views.append(view)
+        else:  # what it explains one by one is no large part of the sheet
+            taken.difference_update(id(r) for r in view.parts)
     return [r for r in regions if id(r) not in taken], views
+
+
+#: Change regions within this (points) of each other are looked at together as a view
+#: (:func:`_groups`) ...
+VIEW_GROUP_GAP_PT = 36.0
+#: ... when at least this many lie so (fewer are a detail or two, which :mod:`.moves` pairs).
+VIEW_GROUP_MIN = 3
+#: At most this many regions (the largest) are grouped: the grouping compares every pair.
+VIEW_GROUP_MAX_REGIONS = 400
+
+
+def _groups(regions: list[ChangeRegion]) -> list[list[ChangeRegion]]:
+    """``regions`` in groups whose members lie within :data:`VIEW_GROUP_GAP_PT` of another
+    member (of the :data:`VIEW_GROUP_MAX_REGIONS` largest)."""
+    regions = sorted(regions, key=lambda r: -r.area_pt2)[:VIEW_GROUP_MAX_REGIONS]
+    parent = list(range(len(regions)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(regions):
+        for j in range(i + 1, len(regions)):
+            if box_gap(a.bbox, regions[j].bbox) <= VIEW_GROUP_GAP_PT:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[ChangeRegion]] = {}
+    for i, r in enumerate(regions):
+        groups.setdefault(root(i), []).append(r)
+    return list(groups.values())
+
+
+def _union(boxes) -> tuple[float, float, float, float]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
 
 
 def _may_be_view(r: ChangeRegion) -> bool:
@@ -119,13 +188,20 @@ def _may_be_view(r: ChangeRegion) -> bool:
 
 def moved_view(r: ChangeRegion, check: _Check) -> MovedView | None:
     """Region ``r`` as a view moved as a whole, or None: the shift that lays most of its
-    changed ink on the other sheet's ink (found at :data:`VIEW_SEARCH_DPI`, refined at the
-    check's resolution), under which at most :data:`VIEW_MAX_LEFT` of its changed ink is
-    left (:meth:`_Check.under`)."""
-    d0 = _coarse_shift(r.bbox, check.old_crop, check.new_crop, check.sheet_pt,
-                       check.tolerance_pt)
-    if d0 is None:
-        return None
+    changed ink on the other sheet's ink (found at a search's resolution,
+    :data:`VIEW_SEARCHES`, refined at the check's), under which at most
+    :data:`VIEW_MAX_LEFT` of its changed ink is left (:meth:`_Check.under`)."""
+    for dpi, reach in VIEW_SEARCHES:
+        d0 = _coarse_shift(r.bbox, check, dpi, reach)
+        view = None if d0 is None else _refined_view(r, check, d0)
+        if view is not None:
+            return view
+    return None
+
+
+def _refined_view(r: ChangeRegion, check: _Check, d0: tuple[float, float]
+                  ) -> MovedView | None:
+    """(:func:`moved_view`) The view moved by about ``d0`` (points), its shift refined."""
     k = check.dpi / 72.0
     box = _on_sheet(grow_box(r.bbox, max(abs(d0[0]), abs(d0[1])) + 6.0), check.sheet_pt)
     old, new = check.old_crop(box, check.dpi, check.matrix), check.new_crop(box, check.dpi)
@@ -148,8 +224,9 @@ def moved_view(r: ChangeRegion, check: _Check) -> MovedView | None:
     moved_matrix = np.asarray(check.matrix, float).copy()
     moved_matrix[:, 2] += shift
     part = check.under(r.bbox, shift, moved_matrix)
-    if part is None:
-        return None
+    w, h = (part.where[2] - part.where[0], part.where[3] - part.where[1]) if part else (0, 0)
+    if min(w, h) < VIEW_MIN_PT:
+        return None  # what the shift explains is no large part of the sheet (a ladder of lines)
     view = MovedView(ChangeRegion("", "moved", part.where, 0.0, 0.0, 0.0,
                                   view_shift_pt=shift), shift, moved_matrix)
     view.take(r, part)
@@ -263,39 +340,46 @@ def words_with_views(old_words: list[Word], mapped: list[Word], new_words: list[
 class _Inks:
     """Ink masks (0/1 uint8) of an old and a new raster in one frame at ``dpi``: the old
     and new ink (``old_ink``, ``new_ink``, faint ink too), with the tolerance around it
-    (``old_near``, ``new_near``), and the old ink
+    (``old_near``, ``new_near``), and the old ink (darker than ``level``)
     with no new ink near (``removed``) and the other way round (``added``)."""
 
-    def __init__(self, old: np.ndarray, new: np.ndarray, dpi: float, tolerance_pt: float):
+    def __init__(self, old: np.ndarray, new: np.ndarray, dpi: float, tolerance_pt: float,
+                 level: int = INK_THRESHOLD):
         r = _radius(tolerance_pt, dpi)
         near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         self.old_ink = _below(old, FAINT_INK_THRESHOLD)
         self.new_ink = _below(new, FAINT_INK_THRESHOLD)
         self.old_near = cv2.dilate(self.old_ink, near)
         self.new_near = cv2.dilate(self.new_ink, near)
-        self.removed = cv2.subtract(_below(old, INK_THRESHOLD), self.new_near)
-        self.added = cv2.subtract(_below(new, INK_THRESHOLD), self.old_near)
+        self.removed = cv2.subtract(_below(old, level), self.new_near)
+        self.added = cv2.subtract(_below(new, level), self.old_near)
 
 
-def _coarse_shift(bbox, old_crop, new_crop, sheet_pt: tuple[float, float],
-                  tolerance_pt: float) -> tuple[float, float] | None:
-    """The shift (points) up to :data:`VIEW_REACH_PT` each way, at least
-    :data:`VIEW_MIN_SHIFT_PT`, that lays the most of the changed ink in ``bbox`` on the
-    other sheet's ink, at :data:`VIEW_SEARCH_DPI`; None when nothing is changed there."""
-    k = VIEW_SEARCH_DPI / 72.0
-    box = _on_sheet(grow_box(bbox, VIEW_REACH_PT), sheet_pt)
-    old, new = old_crop(box, VIEW_SEARCH_DPI, None), new_crop(box, VIEW_SEARCH_DPI)
+def _coarse_shift(bbox, check: _Check, dpi: float, reach_pt: float
+                  ) -> tuple[float, float] | None:
+    """The shift (points) up to ``reach_pt`` each way, at least :data:`VIEW_MIN_SHIFT_PT`,
+    that lays the most of the changed ink in ``bbox`` on the other sheet's ink, at
+    ``dpi``; None when nothing is changed there."""
+    k = dpi / 72.0
+    box = _on_sheet(grow_box(bbox, reach_pt), check.sheet_pt)
+    old, new = check.old_crop(box, dpi, None), check.new_crop(box, dpi)
     if old.shape != new.shape or not old.size:
         return None
-    shape = new.shape
-    ink = _Inks(old, new, VIEW_SEARCH_DPI, tolerance_pt)
-    window = _window(bbox, box, k, shape)
+    # (reduced below a line's width, a scanned line is grey: faint ink counts)
+    ink = _Inks(old, new, dpi, check.tolerance_pt, FAINT_INK_THRESHOLD)
+    window = _window(bbox, box, k, new.shape)
     removed, added = ink.removed * window, ink.added * window
     if not cv2.countNonZero(removed) or not cv2.countNonZero(added):
         return None
-    reach = int(math.ceil(VIEW_REACH_PT * k))
+    reach = int(math.ceil(reach_pt * k))
+    # the removed ink laid on new ink and the added ink on old ink, and each on the other:
+    # in hatching or a ladder of lines many shifts lay ink on ink, but only the move lays
+    # the changed ink on the changed ink
+    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     scores = (_scores(ink.new_near, removed, (0, 0), reach)
-              + _scores(ink.old_near, added, (0, 0), reach)[::-1, ::-1])
+              + _scores(ink.old_near, added, (0, 0), reach)[::-1, ::-1]
+              + _scores(cv2.dilate(added, near), removed, (0, 0), reach)
+              + _scores(cv2.dilate(removed, near), added, (0, 0), reach)[::-1, ::-1])
     yy, xx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
     scores[np.hypot(xx, yy) < VIEW_MIN_SHIFT_PT * k] = -1.0  # the place it was
     y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
