@@ -47,6 +47,23 @@ def test_the_field_follows_a_smooth_stretch_through_noise_lines_and_edits():
     assert np.percentile(error, 95) < 0.2 and error.max() < OUTLIER_PT, error.max()
 
 
+def test_the_field_goes_no_farther_than_the_patches_measured_past_the_last_of_them():
+    """Patches on the right half of the sheet only, on a slope of the stretch (0 to 1.5 pt
+    across it): the left half is blank. A local plane carried the slope on to the sheet's
+    left edge (3 pt off on a harsh re-scan of the sparse site plan); the field stays within
+    the shifts measured, and a quarter point more, everywhere."""
+    xs, ys = np.meshgrid(np.arange(W_PT / 2 + 36, W_PT, 72), np.arange(36, H_PT, 72))
+    pts = np.stack([xs.ravel(), ys.ravel()], axis=1)
+    shifts = np.stack([1.5 * (pts[:, 0] - W_PT / 2) / (W_PT / 2), np.zeros(len(pts))], axis=1)
+    tensors = np.repeat(np.eye(2)[None], len(pts), axis=0)
+    field, _kept = fit_stretch(pts, shifts, tensors, (W_PT, H_PT))
+    assert field.dx.min() >= shifts[:, 0].min() - 0.25 - 1e-9, field.dx.min()
+    assert field.dx.max() <= shifts[:, 0].max() + 0.25 + 1e-9
+    # where it was measured, it still follows the slope
+    fx, _fy = field.at(pts[:, 0], pts[:, 1])
+    assert np.abs(fx - shifts[:, 0]).max() < 0.3
+
+
 def test_patches_on_a_crest_of_the_stretch_in_a_sparse_area_are_kept():
     """Where a sheet is mostly paper, a crest of the stretch is held by a few patches (here
     2 on a frame line through a blank area 700×550 pt, on the crest of a wave 11 in long).

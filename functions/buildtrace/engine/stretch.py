@@ -34,6 +34,8 @@ OUTLIER_PT = 0.75
 #: The field is kept within this (points): paper stretches by a few points at most; more
 #: would be a misalignment the field must not paper over.
 MAX_PT = 6.0
+#: The field is kept within this (points) of the range of the patches' shifts, each way.
+BEYOND_PT = 0.25
 #: A field whose largest value is below this (points) is not used: the affine matrix alone
 #: is as good (and the overlay can warp each strip in one piece).
 MIN_PT = 0.15
@@ -217,8 +219,13 @@ def _twiced(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
 
     once = StretchField(STEP_PT, *fitted(shifts_pt))
     rx, ry = fitted(shifts_pt - once.shifts_at(centres_pt))
-    return StretchField(STEP_PT, np.clip(once.dx + rx, -MAX_PT, MAX_PT),
-                        np.clip(once.dy + ry, -MAX_PT, MAX_PT))
+    # no farther than the patches measured: past the last of them (a blank margin, the
+    # sheet's edge) a local plane carries its slope on, 3 pt off a 1.5 pt stretch at the
+    # edge of a sparse sheet
+    lo = np.maximum(shifts_pt.min(axis=0) - BEYOND_PT, -MAX_PT) if len(shifts_pt) else (0, 0)
+    hi = np.minimum(shifts_pt.max(axis=0) + BEYOND_PT, MAX_PT) if len(shifts_pt) else (0, 0)
+    return StretchField(STEP_PT, np.clip(once.dx + rx, lo[0], hi[0]),
+                        np.clip(once.dy + ry, lo[1], hi[1]))
 
 
 def misfits(field: StretchField, centres_pt: np.ndarray, shifts_pt: np.ndarray,
