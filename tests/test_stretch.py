@@ -64,6 +64,24 @@ def test_the_field_goes_no_farther_than_the_patches_measured_past_the_last_of_th
     assert np.abs(fx - shifts[:, 0]).max() < 0.3
 
 
+def test_a_field_steeper_than_paper_stretches_is_no_paper_stretch():
+    """A 1.5 pt stretch wave sampled at the field's nodes is paper; a field that steps by
+    2 pt from one node to the next (a view moved 6-9 pt as a whole, which the fit bent to
+    follow: 1.53-2.32 pt a node on re-scans) is not, and the alignment keeps the affine
+    matrix alone (tests/test_moved_views.py, seed 1127408)."""
+    xs, ys = np.meshgrid(np.arange(0, W_PT + 72, 72), np.arange(0, H_PT + 72, 72))
+    nodes = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(float)
+    wave = _wave(nodes)
+    paper = StretchField(72.0, wave[:, 0].reshape(xs.shape), wave[:, 1].reshape(xs.shape))
+    assert paper.is_paper() and paper.max_step_pt < 0.5, paper.max_step_pt
+    dx = np.zeros(xs.shape)
+    dx[5:12, 10:20] = 2.0  # the field bent over a node each side of a view moved 6 pt
+    dx[6:11, 11:19] = 4.0
+    dx[7:10, 12:18] = 6.0
+    view = StretchField(72.0, dx, np.zeros(xs.shape))
+    assert view.max_step_pt == 2.0 and not view.is_paper()
+
+
 def test_patches_on_a_crest_of_the_stretch_in_a_sparse_area_are_kept():
     """Where a sheet is mostly paper, a crest of the stretch is held by a few patches (here
     2 on a frame line through a blank area 700×550 pt, on the crest of a wave 11 in long).

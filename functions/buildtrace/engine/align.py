@@ -552,15 +552,15 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     if held_out > STRETCH_MIN_GAIN * affine_only:
         return a
     stretch, _ = fit_stretch(pos, total, tensors, size_pt)
-    if stretch.max_pt < STRETCH_MIN_PT:
-        return a
+    if stretch.max_pt < STRETCH_MIN_PT or not stretch.is_paper():
+        return a  # (not paper: a part of the sheet moved as a whole, see moved_views.py)
     pos, total, tensors = _remeasured(stretch, m, fine_o, fo_dpi, fine_n, fn_dpi, grain)
     if len(pos) < 6:
         return a
     stretch, _ = fit_stretch(pos, total, tensors, size_pt)
     off = stretch_misfits(stretch, pos, total, tensors)
     inl = off <= INLIER_TOL_PT
-    if inl.sum() < 6 or stretch.max_pt < STRETCH_MIN_PT:
+    if inl.sum() < 6 or stretch.max_pt < STRETCH_MIN_PT or not stretch.is_paper():
         return a
     resid = float(np.sqrt(np.mean(off[inl] ** 2)))
     done = _accepted(m, resid, int(inl.sum()), len(off), a.method + "+stretch",

@@ -34,6 +34,12 @@ OUTLIER_PT = 0.75
 #: The field is kept within this (points): paper stretches by a few points at most; more
 #: would be a misalignment the field must not paper over.
 MAX_PT = 6.0
+#: Paper stretches smoothly: from one node to the next (:data:`STEP_PT`) a field changes by
+#: at most this (points) or it is no stretch. Harsh re-scans with a 1.5 pt stretch beyond
+#: the affine transform measured up to 1.17 pt (the site plan's blank margins); a view
+#: moved 6-9 pt as a whole, which the field bent to follow (6-9 pt off across half the
+#: sheet), 1.53-2.32 pt.
+MAX_STEP_PT = 1.4
 #: The field is kept within this (points) of the range of the patches' shifts, each way.
 BEYOND_PT = 0.25
 #: A field whose largest value is below this (points) is not used: the affine matrix alone
@@ -62,6 +68,17 @@ class StretchField:
     @property
     def max_pt(self) -> float:
         return float(np.hypot(self.dx, self.dy).max())
+
+    @property
+    def max_step_pt(self) -> float:
+        """The largest change (points) of either component from a node to the next."""
+        steps = [np.abs(np.diff(g, axis=k)).max() for g in (self.dx, self.dy) for k in (0, 1)
+                 if g.shape[k] > 1]
+        return float(max(steps, default=0.0))
+
+    def is_paper(self) -> bool:
+        """Whether the field is smooth enough to be paper stretch (:data:`MAX_STEP_PT`)."""
+        return self.max_step_pt <= MAX_STEP_PT
 
     def at(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """The field (dx, dy; points) at new-sheet points ``x``, ``y`` (arrays of one
