@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from .drawing_set import DrawingSet, Page, Word
 from .errors import BuildTraceError
 from .ocr import TextRecognizer, ocr_region
+from .regions import union_box
 from .sheet_number import SheetNumber, normalise_key, parse_sheet_number
 from .title_words import tidy_title
 
@@ -101,7 +102,7 @@ class _Phrase:
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
-        return _union([w.bbox for w in self.words])
+        return union_box([w.bbox for w in self.words])
 
     @property
     def text(self) -> str:
@@ -191,12 +192,6 @@ def identify_from_words(page_index: int, words: Sequence[Word], width_pt: float,
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _union(boxes: Iterable[Sequence[float]]) -> tuple[float, float, float, float]:
-    boxes = list(boxes)
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-            max(b[3] for b in boxes))
-
-
 def _zone_of(bbox, width_pt: float, height_pt: float) -> str | None:
     cx = (bbox[0] + bbox[2]) / 2 / width_pt
     cy = (bbox[1] + bbox[3]) / 2 / height_pt
@@ -251,7 +246,7 @@ def _find(phrases: Sequence[_Phrase], pattern: re.Pattern) -> list[tuple[float, 
             for j in range(i + 1, min(n, i + 4) + 1):
                 text = "".join(w.text for w in ph.words[i:j])
                 if pattern.match(text):
-                    found.append(_union(w.bbox for w in ph.words[i:j]))
+                    found.append(union_box(w.bbox for w in ph.words[i:j]))
     return found
 
 
@@ -281,7 +276,7 @@ def _candidates(phrases, labels, median_h, width_pt, height_pt) -> list[_Candida
         for i in range(n):
             for j in range(i + 1, min(n, i + 4) + 1):
                 text = " ".join(w.text for w in ph.words[i:j])
-                box = _union(w.bbox for w in ph.words[i:j])
+                box = union_box(w.bbox for w in ph.words[i:j])
                 if parse_sheet_number(text, allow_bare_number=_anchored(box, labels)):
                     runs.append((i, j))
         runs = [(i, j) for (i, j) in runs
@@ -292,7 +287,7 @@ def _candidates(phrases, labels, median_h, width_pt, height_pt) -> list[_Candida
             text = " ".join(w.text for w in run)
             if sheet_of and text in sheet_of.group(0):
                 continue  # "2 OF 2" is the sheet-of field, not a number "OF2"
-            box = _union(w.bbox for w in run)
+            box = union_box(w.bbox for w in run)
             anchored = _anchored(box, labels)
             num = parse_sheet_number(text, allow_bare_number=anchored)
             if num is None:

@@ -27,8 +27,11 @@ import cv2
 import numpy as np
 
 from .drawing_set import Word
-from .overlay import FAINT_INK_THRESHOLD, INK_THRESHOLD
-from .regions import MAP_DPI, ChangeRegion, box_centre, box_gap, find_regions, grow_box
+from .moves import shift_scores
+from .overlay import FAINT_INK_THRESHOLD, INK_THRESHOLD, ink_below
+from .rasters import disk_px
+from .regions import (MAP_DPI, ChangeRegion, box_centre, box_gap, find_regions, grow_box,
+                      union_box)
 from .text_diff import MATCH_TOL_PT, map_words
 
 #: A region is looked at as a view when it is at least this (points, 2 in) across both ways
@@ -122,11 +125,12 @@ def find_moved_views(regions: list[ChangeRegion], old_crop, new_crop, matrix: np
     # a view moved a few points whose lines lie apart leaves a region for each line (its
     # red and green): such regions close together are looked at as one
     for group in _groups([r for r in regions if id(r) not in taken and not r.in_title_block]):
-        union = ChangeRegion("", "modified", _union([r.bbox for r in group]),
+        if len(group) < VIEW_GROUP_MIN or any(id(r) in taken for r in group):
+            continue
+        union = ChangeRegion("", "modified", union_box(r.bbox for r in group),
                              sum(r.area_pt2 for r in group), sum(r.removed_pt2 for r in group),
                              sum(r.added_pt2 for r in group))
-        if len(group) < VIEW_GROUP_MIN or any(id(r) in taken for r in group) \
-                or not _may_be_view(union):
+        if not _may_be_view(union):
             continue
         found = moved_view(union, check)
         if found is None:
@@ -174,11 +178,6 @@ def _groups(regions: list[ChangeRegion]) -> list[list[ChangeRegion]]:
     return list(groups.values())
 
 
-def _union(boxes) -> tuple[float, float, float, float]:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-            max(b[3] for b in boxes))
-
-
 def _may_be_view(r: ChangeRegion) -> bool:
     w, h = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
     return (r.kind == "modified" and not r.in_title_block and min(w, h) >= VIEW_MIN_PT
@@ -215,8 +214,8 @@ def _refined_view(r: ChangeRegion, check: _Check, d0: tuple[float, float]
     # on the ink itself, not with the tolerance around it, and at the centre of the top of
     # the scores: a line 2-4 px wide lies on itself over a plateau of shifts, whose first
     # pixel (the largest score's) was up to 1.4 pt off a view moved 3.9 pt
-    scores = (_scores(ink.new_ink, removed, centre, reach)
-              + _scores(ink.old_ink, added, (-centre[0], -centre[1]), reach)[::-1, ::-1])
+    scores = (shift_scores(ink.new_ink, removed, centre, reach)
+              + shift_scores(ink.old_ink, added, (-centre[0], -centre[1]), reach)[::-1, ::-1])
     fx, fy = _top_centre(scores)
     shift = ((centre[0] + fx - reach) / k, (centre[1] + fy - reach) / k)
     if math.hypot(*shift) < VIEW_MIN_SHIFT_PT:
@@ -345,14 +344,13 @@ class _Inks:
 
     def __init__(self, old: np.ndarray, new: np.ndarray, dpi: float, tolerance_pt: float,
                  level: int = INK_THRESHOLD):
-        r = _radius(tolerance_pt, dpi)
-        near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        self.old_ink = _below(old, FAINT_INK_THRESHOLD)
-        self.new_ink = _below(new, FAINT_INK_THRESHOLD)
+        near = disk_px(tolerance_pt / 72.0 * dpi)
+        self.old_ink = ink_below(old, FAINT_INK_THRESHOLD)
+        self.new_ink = ink_below(new, FAINT_INK_THRESHOLD)
         self.old_near = cv2.dilate(self.old_ink, near)
         self.new_near = cv2.dilate(self.new_ink, near)
-        self.removed = cv2.subtract(_below(old, level), self.new_near)
-        self.added = cv2.subtract(_below(new, level), self.old_near)
+        self.removed = cv2.subtract(ink_below(old, level), self.new_near)
+        self.added = cv2.subtract(ink_below(new, level), self.old_near)
 
 
 def _coarse_shift(bbox, check: _Check, dpi: float, reach_pt: float
@@ -376,32 +374,14 @@ def _coarse_shift(bbox, check: _Check, dpi: float, reach_pt: float
     # in hatching or a ladder of lines many shifts lay ink on ink, but only the move lays
     # the changed ink on the changed ink
     near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    scores = (_scores(ink.new_near, removed, (0, 0), reach)
-              + _scores(ink.old_near, added, (0, 0), reach)[::-1, ::-1]
-              + _scores(cv2.dilate(added, near), removed, (0, 0), reach)
-              + _scores(cv2.dilate(removed, near), added, (0, 0), reach)[::-1, ::-1])
+    scores = (shift_scores(ink.new_near, removed, (0, 0), reach)
+              + shift_scores(ink.old_near, added, (0, 0), reach)[::-1, ::-1]
+              + shift_scores(cv2.dilate(added, near), removed, (0, 0), reach)
+              + shift_scores(cv2.dilate(removed, near), added, (0, 0), reach)[::-1, ::-1])
     yy, xx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
     scores[np.hypot(xx, yy) < VIEW_MIN_SHIFT_PT * k] = -1.0  # the place it was
     y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
     return ((int(x) - reach) / k, (int(y) - reach) / k)
-
-
-def _scores(ink: np.ndarray, mask: np.ndarray, centre: tuple[int, int], reach: int
-            ) -> np.ndarray:
-    """For each shift within ``reach`` px each way of ``centre`` (dx, dy px), the share of
-    ``mask``'s pixels that land on ``ink`` when moved by it: a (2·reach + 1)² array whose
-    [reach + dy - cy, reach + dx - cx] is shift (dx, dy)."""
-    x, y, w, h = cv2.boundingRect(mask)
-    n = cv2.countNonZero(mask)
-    side = 2 * reach + 1
-    if not n:
-        return np.zeros((side, side), np.float32)
-    pad = reach + max(abs(centre[0]), abs(centre[1]))
-    padded = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-    x0, y0 = x + pad + centre[0] - reach, y + pad + centre[1] - reach
-    around = padded[y0:y0 + h + 2 * reach, x0:x0 + w + 2 * reach]
-    return cv2.matchTemplate(around.astype(np.float32), mask[y:y + h, x:x + w].astype(np.float32),
-                             cv2.TM_CCORR) / n
 
 
 def _top_centre(scores: np.ndarray) -> tuple[float, float]:
@@ -464,14 +444,6 @@ def _shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     h, w = mask.shape
     return cv2.warpAffine(mask, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
                           flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-
-
-def _below(img: np.ndarray, level: int) -> np.ndarray:
-    return cv2.threshold(img, level - 1, 1, cv2.THRESH_BINARY_INV)[1]
-
-
-def _radius(tolerance_pt: float, dpi: float) -> int:
-    return max(1, int(math.ceil(tolerance_pt / 72.0 * dpi)))
 
 
 def _on_sheet(box, sheet_pt: tuple[float, float]):

@@ -20,8 +20,9 @@ import numpy as np
 from .components import components
 from .drawing_set import Word
 from .overlay import DEFAULT_TOLERANCE_PT, FAINT_INK_THRESHOLD, INK_THRESHOLD, compare_ink
+from .rasters import disk_px
 from .regions import (CLUSTER_GAP_PT, ChangeRegion, box_centre, box_gap, boxes_overlap,
-                      grow_box)
+                      grow_box, union_box)
 from .text_diff import reading_order, same_letters
 
 #: Removed and added ink of a moved detail match at least this well (correlation) ...
@@ -139,12 +140,12 @@ def _union_moves(regions: list[ChangeRegion], shifts: dict, old_crop, new_crop
     found = []
     removed_groups = groups(unmatched("removed"))
     for ga in groups(unmatched("added")):
-        new_box = _union([r.bbox for r in ga])
+        new_box = union_box([r.bbox for r in ga])
         added_pt2 = sum(r.added_pt2 for r in ga)
         for gr in removed_groups:
             if min(len(ga), len(gr)) != 1 or len(ga) == len(gr):
                 continue  # (one to one: matched alone already; many to many: see above)
-            old_box = _union([r.bbox for r in gr])
+            old_box = union_box([r.bbox for r in gr])
             removed_pt2 = sum(r.removed_pt2 for r in gr)
             least = _least_match(new_box, added_pt2, old_box, removed_pt2,
                                  MOVE_MIN_CORRELATION)
@@ -215,30 +216,26 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float, reach: float):
     n_rem, n_add = cv2.countNonZero(removed), cv2.countNonZero(added)
     if not n_rem or not n_add or not 0.25 < n_add / n_rem < 4.0:
         return None
-    near = _disk_px(tolerance_pt * max(kx, ky))
+    near = disk_px(tolerance_pt * max(kx, ky))
     old_ink = cv2.dilate((old < FAINT_INK_THRESHOLD).view(np.uint8), near)
     new_ink = cv2.dilate((new < FAINT_INK_THRESHOLD).view(np.uint8), near)
     rx, ry, rw, rh = cv2.boundingRect(removed)
     ax, ay, aw, ah = cv2.boundingRect(added)
     s = int(np.ceil(reach * max(kx, ky)))
 
-    def overlap(ink, mask, x, y, bw, bh):  # per shift: share of the mask landing on ink
-        padded = cv2.copyMakeBorder(ink, s, s, s, s, cv2.BORDER_CONSTANT, value=0)
-        return cv2.matchTemplate(padded[y:y + bh + 2 * s, x:x + bw + 2 * s].astype(np.float32),
-                                 mask[y:y + bh, x:x + bw].astype(np.float32),
-                                 cv2.TM_CCORR) / cv2.countNonZero(mask)
+    def overlap(ink, mask):  # per shift up to s px each way: share of the mask landing on ink
+        return shift_scores(ink, mask, (0, 0), s)
 
     # shift d: removed ink moved by d on new ink, and added ink on old ink moved by d (the
     # second map is indexed by -d, hence flipped)
-    scores = np.nan_to_num(overlap(new_ink, removed, rx, ry, rw, rh)
-                           + overlap(old_ink, added, ax, ay, aw, ah)[::-1, ::-1])
+    scores = np.nan_to_num(overlap(new_ink, removed) + overlap(old_ink, added)[::-1, ::-1])
     # ... and how much of the removed ink lands on the added ink (and back): in hatching or
     # a block of text every shift lays ink on ink, but only the move lays the changed ink
     # on the changed ink (a label moved 30 pt past a tiled floor was found moved 42 pt
     # right and 34 pt down, onto the tiles)
     specific = np.nan_to_num(
-        overlap(cv2.dilate(added, near), removed, rx, ry, rw, rh)
-        + overlap(cv2.dilate(removed, near), added, ax, ay, aw, ah)[::-1, ::-1])
+        overlap(cv2.dilate(added, near), removed)
+        + overlap(cv2.dilate(removed, near), added)[::-1, ::-1])
     # all ink where the change is, changed or not: a moved shape moves whole
     old_there = np.zeros_like(removed)
     old_there[ry:ry + rh, rx:rx + rw] = (old[ry:ry + rh, rx:rx + rw] < INK_THRESHOLD)
@@ -284,9 +281,23 @@ def _short_move(bbox, old_crop, new_crop, tolerance_pt: float, reach: float):
             np.array([dx / kx, dy / ky]))
 
 
-def _disk_px(radius: float) -> np.ndarray:
-    r = max(1, int(np.ceil(radius)))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+def shift_scores(ink: np.ndarray, mask: np.ndarray, centre: tuple[int, int], reach: int
+                 ) -> np.ndarray:
+    """For each shift within ``reach`` px each way of ``centre`` (dx, dy px), the share of
+    ``mask``'s pixels (0/1 uint8) that land on ``ink`` when moved by it: a
+    (2·reach + 1)² array whose [reach + dy - cy, reach + dx - cx] is shift (dx, dy); zeros
+    for an empty mask."""
+    x, y, w, h = cv2.boundingRect(mask)
+    n = cv2.countNonZero(mask)
+    side = 2 * reach + 1
+    if not n:
+        return np.zeros((side, side), np.float32)
+    pad = reach + max(abs(centre[0]), abs(centre[1]))
+    padded = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    x0, y0 = x + pad + centre[0] - reach, y + pad + centre[1] - reach
+    around = padded[y0:y0 + h + 2 * reach, x0:x0 + w + 2 * reach]
+    return cv2.matchTemplate(around.astype(np.float32), mask[y:y + h, x:x + w].astype(np.float32),
+                             cv2.TM_CCORR) / n
 
 
 def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -> list:
@@ -411,9 +422,9 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         moved = [r for r in added if r.kind == "moved"]  # by their ink already
         if not (was or moved) or (not was and len(added) < 2):
             continue  # nowhere it came from, or one region moved already
-        joined = ChangeRegion("", "added", _union([r.bbox for r in added]), 0.0, 0.0,
+        joined = ChangeRegion("", "added", union_box([r.bbox for r in added]), 0.0, 0.0,
                               sum(r.added_pt2 for r in added))
-        source = ChangeRegion("", "removed", _union([q.bbox for q in was]
+        source = ChangeRegion("", "removed", union_box([q.bbox for q in was]
                                                     + [r.from_bbox for r in moved]), 0.0,
                               sum(q.removed_pt2 for q in was + moved), 0.0)
         texts = [t for r in added for t in r.text_changes]
@@ -426,15 +437,15 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             # lies on ink; moved by about its width, its tail clustered with where it was):
             # the changed ink lies on the words' two places, and those say where it is and
             # where it was
-            now_box = _union([joined.bbox] + [t["bbox"] for t in texts])
-            was_box = _union([t["from_bbox"] for t in texts])
+            now_box = union_box([joined.bbox] + [t["bbox"] for t in texts])
+            was_box = union_box([t["from_bbox"] for t in texts])
         elif (was and not moved and _on_places([joined.bbox], texts, ("bbox",))
               and _on_places([q.bbox for q in was], all_texts, ("from_bbox",))):
             # one removal where several labels were, each moved its own way ("ＬＤＫ" over
             # "（15.8帖）", the two lines of a room's name, moved apart): each label is a
             # move from its own words' place, with its share of the removed ink
-            now_box = _union([joined.bbox] + [t["bbox"] for t in texts])
-            was_box = _union([t["from_bbox"] for t in texts])
+            now_box = union_box([joined.bbox] + [t["bbox"] for t in texts])
+            was_box = union_box([t["from_bbox"] for t in texts])
             there = [t for t in all_texts
                      if any(boxes_overlap(q.bbox, t["from_bbox"]) for q in was)]
             source.removed_pt2 *= (sum(_area(t["from_bbox"]) for t in texts)
@@ -517,8 +528,8 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
                 gone.add(id(a))
         for r in pieces:
             gone.add(id(r))
-            head.bbox = _union([head.bbox, r.bbox])
-            head.from_bbox = _union([head.from_bbox, r.from_bbox])
+            head.bbox = union_box([head.bbox, r.bbox])
+            head.from_bbox = union_box([head.from_bbox, r.from_bbox])
             head.added_pt2 += r.added_pt2
             head.removed_pt2 += r.removed_pt2
         head.area_pt2 = head.added_pt2
@@ -536,7 +547,7 @@ def _on_places(boxes: list, texts: list[dict], which=("bbox", "from_bbox")) -> b
     :data:`TEXT_PLACE_PAD_PT`), or within two of them that touch (a label moved by about
     its width)?"""
     places = [grow_box(t[k], TEXT_PLACE_PAD_PT) for t in texts for k in which]
-    spans = places + [_union([a, b]) for i, a in enumerate(places) for b in places[:i]
+    spans = places + [union_box([a, b]) for i, a in enumerate(places) for b in places[:i]
                       if boxes_overlap(a, b)]
     return all(any(_box_within(b, p) for p in spans) for b in boxes)
 
@@ -620,8 +631,8 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
         head = moved[members[0]]
         d = np.mean([shifts[i] for i in members], axis=0)
         pieces = [moved[i] for i in members]
-        new_box = _union([p.bbox for p in pieces])
-        old_box = _union([p.from_bbox for p in pieces])
+        new_box = union_box([p.bbox for p in pieces])
+        old_box = union_box([p.from_bbox for p in pieces])
         added_extra, removed_extra = [], []
         grew = True
         while grew:  # a piece taken in widens the boxes the next one may fall in
@@ -636,10 +647,10 @@ def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, 
                 grew = True
                 if r.kind == "added":
                     added_extra.append(r)
-                    new_box = _union([new_box, r.bbox])
+                    new_box = union_box([new_box, r.bbox])
                 else:
                     removed_extra.append(r)
-                    old_box = _union([old_box, r.bbox])
+                    old_box = union_box([old_box, r.bbox])
         if len(pieces) == 1 and not added_extra and not removed_extra:
             continue
         gone.update(id(p) for p in pieces[1:])
@@ -675,11 +686,6 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
 
 def _area(box) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def _union(boxes) -> tuple[float, float, float, float]:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _shifted(box, d) -> tuple[float, float, float, float]:

@@ -58,20 +58,22 @@ def _disk(radius_px: float) -> np.ndarray:
     return ((xx * xx + yy * yy) <= radius_px * radius_px + 1e-9).astype(np.uint8)
 
 
+def ink_below(img: np.ndarray, level: int) -> np.ndarray:
+    """A 0/1 uint8 mask of the pixels of ``img`` darker than ``level``. OpenCV's thresholds
+    and bitwise operations on such masks are several times faster than NumPy's boolean
+    ones on the 10-15 Mpx strips the overlay runs on."""
+    return cv2.threshold(img, level - 1, 1, cv2.THRESH_BINARY_INV)[1]
+
+
 def compare_ink(old_aligned: np.ndarray, new: np.ndarray, dpi: float,
                 tolerance_pt: float = DEFAULT_TOLERANCE_PT) -> OverlayMasks:
     """Classify ink of two rasters in the same frame (the new sheet's, at ``dpi``)."""
     if old_aligned.shape != new.shape:
         raise ValueError(f"rasters differ in shape: {old_aligned.shape} vs {new.shape}")
-    # OpenCV's thresholds and bitwise operations (0/1 uint8 masks) are several times faster
-    # than NumPy's boolean ones on the 10-15 Mpx strips this runs on.
-    def below(img, level):
-        return cv2.threshold(img, level - 1, 1, cv2.THRESH_BINARY_INV)[1]
-
-    old_b, new_b = below(old_aligned, INK_THRESHOLD), below(new, INK_THRESHOLD)
+    old_b, new_b = ink_below(old_aligned, INK_THRESHOLD), ink_below(new, INK_THRESHOLD)
     kernel = _disk(tolerance_pt / 72.0 * dpi)
-    near_new = cv2.dilate(below(new, FAINT_INK_THRESHOLD), kernel)
-    near_old = cv2.dilate(below(old_aligned, FAINT_INK_THRESHOLD), kernel)
+    near_new = cv2.dilate(ink_below(new, FAINT_INK_THRESHOLD), kernel)
+    near_old = cv2.dilate(ink_below(old_aligned, FAINT_INK_THRESHOLD), kernel)
     removed = cv2.subtract(old_b, near_new)  # 1 only where old ink has no new ink near
     added = cv2.subtract(new_b, near_old)
     unchanged = cv2.subtract(cv2.subtract(cv2.bitwise_or(old_b, new_b), removed), added)

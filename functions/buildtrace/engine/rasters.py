@@ -1,11 +1,17 @@
-"""Small operations on uint8 rasters that several engine modules need: halving by area and
-finding the components of a mask by their outer contours.
+"""Small operations on uint8 rasters that several engine modules need: a disk to dilate
+by, halving by area and finding the components of a mask by their outer contours.
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+
+def disk_px(radius: float) -> np.ndarray:
+    """A disk (OpenCV ellipse structuring element) of ``radius`` pixels, at least 1."""
+    r = max(1, int(np.ceil(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
 def halve(img: np.ndarray) -> np.ndarray:

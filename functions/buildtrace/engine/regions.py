@@ -160,6 +160,13 @@ def find_regions(removed_map: np.ndarray, added_map: np.ndarray, map_dpi: float,
     return regions
 
 
+def union_box(boxes) -> tuple[float, float, float, float]:
+    """The smallest box (x0, y0, x1, y1) holding all of ``boxes`` (one frame)."""
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
+
+
 def grow_box(box, pad: float):
     """``box`` (points) grown by ``pad`` on every side."""
     return (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
