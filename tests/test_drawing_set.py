@@ -66,6 +66,38 @@ def test_vector_text_layer_words():
     assert all(isinstance(w, Word) and w.bbox[2] > w.bbox[0] for w in words)
 
 
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_text_turned_as_cad_turns_it_reads_as_whole_words(tmp_path, rotation):
+    """A CAD sheet's vertical dimension runs upwards (or downwards, or upside down); its
+    characters are one word, in a box around all of them, as a horizontal one is. The
+    real jp-house plans have 500 such characters, each a word of its own before."""
+    from buildtrace.synth_cad import Item, plot
+
+    items = [Item("text", (100.0, 150.0), "1,820", height=3.0, rotation=rotation),
+             Item("text", (250.0, 150.0), "寝室", height=3.0, rotation=rotation),
+             Item("text", (250.0, 100.0), "W-12", height=3.0, rotation=rotation),
+             Item("text", (255.0, 105.0), "A", height=3.0, rotation=(rotation + 90) % 360)]
+    pdf = tmp_path / "turned.pdf"
+    boxes = plot(items, pdf)
+    with open_set(pdf) as s:
+        words = s.page(0).words()
+    assert sorted(w.text for w in words) == sorted(it.text for it in items)
+    for it, box in zip(items, boxes):
+        (word,) = [w for w in words if w.text == it.text]
+        assert all(abs(a - b) < 1.5 for a, b in zip(word.bbox, box)), (word, box)
+        if len(it.text) > 1:
+            tall = word.bbox[3] - word.bbox[1] > word.bbox[2] - word.bbox[0]
+            assert tall == (it.rotation % 180 == 90)
+
+
+def test_the_real_plans_vertical_dimensions_are_words():
+    with open_set(JP_HOUSE / "floor-plans.pdf") as s:
+        words = s.page(0).words()
+    tall = [w.text for w in words if w.bbox[3] - w.bbox[1] > 2 * (w.bbox[2] - w.bbox[0])]
+    assert {"1,820", "3,185", "8,645", "16511"} <= set(tall)
+
+
 def test_render_within_a_pixel_budget():
     with open_set(TRANSATOMIC / "M101.pdf") as s:
         img = s.page(0).render(max_pixels=1_000_000)

@@ -790,9 +790,12 @@ def _pdf_words(page) -> list[Word]:
             ch = chr(code) if 0 < code < 0x110000 else ""
             if (not ch or ch.isspace() or ch in "\x00\x02\ufffe\uffff"
                     or not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)):
-                chars.append(None)
+                # PDFium's own break between two text objects: see _group_words
+                chars.append(False if ch in "\r\n " and pdfium_c.FPDFText_IsGenerated(raw, i)
+                             == 1 else None)
                 continue
-            chars.append((ch, rect.left, rect.bottom, rect.right, rect.top))
+            chars.append((ch, rect.left, rect.bottom, rect.right, rect.top,
+                          _quarter_turns(pdfium_c.FPDFText_GetCharAngle(raw, i))))
         return _group_words(chars, to_display)
     finally:
         textpage.close()
@@ -820,26 +823,64 @@ def _page_to_display_matrix(page) -> np.ndarray:
     return m.T  # 2x3
 
 
+def _quarter_turns(angle: float) -> int:
+    """The direction a character runs in PDF user space (y up), from PDFium's angle (radians
+    clockwise from the x axis, as on a displayed page; -1 when unknown): 0 left to right,
+    1 upwards, 2 right to left (upside down), 3 downwards. A slightly rotated scan's text
+    layer runs at 0."""
+    if angle < 0:
+        return 0
+    return -int(round(angle / (math.pi / 2))) % 4
+
+
+def _reading_frame(left, bottom, right, top, turns):
+    """Character boxes (PDF user space, y up) turned by -90° × ``turns`` each, into the
+    frame their text reads left to right in: (left, bottom, right, top) there."""
+    frames = [(left, bottom, right, top), (bottom, -right, top, -left),
+              (-right, -top, -left, -bottom), (-top, left, -bottom, right)]
+    out = [np.where(turns == 0, frames[0][k], 0.0) for k in range(4)]
+    for t in (1, 2, 3):
+        on = turns == t
+        if on.any():
+            for k in range(4):
+                out[k] = np.where(on, frames[t][k], out[k])
+    return out
+
+
 def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     """Join consecutive characters into words, splitting at spaces, line breaks and gaps.
 
-    ``chars`` holds (ch, left, bottom, right, top) in PDF user space (y up) or None for a
-    separator; grouping happens there, where text runs left to right whatever the page's
-    /Rotate, and each word's box is then mapped by ``m`` to displayed-page points."""
+    ``chars`` holds (ch, left, bottom, right, top[, quarter turns]) in PDF user space (y up),
+    None for a separator, or False for a break PDFium put between two text objects
+    itself. Grouping happens in the frame each character reads left to right in
+    (:func:`_reading_frame`: a CAD sheet's vertical dimension "1,820" runs upwards, and
+    compared across the page's x axis each of its characters was a word of its own),
+    whatever the page's /Rotate; a word also ends where the direction changes. Turned
+    text is often set a glyph per text object, and PDFium breaks the line between each
+    ("隣地境界線" upwards, on the example plans): there its own breaks end no word, the
+    glyphs' places decide. Each word's box is then mapped by ``m`` to displayed-page
+    points."""
     # (vectorised: a dense sheet has 100,000 characters, which a loop took 0.2 s over)
-    kept = [i for i, c in enumerate(chars) if c is not None]
+    kept = [i for i, c in enumerate(chars) if c]
     if not kept:
         return []
+    # separators between one kept character and the next: any, and PDFium's own only
+    seps = np.cumsum([c is None for c in chars])[kept]
+    breaks = np.cumsum([c is not None and not c for c in chars])[kept]
+    real_sep, own_break = np.diff(seps) > 0, np.diff(breaks) > 0
     letters = [chars[i][0] for i in kept]
-    left, bottom, right, top = np.array([chars[i][1:] for i in kept], float).T
+    left, bottom, right, top = np.array([chars[i][1:5] for i in kept], float).T
+    turns = np.array([chars[i][5] if len(chars[i]) > 5 else 0 for i in kept])
+    rl, rb, rr, rt = _reading_frame(left, bottom, right, top, turns)
     # a word ends at a separator, or where the next character is off the line or apart:
     # compared with the previous character (not the word's box), which follows a baseline
     # that slopes, as the text layer of a slightly rotated scan does
-    hgt = np.maximum(np.maximum(top[:-1] - bottom[:-1], top[1:] - bottom[1:]), 1.0)
-    centre = (bottom + top) / 2
-    gap = left[1:] - right[:-1]
-    ends = ((np.diff(kept) > 1) | (np.abs(centre[1:] - centre[:-1]) > 0.6 * hgt)
-            | (gap > 0.6 * hgt) | (gap < -2.0 * hgt))
+    hgt = np.maximum(np.maximum(rt[:-1] - rb[:-1], rt[1:] - rb[1:]), 1.0)
+    centre = (rb + rt) / 2
+    gap = rl[1:] - rr[:-1]
+    ends = (real_sep | (own_break & ((turns[1:] == 0) | (turns[:-1] == 0)))
+            | (np.abs(centre[1:] - centre[:-1]) > 0.6 * hgt)
+            | (gap > 0.6 * hgt) | (gap < -2.0 * hgt) | (np.diff(turns) != 0))
     starts = np.concatenate([[0], np.flatnonzero(ends) + 1])
     texts = ["".join(letters[i:j]) for i, j in zip(starts.tolist(),
                                                    starts[1:].tolist() + [len(letters)])]
