@@ -89,7 +89,8 @@ def detect_moves(regions: list[ChangeRegion], old_crop, new_crop) -> list[Change
         # shared.
         support = [_support(a, t, added, candidates) for t in scored]
         scored = [(t, n) for t, n in zip(scored, support)
-                  if n > 0 or t[0] >= MOVE_MIN_CORRELATION]
+                  if n > 0 or (t[0] >= MOVE_MIN_CORRELATION
+                               and not _piece_of_an_addition(a, t, added, candidates))]
         if not scored:
             continue
         most = max(n for _t, n in scored)
@@ -566,6 +567,41 @@ def _moving_together(boxes: list, shifts: list, also=None) -> list[list[int]]:
         if (np.abs(np.subtract(shifts[i], shifts[j])).max() <= MOVE_GROUP_TOL_PT
             and box_gap(boxes[i], boxes[j]) <= MOVE_GROUP_GAP_PT)
         or (also is not None and also(i, j))))
+
+
+#: A removal and an addition that are each a bare stroke (a box at most this many points
+#: across one way: a piece of a line) ...
+PLAIN_SIDE_PT = 3.0
+#: ... farther apart than this (points) ...
+PLAIN_MOVE_MAX_PT = 72.0
+#: ... are no move when other added ink lies within this (points) of the addition that did
+#: not move with it (:func:`_piece_of_an_addition`).
+PLAIN_COMPANY_PT = MOVE_UNION_GAP_PT
+
+
+def _piece_of_an_addition(a: ChangeRegion, candidate, added: list[ChangeRegion],
+                          candidates: dict) -> bool:
+    """Is ``candidate`` (a :func:`_sources` entry of ``a``) a bare stroke matched to a bare
+    stroke far away (:data:`PLAIN_MOVE_MAX_PT`) while ``a`` has other added ink beside it
+    (:data:`PLAIN_COMPANY_PT`) that no source at that displacement matches even loosely
+    (:data:`MOVE_MIN_SUPPORTED_CORRELATION`)? Then ``a`` is a stroke of a detail drawn
+    there, and a straight stroke matches every other of its length: a wall line cut back by
+    12 pt was read as moved 320 pt onto a line of a detail copied there (a CAD revision). A
+    stroke moved alone, or with the rest of its detail, stays a move."""
+    def bare(box) -> bool:
+        return min(box[2] - box[0], box[3] - box[1]) <= PLAIN_SIDE_PT
+
+    if not (bare(a.bbox) and bare(candidate[2].bbox) and candidate[1] > PLAIN_MOVE_MAX_PT):
+        return False
+    d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
+    for other in added:
+        if other is a or box_gap(other.bbox, a.bbox) > PLAIN_COMPANY_PT:
+            continue
+        if not any(t[0] >= MOVE_MIN_SUPPORTED_CORRELATION and np.abs(np.subtract(
+                box_centre(other.bbox), box_centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
+                for t in candidates[id(other)]):
+            return True
+    return False
 
 
 def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
