@@ -74,3 +74,24 @@ def test_a_re_plot_is_drawn_at_its_scale_and_offset(tmp_path):
     pdf = pdfium.PdfDocument(truth["new"])
     assert len(pdf) == 1
     pdf.close()
+
+
+def test_a_vertical_dimension_retyped_is_one_text_change(tmp_path):
+    """A "1,820" running upwards retyped "1,620": one change with the whole dimension
+    before and after (it was "8" -> "6", the text read a character a word)."""
+    from dataclasses import replace
+
+    from buildtrace.synth_cad import plot
+
+    items = read_dxf(DXF / "bldg01_floor_plan_completed.dxf")
+    i = next(i for i, it in enumerate(items)
+             if it.kind == "text" and it.text == "1,820" and it.rotation % 180 == 90)
+    plot(items, tmp_path / "old.pdf")
+    items[i] = replace(items[i], text="1,620")
+    plot(items, tmp_path / "new.pdf")
+    truth = {"old": str(tmp_path / "old.pdf"), "new": str(tmp_path / "new.pdf"),
+             "matrix": [[1, 0, 0], [0, 1, 0]], "edits": []}
+    r, _ = _compared(truth, tmp_path / "out")
+    assert [(c["kind"], c["text_before"], c["text_after"]) for c in r["changes"]] == [
+        ("modified", "1,820", "1,620")]
+    assert '"1,820" became "1,620"' in r["summary"]
