@@ -95,3 +95,32 @@ def test_a_vertical_dimension_retyped_is_one_text_change(tmp_path):
     assert [(c["kind"], c["text_before"], c["text_after"]) for c in r["changes"]] == [
         ("modified", "1,820", "1,620")]
     assert '"1,820" became "1,620"' in r["summary"]
+
+
+@pytest.mark.parametrize("dxf, seed", [
+    # a window tag moved 145 pt with its name and its code "02613": the code, digits only,
+    # paired as moved only within 2 in before, unless it had a letter
+    ("bldg04_floor_plan_completed.dxf", 8842193),
+    # a window tag moved with stubs of its walls, whose old place clustered in pieces
+    # around the lines that stayed: the two sides were not alike, and the correlation of
+    # the old place (holding more than what moved) with the new one was 0.74
+    ("bldg01_floor_plan_completed.dxf", 14013983),
+])
+def test_a_selection_moved_with_its_text_is_one_moved_change(tmp_path, dxf, seed):
+    truth = make_cad_revision(DXF / dxf, tmp_path, seed)
+    r, _ = _compared(truth, tmp_path / "out")
+    moves = [e for e in truth["edits"] if e["edit"] == "move"]
+    assert moves
+
+    def near(a, b, pad=6.0):
+        return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
+
+    one = 0
+    for e in moves:
+        touching = [c for c in r["changes"] if near(c["bbox"], e["bbox"])
+                    or near(c["bbox"], e["from_bbox"])
+                    or (c.get("from_bbox") and near(c["from_bbox"], e["from_bbox"]))]
+        one += (len(touching) == 1 and touching[0]["kind"] == "moved"
+                and near(touching[0]["from_bbox"], e["from_bbox"])
+                and all(t["kind"] == "moved" for t in touching[0]["text_changes"]))
+    assert one == len(moves)

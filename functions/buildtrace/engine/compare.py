@@ -611,13 +611,13 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
     regions = _attach_text(regions, text_changes, title_block, options.ignore)
     # after the text: a label whose text moved is one moved change, and a word re-lettered
     # in place is a text change, not a short move
-    regions = join_moved_texts(regions)
+    regions = join_moved_texts(regions, crop_old, crop_new)
     # (not inside a moved view: its changes are compared where it is)
     inside = [r for r in regions if id(r) in drawn_by]
     regions = find_short_moves([r for r in regions if id(r) not in drawn_by], crop_old,
                                crop_new, options.tolerance_pt) + inside
     # (a label moved a short way: the removed pieces of its words that clustered apart)
-    regions = join_moved_texts(regions)
+    regions = join_moved_texts(regions, crop_old, crop_new)
     _number(regions)
     _number(clouds, "rc")
     _number(tags, "rt")

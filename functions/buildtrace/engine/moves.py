@@ -374,7 +374,8 @@ TEXT_LINE_GAP_PT = 216.0
 MOVED_TEXT_INK_RATIO = (0.25, 4.0)
 
 
-def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
+def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
+                     ) -> list[ChangeRegion]:
     """The regions of a text that moved (:mod:`.text_diff`: the same words removed and
     added, ``from_bbox`` where they were) made one ``moved`` region: the ``added`` (or
     already ``moved``) regions holding moved texts that share a displacement (within
@@ -382,8 +383,12 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     one label) and nothing else, and the ``removed`` regions where those texts were, when
     the two sides are alike (:func:`_alike`). A label moved across its room is drawn at
     another fraction of a pixel, and its small glyphs then match too loosely for
-    :func:`detect_moves`; its text says it moved. Regions' text changes must be attached
-    (boxes: new-sheet points)."""
+    :func:`detect_moves`; its text says it moved. With the crops (as for
+    :func:`detect_moves`), a label whose two sides are not alike is still a move when the
+    old sheet's ink, shifted by its words' displacement, lies on its new ink
+    (:data:`MOVE_MIN_CORRELATION`): a CAD selection moved with its text, whose old place
+    clustered in pieces around lines that stayed; the removed regions inside its old place
+    are then its source. Regions' text changes must be attached (boxes: new-sheet points)."""
     def shift(t) -> np.ndarray:
         return np.subtract(box_centre(t["bbox"]), box_centre(t["from_bbox"]))
 
@@ -453,6 +458,19 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
                                    / max(1e-6, sum(_area(t["from_bbox"]) for t in there)))
             for q in was:
                 shared[id(q)] = {id(t) for t in there if boxes_overlap(q.bbox, t["from_bbox"])}
+        elif old_crop is not None and not moved and _carried(
+                joined.bbox, np.mean([d[i] for i in members], axis=0), old_crop, new_crop):
+            # the ink moved with the words, whatever its pieces: the words' displacement
+            # says where it was, and the removals there were it
+            now_box = joined.bbox
+            was_box = _shifted(now_box, -np.mean([d[i] for i in members], axis=0))
+            place = grow_box(was_box, MOVE_SEARCH_PT)
+            was = [q for q in regions if q.kind == "removed" and id(q) not in gone
+                   and not q.in_title_block and not q.text_changes
+                   and _box_within(q.bbox, place)]
+            if not was:
+                continue
+            source.removed_pt2 = sum(q.removed_pt2 for q in was)
         else:
             continue
         head = added[0]
@@ -471,6 +489,36 @@ def join_moved_texts(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     # says where the others were)
     gone.update(q for q, ids in shared.items() if ids <= covered)
     return _with_untexted_pieces([r for r in regions if id(r) not in gone])
+
+
+#: A label's words moved by one displacement carry the ink around them (a CAD selection
+#: moved) when this share of the new ink where they are lies on old ink (grown by a pixel)
+#: where they were (:func:`_carried`) ...
+CARRIED_SHARE = 0.9
+#: ... searched within this (points) each way of the words' displacement (word boxes are
+#: exact; the crops round to whole pixels).
+CARRIED_SEARCH_PT = 1.0
+
+
+def _carried(now_box, d, old_crop, new_crop) -> bool:
+    """Does the new sheet's ink at ``now_box`` (new-sheet points) lie on the old sheet's at
+    ``now_box`` less ``d`` (points; its faint ink too, grown by a pixel), to
+    :data:`CARRIED_SHARE`? A share, not a correlation:
+    lines that crossed the selection stay where it was, and the old place holds more than
+    what moved, which a correlation counts against it (0.74-0.76 for a window tag moved
+    with its walls' stubs)."""
+    was_box = _shifted(now_box, -np.asarray(d))
+    around = old_crop(grow_box(was_box, CARRIED_SEARCH_PT))
+    shape = new_crop(now_box)
+    ink = (shape < INK_THRESHOLD).astype(np.float32)
+    n = float(ink.sum())
+    if n == 0 or around.shape[0] < shape.shape[0] or around.shape[1] < shape.shape[1]:
+        return False
+    # (faint ink counts on the old side: a thin line falls on other fractions of a pixel)
+    old_ink = cv2.dilate((around < FAINT_INK_THRESHOLD).astype(np.uint8),
+                         np.ones((3, 3), np.uint8))
+    on = cv2.matchTemplate(old_ink.astype(np.float32), ink, cv2.TM_CCORR)
+    return float(on.max()) / n >= CARRIED_SHARE
 
 
 def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:

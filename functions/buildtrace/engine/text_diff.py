@@ -314,8 +314,10 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     used_r, used_a, moved = set(), set(), []
     for d, i, j in pairs:
         key = _letters(removed[i].text_before)
-        far_ok = (any(ch.isalpha() for ch in key) and once(i)) or (
-            d > TEXT_MOVE_MAX_PT and not once(i) and beside_its_label(i, j))
+        # farther: a phrase with a letter, or one that moved by its label's displacement
+        # beside it (a window tag's code "02613" moved 145 pt with its name: CAD moves a
+        # selection)
+        far_ok = (any(ch.isalpha() for ch in key) and once(i)) or beside_its_label(i, j)
         if (d > TEXT_MOVE_MAX_PT and not far_ok) or i in used_r or j in used_a:
             continue
         used_r.add(i)
