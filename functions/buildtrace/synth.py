@@ -274,7 +274,8 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
     font = load_font(pdf, glyphless_font(other)) if other else None
     for w in words:
         x0, y0, x1, y1 = w.bbox
-        size = max(1.0, (y1 - y0) * 0.9)
+        upright = _upright(w)
+        size = max(1.0, ((y1 - y0) if upright else (x1 - x0)) * 0.9)
         if settable(w.text):
             obj = text_object(pdf, w.text, size)
             left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -285,15 +286,25 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
             set_text(obj, w.text)
             natural = GLYPHLESS_ADVANCE * size * len(w.text)
         pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
-        # stretch the run to the word's width, like OCR text layers do
-        sx = max(0.05, (x1 - x0) / natural)
+        # stretch the run to the word's length, like OCR text layers do
+        sx = max(0.05, ((x1 - x0) if upright else (y1 - y0)) / natural)
         # a trailing space, as OCR layers write, so a reader never joins two runs into one
         # word however close they sit ("RELi" + "EF" of an OCR layer stay two words)
         set_text(obj, w.text + " ")
-        pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
+        if upright:
+            pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
+        else:  # turned text (a vertical dimension), running upwards as CAD draws it
+            pdfium_c.FPDFPageObj_Transform(obj, 0, sx, -1, 0, x1 - 0.15 * size, h_pt - y1)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
     if font is not None:
         pdfium_c.FPDFFont_Close(font)  # (the text objects keep it)
+
+
+def _upright(word) -> bool:
+    """Does ``word`` read left to right (not a vertical word: a box taller than wide
+    holding more than one character)?"""
+    x0, y0, x1, y1 = word.bbox
+    return len(word.text) < 2 or (y1 - y0) <= (x1 - x0)
 
 
 def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int = 92) -> str:
@@ -488,8 +499,10 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
                                    w.bbox[3] + dy), w.confidence)
                      if _box_inside(w.bbox, box) else w for w in new_words]
         view = (box, (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
+    # (words that read left to right: an edit letters its new text so)
     text_cands = [w for w in words if re.fullmatch(r"[A-Za-z0-9'\"./-]{3,}", w.text)
-                  and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox) and w.height > 5
+                  and _upright(w) and sum(c.isalnum() for c in w.text) >= 3 and free(w.bbox)
+                  and w.height > 5
                   and _reads_back(w, as_written)
                   and not (view and any(_overlap(w.bbox, b) for b in view))]
     rng.shuffle(text_cands)

@@ -301,9 +301,10 @@ GLYPHLESS_ADVANCE = 0.5
 
 @functools.lru_cache(maxsize=64)
 def glyphless_font(chars: str) -> bytes:
-    """A TrueType font with an empty glyph, :data:`GLYPHLESS_ADVANCE` wide, for each of
-    ``chars``: what an OCR text layer is set in (it is never seen, only searched and copied),
-    for any script, whatever fonts the machine has."""
+    """A TrueType font with a blank glyph, :data:`GLYPHLESS_ADVANCE` wide, for each of
+    ``chars``: what an OCR text layer is set in (it is never seen, only searched and copied:
+    drawn invisible, a glyph is its box's outline), for any script, whatever fonts the
+    machine has."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
@@ -312,7 +313,16 @@ def glyphless_font(chars: str) -> bytes:
     fb = FontBuilder(1000, isTTF=True)
     fb.setupGlyphOrder(order)
     fb.setupCharacterMap({ord(ch): name for ch, name in names.items()})
-    fb.setupGlyf({name: TTGlyphPen(None).glyph() for name in order})
+    def box():  # a glyph's box as its outline: never drawn (the layer is invisible), but
+        # PDFium places a turned character by its glyph's box, and an empty one is no text
+        pen = TTGlyphPen(None)
+        advance = int(GLYPHLESS_ADVANCE * 1000)
+        for x, y in ((0, -200), (advance, -200), (advance, 800), (0, 800)):
+            (pen.moveTo if x == 0 and y == -200 else pen.lineTo)((x, y))
+        pen.closePath()
+        return pen.glyph()
+
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), **{name: box() for name in names.values()}})
     fb.setupHorizontalMetrics({name: (int(GLYPHLESS_ADVANCE * 1000), 0) for name in order})
     fb.setupHorizontalHeader(ascent=800, descent=-200)
     fb.setupNameTable({"familyName": "BuildTraceGlyphless", "styleName": "Regular"})
