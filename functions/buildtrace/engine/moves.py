@@ -315,9 +315,50 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
         if least is None:
             continue
         score, d = _match(r.bbox, a.bbox, old_crop, new_crop)
+        if (score < MOVE_MIN_CORRELATION and _side(a.bbox) >= CARRIED_MIN_SIDE_PT
+                and _alike_boxes(a.bbox, a.added_pt2, r.bbox, r.removed_pt2) and
+                _carried(a.bbox, d, old_crop, new_crop)
+                and _carried_away(r.bbox, d, old_crop, new_crop)):
+            score = max(score, MOVE_MIN_CORRELATION)  # a selection moved: see _carried_away
         if score >= least:
             out.append((score, _distance(r.bbox, a.bbox), r, d))
     return out
+
+
+#: Regions at least this (points) across both ways may be matched as a selection moved
+#: (:func:`_carried_away`): a glyph's ink, grown by a pixel, covers most of any other glyph
+#: (a "倍" left where a label was matched a "潤" retyped elsewhere).
+CARRIED_MIN_SIDE_PT = 12.0
+
+
+def _side(box) -> float:
+    """The shorter side of a box (points)."""
+    return min(box[2] - box[0], box[3] - box[1])
+
+
+def _carried_away(old_box, d, old_crop, new_crop) -> bool:
+    """Does the ink that left ``old_box`` (new-sheet points: the old sheet's ink there
+    that the new sheet has not, faint ink and a pixel's margin counted) lie on the new
+    sheet's ink at ``old_box`` plus ``d`` (points), to :data:`CARRIED_SHARE`?
+
+    With :func:`_carried` (what is at the new place was at the old one), the two sides of
+    a CAD selection moved: lines that crossed the selection window stay where it was, so
+    the old place holds more than what moved and its ink correlates with the new place's
+    loosely (0.74 for a north arrow moved without its long needles), yet each side is
+    wholly explained by the other."""
+    old, new_there = old_crop(old_box), new_crop(old_box)
+    if old.shape != new_there.shape:
+        return False
+    kernel = np.ones((3, 3), np.uint8)
+    left = ((old < INK_THRESHOLD)
+            & (cv2.dilate((new_there < FAINT_INK_THRESHOLD).astype(np.uint8), kernel) == 0))
+    n = float(left.sum())
+    around = new_crop(grow_box(_shifted(old_box, d), CARRIED_SEARCH_PT))
+    if n == 0 or around.shape[0] < left.shape[0] or around.shape[1] < left.shape[1]:
+        return False
+    new_ink = cv2.dilate((around < FAINT_INK_THRESHOLD).astype(np.uint8), kernel)
+    on = cv2.matchTemplate(new_ink.astype(np.float32), left.astype(np.float32), cv2.TM_CCORR)
+    return float(on.max()) / n >= CARRIED_SHARE
 
 
 #: A pair of regions unlike in ink (:func:`_alike`) may still be one detail moved when its

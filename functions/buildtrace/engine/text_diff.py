@@ -278,8 +278,9 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     """Removed and added texts of the same letters within :data:`TEXT_MOVE_MAX_PT` of each
     other (nearest pairs first; a phrase the sheet repeats first where it moved as a phrase
     beside it surely did, :data:`LABEL_WORD_GAP_PT`), or anywhere on the sheet for a phrase
-    with a letter removed once and added once, made one *moved* text (``bbox`` where it is,
-    ``from_bbox`` where it was)."""
+    removed once and added once that has a letter, or moved by the displacement of another
+    such phrase beside it (figures of a table moved together), made one *moved* text
+    (``bbox`` where it is, ``from_bbox`` where it was)."""
     removed = [c for c in changes if c.kind == "removed"]
     added = [c for c in changes if c.kind == "added"]
     count: dict = defaultdict(int)  # how often the sheet removed and added each phrase
@@ -297,12 +298,24 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
         key = _letters(removed[i].text_before)
         return count[("removed", key)] == 1 and count[("added", key)] == 1
 
-    # a phrase removed and added once (near, or with a letter): moved for sure; its
-    # displacement is its label's, which a phrase of the label the sheet repeats ("(m)" of
-    # two labels) shares
+    # phrases removed and added once, far apart, that moved by one displacement beside
+    # each other: a table of figures or a dimension string moved as a selection
+    far_once = [(i, j, shift(removed[i], added[j])) for d, i, j in pairs
+                if once(i) and d > TEXT_MOVE_MAX_PT]
+
+    def moved_together(i: int, j: int) -> bool:
+        mine = shift(removed[i], added[j])
+        return any(k != i and m != j
+                   and box_gap(added[m].bbox, added[j].bbox) <= LABEL_WORD_GAP_PT
+                   and np.abs(d - mine).max() <= LABEL_SHIFT_TOL_PT for k, m, d in far_once)
+
+    # a phrase removed and added once (near, with a letter, or moved with others): moved
+    # for sure; its displacement is its label's, which a phrase of the label the sheet
+    # repeats ("(m)" of two labels) shares
     sure = [(added[j].bbox, shift(removed[i], added[j])) for d, i, j in pairs
             if once(i) and (d <= TEXT_MOVE_MAX_PT
-                            or any(ch.isalpha() for ch in _letters(removed[i].text_before)))]
+                            or any(ch.isalpha() for ch in _letters(removed[i].text_before))
+                            or moved_together(i, j))]
 
     def beside_its_label(i: int, j: int) -> bool:
         return any(box_gap(box, added[j].bbox) <= LABEL_WORD_GAP_PT
@@ -317,7 +330,8 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
         # farther: a phrase with a letter, or one that moved by its label's displacement
         # beside it (a window tag's code "02613" moved 145 pt with its name: CAD moves a
         # selection)
-        far_ok = (any(ch.isalpha() for ch in key) and once(i)) or beside_its_label(i, j)
+        far_ok = ((any(ch.isalpha() for ch in key) and once(i)) or beside_its_label(i, j)
+                  or (once(i) and moved_together(i, j)))
         if (d > TEXT_MOVE_MAX_PT and not far_ok) or i in used_r or j in used_a:
             continue
         used_r.add(i)
