@@ -86,6 +86,7 @@ def test_text_turned_as_cad_turns_it_reads_as_whole_words(tmp_path, rotation):
     for it, box in zip(items, boxes):
         (word,) = [w for w in words if w.text == it.text]
         assert all(abs(a - b) < 1.5 for a, b in zip(word.bbox, box)), (word, box)
+        assert word.turns == it.rotation // 90
         if len(it.text) > 1:
             tall = word.bbox[3] - word.bbox[1] > word.bbox[2] - word.bbox[0]
             assert tall == (it.rotation % 180 == 90)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pathlib
+from dataclasses import replace
 from typing import Sequence
 
 import pypdfium2 as pdfium
@@ -274,8 +275,8 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
     font = load_font(pdf, glyphless_font(other)) if other else None
     for w in words:
         x0, y0, x1, y1 = w.bbox
-        upright = _upright(w)
-        size = max(1.0, ((y1 - y0) if upright else (x1 - x0)) * 0.9)
+        across = w.turns % 2 == 0  # reads across the page (left to right, or upside down)
+        size = max(1.0, ((y1 - y0) if across else (x1 - x0)) * 0.9)
         if settable(w.text):
             obj = text_object(pdf, w.text, size)
             left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -287,24 +288,26 @@ def _add_text_layer(pdf, page, words, h_pt: float) -> None:
             natural = GLYPHLESS_ADVANCE * size * len(w.text)
         pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
         # stretch the run to the word's length, like OCR text layers do
-        sx = max(0.05, ((x1 - x0) if upright else (y1 - y0)) / natural)
+        sx = max(0.05, ((x1 - x0) if across else (y1 - y0)) / natural)
         # a trailing space, as OCR layers write, so a reader never joins two runs into one
         # word however close they sit ("RELi" + "EF" of an OCR layer stay two words)
         set_text(obj, w.text + " ")
-        if upright:
-            pdfium_c.FPDFPageObj_Transform(obj, sx, 0, 0, 1, x0, h_pt - y1 + 0.15 * size)
-        else:  # turned text (a vertical dimension), running upwards as CAD draws it
-            pdfium_c.FPDFPageObj_Transform(obj, 0, sx, -1, 0, x1 - 0.15 * size, h_pt - y1)
+        # turned text (a vertical dimension) turned as it reads: the run's start, and its
+        # direction and its glyphs' up in user space (y up)
+        d = 0.15 * size
+        e, f, (a, b, c, dd) = {
+            0: (x0, h_pt - y1 + d, (sx, 0, 0, 1)), 1: (x1 - d, h_pt - y1, (0, sx, -1, 0)),
+            2: (x1, h_pt - y0 - d, (-sx, 0, 0, -1)), 3: (x0 + d, h_pt - y0, (0, -sx, 1, 0)),
+        }[w.turns % 4]
+        pdfium_c.FPDFPageObj_Transform(obj, a, b, c, dd, e, f)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
     if font is not None:
         pdfium_c.FPDFFont_Close(font)  # (the text objects keep it)
 
 
 def _upright(word) -> bool:
-    """Does ``word`` read left to right (not a vertical word: a box taller than wide
-    holding more than one character)?"""
-    x0, y0, x1, y1 = word.bbox
-    return len(word.text) < 2 or (y1 - y0) <= (x1 - x0)
+    """Does ``word`` read left to right (its text layer says so: ``Word.turns``)?"""
+    return word.turns == 0
 
 
 def raster_pdf(raster, words, page_pt, out: str | os.PathLike, *, quality: int = 92) -> str:
@@ -495,8 +498,8 @@ def make_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
         box, dx, dy = view
         edits.append({**move_ink(box, dx, dy), "view": True})
         # its words move with it; no word of its two places is re-lettered
-        new_words = [Word(w.text, (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx,
-                                   w.bbox[3] + dy), w.confidence)
+        new_words = [replace(w, bbox=(w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx,
+                                   w.bbox[3] + dy))
                      if _box_inside(w.bbox, box) else w for w in new_words]
         view = (box, (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
     # (words that read left to right: an edit letters its new text so)
@@ -932,9 +935,7 @@ def _map_box(box, m):
 
 
 def _map_word(w, m):
-    from .engine.drawing_set import Word
-
-    return Word(w.text, _map_box(w.bbox, m), w.confidence)
+    return replace(w, bbox=_map_box(w.bbox, m))
 
 
 def _rewrite(text: str, rng) -> str:
@@ -986,7 +987,7 @@ def reread_text_layer(src: str | os.PathLike, out: str | os.PathLike, seed: int,
         if how == "confuse" and confusable:
             i = int(rng.choice(confusable))
             text = w.text[:i] + _OCR_CONFUSIONS[w.text[i]] + w.text[i + 1:]
-            reread.append(Word(text, w.bbox, w.confidence))
+            reread.append(replace(w, text=text))
             misread.append((w.bbox, w.text, text))
         elif how == "split" and len(w.text) >= 4:
             k = len(w.text) // 2

@@ -51,11 +51,14 @@ _IMAGE_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff
 class Word:
     """A word and its box: ``bbox`` is (x0, y0, x1, y1) in PDF points of the displayed page,
     origin top-left, y down. ``confidence`` is 1.0 for a text layer, the recogniser's own
-    score (0..1) for OCR."""
+    score (0..1) for OCR. ``turns``: the way it reads on the page, in quarter turns
+    counter-clockwise from left to right (1: upwards, a CAD sheet's vertical dimension);
+    a text layer says it, OCR reads left to right."""
 
     text: str
     bbox: tuple[float, float, float, float]
     confidence: float = 1.0
+    turns: int = 0
 
     @property
     def height(self) -> float:
@@ -891,8 +894,18 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1)
     mapped = corners @ m[:, :2].T + m[:, 2]
     lo, hi = mapped.min(axis=1).round(2), mapped.max(axis=1).round(2)
-    return [Word(text, (float(x0), float(y0), float(x1), float(y1)))
-            for text, (x0, y0), (x1, y1) in zip(texts, lo.tolist(), hi.tolist())]
+    # (a page's /Rotate turns every word with it: the turns are the user space's)
+    rot = _quarter_turns_of(m)
+    return [Word(text, (float(x0), float(y0), float(x1), float(y1)), 1.0, (t + rot) % 4)
+            for text, (x0, y0), (x1, y1), t in zip(texts, lo.tolist(), hi.tolist(),
+                                                   turns[starts].tolist())]
+
+
+def _quarter_turns_of(m: np.ndarray) -> int:
+    """The quarter turns (counter-clockwise, as seen) the matrix ``m`` (user space, y up, to
+    displayed-page points, y down) turns text by: 0 for an unrotated page."""
+    x, y = float(m[0, 0]), float(m[1, 0])  # where the user space's x axis points, y down
+    return int(round(math.atan2(-y, x) / (math.pi / 2))) % 4
 
 
 class ImageSet(DrawingSet):
