@@ -41,6 +41,9 @@ def test_rotate_is_honoured_for_size_words_and_raster(tmp_path, rotation):
         assert page.rotation == rotation
         w0 = next(w for w in base.words() if w.text == "3264")
         w = next(w for w in page.words() if w.text == "3264")
+        # /Rotate turns the page clockwise as shown: a word read left to right in it runs
+        # down the shown page at 90 (three quarter turns counter-clockwise), up at 270
+        assert w0.turns == 0 and w.turns == {90: 3, 180: 2, 270: 1}[rotation]
         ink0 = (base.render(dpi=150, region=w0.bbox) < 128).mean()
         ink = (page.render(dpi=150, region=w.bbox) < 128).mean()
         assert ink == pytest.approx(ink0, abs=0.02)
