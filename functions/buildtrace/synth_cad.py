@@ -32,6 +32,8 @@ import pypdfium2.raw as pdfium_c
 
 from .engine.pdf_canvas import _subset, load_font, set_text
 from .engine.pdfium_fonts import PACKAGE_FONTS
+from .engine.regions import boxes_overlap, grow_box, union_box
+from .synth import _box_inside
 
 #: Points per millimetre of paper.
 PT_PER_MM = 72.0 / 25.4
@@ -46,6 +48,8 @@ FONT = os.path.join(PACKAGE_FONTS, "ipag.ttf")
 #: Height (mm) of the band along the foot of the example drawings' frame that holds their
 #: title block (about 37 mm): no edit is made in it, nor within 15 mm of the frame elsewhere.
 TITLE_BAND_MM = 42.0
+#: Edits keep this far apart (mm), so each is found and scored on its own.
+EDIT_GAP_MM = 6.0
 #: Kinds of edit :func:`make_cad_revision` draws from, and the truth kind each reports.
 EDIT_KINDS = {"move": "moved", "erase": "removed", "copy": "added", "add": "added",
               "stretch": "modified", "turn": "modified", "text": "text"}
@@ -213,10 +217,9 @@ def _text(pdf, font, advances, it: Item, scale: float, user):
     return obj
 
 
-def _union(boxes):
-    boxes = list(boxes)
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+def _near(box, busy) -> bool:
+    """Is ``box`` (mm) within :data:`EDIT_GAP_MM` of any box of ``busy`` (other edits)?"""
+    return any(boxes_overlap(grow_box(box, EDIT_GAP_MM), o) for o in busy)
 
 
 def _moved(it: Item, dx: float, dy: float) -> Item:
@@ -249,14 +252,6 @@ def _mm(box_pt) -> tuple[float, float, float, float]:
             PAPER_MM[1] - y0 / PT_PER_MM)
 
 
-def _overlaps(a, b, pad: float = 0.0) -> bool:
-    return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
-
-
-def _inside(a, b) -> bool:
-    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
-
-
 def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int, *,
                       n_edits: int = 5, kinds: Sequence[str] | None = None,
                       replot: bool | None = None) -> dict:
@@ -274,7 +269,7 @@ def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: 
     items = read_dxf(src)
     old_pdf, new_pdf = os.path.join(out_dir, "old.pdf"), os.path.join(out_dir, "new.pdf")
     boxes = [_mm(b) for b in plot(items, old_pdf)]  # paper mm, y up
-    frame = _union(boxes)
+    frame = union_box(boxes)
     # the title block (the band along the frame's foot) and the frame are not edited: a
     # drafter revises the drawing itself
     inner = (frame[0] + 15, frame[1] + TITLE_BAND_MM, frame[2] - 15, frame[3] - 15)
@@ -294,14 +289,14 @@ def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: 
         for _ in range(200):
             i = rng.randrange(len(items))
             b = boxes[i]
-            if i in removed or not _inside(b, inner):
+            if i in removed or not _box_inside(b, inner):
                 continue
             side = rng.uniform(side_lo, side_hi)
             cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
             win = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-            if not _inside(win, inner) or any(_overlaps(win, o, 6.0) for o in busy):
+            if not _box_inside(win, inner) or _near(win, busy):
                 continue
-            chosen = [j for j, bj in enumerate(boxes) if j not in removed and _inside(bj, win)]
+            chosen = [j for j, bj in enumerate(boxes) if j not in removed and _box_inside(bj, win)]
             if len(chosen) >= 3:
                 return win, chosen
         return None, []
@@ -327,7 +322,7 @@ def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: 
                 x0 = near[0] + rng.uniform(-reach, reach)
                 y0 = near[1] + rng.uniform(-reach, reach)
             box = (x0, y0, x0 + w, y0 + h)
-            if (_inside(box, inner) and not any(_overlaps(box, o, 6.0) for o in busy)
+            if (_box_inside(box, inner) and not _near(box, busy)
                     and not _any_ink(box, 2.0)):
                 return box
         return None
@@ -344,7 +339,8 @@ def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: 
     m = plot_matrix(plot_t)
 
     def on_new(box_mm):  # a paper box (mm) on the new sheet, points
-        (x0, y0), (x1, y1) = to_page(box_mm[0], box_mm[3], plot_t), to_page(box_mm[2], box_mm[1], plot_t)
+        (x0, y0), (x1, y1) = (to_page(box_mm[0], box_mm[3], plot_t),
+                              to_page(box_mm[2], box_mm[1], plot_t))
         return (x0, y0, x1, y1)
 
     truth_edits = []
@@ -352,16 +348,16 @@ def make_cad_revision(src: str | os.PathLike, out_dir: str | os.PathLike, seed: 
         mine = [b for (_, k), b in zip(new_items, added_boxes) if k is e]
         entry = {"kind": EDIT_KINDS[e["edit"]], "edit": e["edit"]}
         if e["edit"] in ("move", "copy", "add", "turn"):
-            entry["bbox"] = _union(mine)
+            entry["bbox"] = union_box(mine)
             if e["edit"] == "turn":
-                entry["bbox"] = _union([entry["bbox"], on_new(e["was"])])
+                entry["bbox"] = union_box([entry["bbox"], on_new(e["was"])])
         else:
-            entry["bbox"] = on_new(e["was"]) if e["edit"] != "stretch" else _union(
+            entry["bbox"] = on_new(e["was"]) if e["edit"] != "stretch" else union_box(
                 [on_new(e["was"]), *mine])
         if e["edit"] == "move":
             entry["from_bbox"] = on_new(e["was"])
         if e["edit"] == "text":
-            entry["bbox"] = _union(mine)
+            entry["bbox"] = union_box(mine)
             entry["text_before"], entry["text_after"] = e["before"], e["after"]
         truth_edits.append(entry)
     return {"old": old_pdf, "new": new_pdf, "matrix": m, "edits": truth_edits,
@@ -379,7 +375,7 @@ def _one_edit(kind, rng, items, boxes, removed, new_items, busy, selection, free
         win, chosen = selection()
         if not chosen:
             return None
-        was = _union(boxes[j] for j in chosen)
+        was = union_box(boxes[j] for j in chosen)
         w, h = was[2] - was[0], was[3] - was[1]
         if kind in ("move", "copy"):  # a move lands near, a copy anywhere
             dest = free_place(w, h, near=was if kind == "move" else None)
@@ -417,11 +413,11 @@ def _one_edit(kind, rng, items, boxes, removed, new_items, busy, selection, free
         for _ in range(300):
             i = rng.randrange(len(items))
             it = items[i]
-            if it.kind != "line" or i in removed or not _inside(boxes[i], inner):
+            if it.kind != "line" or i in removed or not _box_inside(boxes[i], inner):
                 continue
             x0, y0, x1, y1 = it.geometry
             length = math.hypot(x1 - x0, y1 - y0)
-            if length < 15.0 or any(_overlaps(boxes[i], o, 6.0) for o in busy):
+            if length < 15.0 or _near(boxes[i], busy):
                 continue
             grow = rng.uniform(3.0, 10.0) * rng.choice((-1, 1))
             ux, uy = (x1 - x0) / length, (y1 - y0) / length
@@ -443,8 +439,8 @@ def _one_edit(kind, rng, items, boxes, removed, new_items, busy, selection, free
         return None
     if kind == "text":
         texts = [i for i, it in enumerate(items) if it.kind == "text" and i not in removed
-                 and " " not in it.text.strip() and _inside(boxes[i], inner)
-                 and not any(_overlaps(boxes[i], o, 6.0) for o in busy)]
+                 and " " not in it.text.strip() and _box_inside(boxes[i], inner)
+                 and not _near(boxes[i], busy)]
         rng.shuffle(texts)
         for i in texts:
             before = items[i].text.strip()

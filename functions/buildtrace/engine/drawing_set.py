@@ -841,19 +841,13 @@ def _reading_frame(left, bottom, right, top, turns):
     frame their text reads left to right in: (left, bottom, right, top) there."""
     frames = [(left, bottom, right, top), (bottom, -right, top, -left),
               (-right, -top, -left, -bottom), (-top, left, -bottom, right)]
-    out = [np.where(turns == 0, frames[0][k], 0.0) for k in range(4)]
-    for t in (1, 2, 3):
-        on = turns == t
-        if on.any():
-            for k in range(4):
-                out[k] = np.where(on, frames[t][k], out[k])
-    return out
+    return [np.choose(turns, [frame[k] for frame in frames]) for k in range(4)]
 
 
 def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     """Join consecutive characters into words, splitting at spaces, line breaks and gaps.
 
-    ``chars`` holds (ch, left, bottom, right, top[, quarter turns]) in PDF user space (y up),
+    ``chars`` holds (ch, left, bottom, right, top, quarter turns) in PDF user space (y up),
     None for a separator, or False for a break PDFium put between two text objects
     itself. Grouping happens in the frame each character reads left to right in
     (:func:`_reading_frame`: a CAD sheet's vertical dimension "1,820" runs upwards, and
@@ -873,7 +867,7 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     real_sep, own_break = np.diff(seps) > 0, np.diff(breaks) > 0
     letters = [chars[i][0] for i in kept]
     left, bottom, right, top = np.array([chars[i][1:5] for i in kept], float).T
-    turns = np.array([chars[i][5] if len(chars[i]) > 5 else 0 for i in kept])
+    turns = np.array([chars[i][5] for i in kept])
     rl, rb, rr, rt = _reading_frame(left, bottom, right, top, turns)
     # a word ends at a separator, or where the next character is off the line or apart:
     # compared with the previous character (not the word's box), which follows a baseline

@@ -349,16 +349,9 @@ def _carried_away(old_box, d, old_crop, new_crop) -> bool:
     old, new_there = old_crop(old_box), new_crop(old_box)
     if old.shape != new_there.shape:
         return False
-    kernel = np.ones((3, 3), np.uint8)
-    left = ((old < INK_THRESHOLD)
-            & (cv2.dilate((new_there < FAINT_INK_THRESHOLD).astype(np.uint8), kernel) == 0))
-    n = float(left.sum())
+    left = (old < INK_THRESHOLD) & (_grown_ink(new_there) == 0)
     around = new_crop(grow_box(_shifted(old_box, d), CARRIED_SEARCH_PT))
-    if n == 0 or around.shape[0] < left.shape[0] or around.shape[1] < left.shape[1]:
-        return False
-    new_ink = cv2.dilate((around < FAINT_INK_THRESHOLD).astype(np.uint8), kernel)
-    on = cv2.matchTemplate(new_ink.astype(np.float32), left.astype(np.float32), cv2.TM_CCORR)
-    return float(on.max()) / n >= CARRIED_SHARE
+    return _share_on(left, around) >= CARRIED_SHARE
 
 
 #: A pair of regions unlike in ink (:func:`_alike`) may still be one detail moved when its
@@ -425,9 +418,9 @@ def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
     the two sides are alike (:func:`_alike`). A label moved across its room is drawn at
     another fraction of a pixel, and its small glyphs then match too loosely for
     :func:`detect_moves`; its text says it moved. With the crops (as for
-    :func:`detect_moves`), a label whose two sides are not alike is still a move when the
-    old sheet's ink, shifted by its words' displacement, lies on its new ink
-    (:data:`MOVE_MIN_CORRELATION`): a CAD selection moved with its text, whose old place
+    :func:`detect_moves`), a label whose two sides are not alike is still a move when its
+    new ink lies on the old sheet's ink where its words were (:func:`_carried`,
+    :data:`CARRIED_SHARE`): a CAD selection moved with its text, whose old place
     clustered in pieces around lines that stayed; the removed regions inside its old place
     are then its source. Regions' text changes must be attached (boxes: new-sheet points)."""
     def shift(t) -> np.ndarray:
@@ -500,11 +493,12 @@ def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
             for q in was:
                 shared[id(q)] = {id(t) for t in there if boxes_overlap(q.bbox, t["from_bbox"])}
         elif old_crop is not None and not moved and _carried(
-                joined.bbox, np.mean([d[i] for i in members], axis=0), old_crop, new_crop):
+                joined.bbox, label_d := np.mean([d[i] for i in members], axis=0), old_crop,
+                new_crop):
             # the ink moved with the words, whatever its pieces: the words' displacement
             # says where it was, and the removals there were it
             now_box = joined.bbox
-            was_box = _shifted(now_box, -np.mean([d[i] for i in members], axis=0))
+            was_box = _shifted(now_box, -label_d)
             place = grow_box(was_box, MOVE_SEARCH_PT)
             was = [q for q in regions if q.kind == "removed" and id(q) not in gone
                    and not q.in_title_block and not q.text_changes
@@ -548,18 +542,26 @@ def _carried(now_box, d, old_crop, new_crop) -> bool:
     lines that crossed the selection stay where it was, and the old place holds more than
     what moved, which a correlation counts against it (0.74-0.76 for a window tag moved
     with its walls' stubs)."""
-    was_box = _shifted(now_box, -np.asarray(d))
-    around = old_crop(grow_box(was_box, CARRIED_SEARCH_PT))
-    shape = new_crop(now_box)
-    ink = (shape < INK_THRESHOLD).astype(np.float32)
-    n = float(ink.sum())
-    if n == 0 or around.shape[0] < shape.shape[0] or around.shape[1] < shape.shape[1]:
-        return False
-    # (faint ink counts on the old side: a thin line falls on other fractions of a pixel)
-    old_ink = cv2.dilate((around < FAINT_INK_THRESHOLD).astype(np.uint8),
-                         np.ones((3, 3), np.uint8))
-    on = cv2.matchTemplate(old_ink.astype(np.float32), ink, cv2.TM_CCORR)
-    return float(on.max()) / n >= CARRIED_SHARE
+    around = old_crop(grow_box(_shifted(now_box, -np.asarray(d)), CARRIED_SEARCH_PT))
+    return _share_on(new_crop(now_box) < INK_THRESHOLD, around) >= CARRIED_SHARE
+
+
+def _grown_ink(crop: np.ndarray) -> np.ndarray:
+    """The ink of a grayscale crop, faint ink too (a thin line falls on other fractions of
+    a pixel at each place), grown by a pixel: 0/1 uint8."""
+    return cv2.dilate((crop < FAINT_INK_THRESHOLD).astype(np.uint8), np.ones((3, 3), np.uint8))
+
+
+def _share_on(mask: np.ndarray, around: np.ndarray) -> float:
+    """The largest share of ``mask``'s pixels (bool) that lie on :func:`_grown_ink` of
+    ``around`` (a grayscale crop at least as large, same DPI) at any placement within it;
+    0 for an empty mask or a smaller ``around``."""
+    n = float(mask.sum())
+    if n == 0 or around.shape[0] < mask.shape[0] or around.shape[1] < mask.shape[1]:
+        return 0.0
+    on = cv2.matchTemplate(_grown_ink(around).astype(np.float32), mask.astype(np.float32),
+                           cv2.TM_CCORR)
+    return float(on.max()) / n
 
 
 def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
@@ -677,10 +679,8 @@ def _piece_of_an_addition(a: ChangeRegion, candidate, added: list[ChangeRegion],
     there, and a straight stroke matches every other of its length: a wall line cut back by
     12 pt was read as moved 320 pt onto a line of a detail copied there (a CAD revision). A
     stroke moved alone, or with the rest of its detail, stays a move."""
-    def bare(box) -> bool:
-        return min(box[2] - box[0], box[3] - box[1]) <= PLAIN_SIDE_PT
-
-    if not (bare(a.bbox) and bare(candidate[2].bbox) and candidate[1] > PLAIN_MOVE_MAX_PT):
+    if not (_side(a.bbox) <= PLAIN_SIDE_PT and _side(candidate[2].bbox) <= PLAIN_SIDE_PT
+            and candidate[1] > PLAIN_MOVE_MAX_PT):
         return False
     d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
     for other in added:
