@@ -111,6 +111,17 @@ def test_a_vertical_dimension_retyped_is_one_text_change(tmp_path):
     # the north arrow moved without its long needles (they crossed the selection window):
     # its two sides correlated by 0.74, yet each is wholly the other
     ("bldg04_site_plan.dxf", 3974303, 1),
+    # two closets labelled "物入" moved with their walls: each label was paired with the
+    # other's old place (nearer), so the words had two displacements
+    ("bldg04_floor_plan_completed.dxf", 606, 1),
+    # a window tag's leader ("o-o") moved across a wall that stayed: its old place, the
+    # leader cut by the wall, correlated with its new one by 0.39 and stayed apart as a
+    # removal and an addition beside the move
+    ("bldg04_floor_plan_completed.dxf", 994666, 0),
+    # a stair moved with a piece of a WC's outline, 5 pt beside the rest of its old place:
+    # the move's displacement, measured on its two clusters, was 2 pt off, so the piece's
+    # ink was not found where the move took it
+    ("bldg04_floor_plan_completed.dxf", 1414, 4),
 ])
 def test_a_selection_moved_is_one_moved_change(tmp_path, dxf, seed, which):
     truth = make_cad_revision(DXF / dxf, tmp_path, seed)

@@ -42,6 +42,25 @@ def test_words_are_matched_after_alignment_within_tolerance():
     assert diff_words(map_words(old, m), new) == []
 
 
+def test_two_labels_a_sheet_repeats_moved_together_pair_each_with_its_own_place():
+    """Two closets labelled "物入" side by side, moved 61 pt left and 37 pt down in one CAD
+    selection (CAD seed 606 of the floor plans): nearest first paired each new label with the
+    other's old place (51 pt and 95 pt away, two displacements), so the pair was not one
+    move. A pairing whose displacement another pair beside it shares comes first."""
+    old = [W("物入", 467.7, 334.8, w=12.7), W("物入", 493.5, 334.8, w=12.7), W("KEEP", 10, 10)]
+    new = [W("物入", 406.3, 371.9, w=12.7), W("物入", 432.1, 371.9, w=12.7), W("KEEP", 10, 10)]
+    got = sorted((c.kind, c.from_bbox[0], c.bbox[0]) for c in diff_words(old, new))
+    assert got == [("moved", 467.7, 406.3), ("moved", 493.5, 432.1)]
+
+
+def test_a_repeated_label_moved_alone_still_pairs_with_the_nearest():
+    # two "WC" removed, two added: no displacement is shared, so nearest first
+    old = [W("WC", 100, 100), W("WC", 400, 100)]
+    new = [W("WC", 130, 100), W("WC", 380, 160)]
+    got = sorted((c.kind, c.from_bbox[0], c.bbox[0]) for c in diff_words(old, new))
+    assert got == [("moved", 100, 130), ("moved", 400, 380)]
+
+
 def test_text_changes_without_a_letter_or_digit_are_not_listed():
     """A lone dash or dot (a scan's text layer or the OCR reading a leader or a speck) is no
     text change a reader can use: the region keeps its changed ink and no such text; one

@@ -331,15 +331,26 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
 CARRIED_MIN_SIDE_PT = 12.0
 
 
+#: A label's words moved by one displacement carry the ink around them (a CAD selection
+#: moved) when this share of the new ink where they are lies on old ink (grown by a pixel)
+#: where they were (:func:`_carried`) ...
+CARRIED_SHARE = 0.9
+#: ... searched within this (points) each way of the words' displacement (word boxes are
+#: exact; the crops round to whole pixels).
+CARRIED_SEARCH_PT = 1.0
+
+
 def _side(box) -> float:
     """The shorter side of a box (points)."""
     return min(box[2] - box[0], box[3] - box[1])
 
 
-def _carried_away(old_box, d, old_crop, new_crop) -> bool:
+def _carried_away(old_box, d, old_crop, new_crop, search_pt: float = CARRIED_SEARCH_PT
+                  ) -> bool:
     """Does the ink that left ``old_box`` (new-sheet points: the old sheet's ink there
     that the new sheet has not, faint ink and a pixel's margin counted) lie on the new
-    sheet's ink at ``old_box`` plus ``d`` (points), to :data:`CARRIED_SHARE`?
+    sheet's ink at ``old_box`` plus ``d`` (points, searched ``search_pt`` each way), to
+    :data:`CARRIED_SHARE`?
 
     With :func:`_carried` (what is at the new place was at the old one), the two sides of
     a CAD selection moved: lines that crossed the selection window stay where it was, so
@@ -350,7 +361,7 @@ def _carried_away(old_box, d, old_crop, new_crop) -> bool:
     if old.shape != new_there.shape:
         return False
     left = (old < INK_THRESHOLD) & (_grown_ink(new_there) == 0)
-    around = new_crop(grow_box(_shifted(old_box, d), CARRIED_SEARCH_PT))
+    around = new_crop(grow_box(_shifted(old_box, d), search_pt))
     return _share_on(left, around) >= CARRIED_SHARE
 
 
@@ -526,23 +537,14 @@ def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
     return _with_untexted_pieces([r for r in regions if id(r) not in gone])
 
 
-#: A label's words moved by one displacement carry the ink around them (a CAD selection
-#: moved) when this share of the new ink where they are lies on old ink (grown by a pixel)
-#: where they were (:func:`_carried`) ...
-CARRIED_SHARE = 0.9
-#: ... searched within this (points) each way of the words' displacement (word boxes are
-#: exact; the crops round to whole pixels).
-CARRIED_SEARCH_PT = 1.0
-
-
-def _carried(now_box, d, old_crop, new_crop) -> bool:
+def _carried(now_box, d, old_crop, new_crop, search_pt: float = CARRIED_SEARCH_PT) -> bool:
     """Does the new sheet's ink at ``now_box`` (new-sheet points) lie on the old sheet's at
-    ``now_box`` less ``d`` (points; its faint ink too, grown by a pixel), to
-    :data:`CARRIED_SHARE`? A share, not a correlation:
+    ``now_box`` less ``d`` (points, searched ``search_pt`` each way; its faint ink too,
+    grown by a pixel), to :data:`CARRIED_SHARE`? A share, not a correlation:
     lines that crossed the selection stay where it was, and the old place holds more than
     what moved, which a correlation counts against it (0.74-0.76 for a window tag moved
     with its walls' stubs)."""
-    around = old_crop(grow_box(_shifted(now_box, -np.asarray(d)), CARRIED_SEARCH_PT))
+    around = old_crop(grow_box(_shifted(now_box, -np.asarray(d)), search_pt))
     return _share_on(new_crop(now_box) < INK_THRESHOLD, around) >= CARRIED_SHARE
 
 
@@ -556,12 +558,19 @@ def _share_on(mask: np.ndarray, around: np.ndarray) -> float:
     """The largest share of ``mask``'s pixels (bool) that lie on :func:`_grown_ink` of
     ``around`` (a grayscale crop at least as large, same DPI) at any placement within it;
     0 for an empty mask or a smaller ``around``."""
+    return _share_at(mask, around)[0]
+
+
+def _share_at(mask: np.ndarray, around: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """:func:`_share_on` and the placement it was found at: the pixel (x, y) of ``around``
+    that ``mask``'s top-left pixel lies on ((0, 0) when there is none)."""
     n = float(mask.sum())
     if n == 0 or around.shape[0] < mask.shape[0] or around.shape[1] < mask.shape[1]:
-        return 0.0
+        return 0.0, (0, 0)
     on = cv2.matchTemplate(_grown_ink(around).astype(np.float32), mask.astype(np.float32),
                            cv2.TM_CCORR)
-    return float(on.max()) / n
+    _lo, hi, _at_lo, at = cv2.minMaxLoc(on)
+    return float(hi) / n, at
 
 
 def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
@@ -797,7 +806,9 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
     from ``old_box`` to ``new_box``: it lies within :data:`MOVE_GROUP_GAP_PT` of the move
     on its side, its other end (displaced by ``d``) lies as near the move on the other side,
     and its ink is found at that other end (:func:`_match`, both ways round, so a
-    look-alike inside larger ink does not count)."""
+    look-alike inside larger ink does not count); or, failing that, the ink that left the
+    old end lies on the new end's ink and the new end's ink on the old end's
+    (:func:`_carried_away`, :func:`_carried`)."""
     if r.kind == "added":  # where it is, and where it came from
         there, near, far = _shifted(r.bbox, -np.asarray(d)), new_box, old_box
         was, now = there, r.bbox
@@ -806,7 +817,63 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
         was, now = r.bbox, there
     if box_gap(r.bbox, near) > MOVE_GROUP_GAP_PT or box_gap(there, far) > MOVE_GROUP_GAP_PT:
         return False
-    return _match(was, now, old_crop, new_crop)[0] >= MOVE_MIN_CORRELATION
+    if _match(was, now, old_crop, new_crop)[0] >= MOVE_MIN_CORRELATION:
+        return True
+    # a piece of a CAD selection whose old place keeps lines that crossed it (a tag's
+    # leader moved across a wall that stayed: 0.39 by correlation)
+    return _carried_piece(r, d, old_crop, new_crop)
+
+
+#: A piece joins a move by :func:`_carried_piece` only with at least this many pixels of
+#: changed ink on each side (crop pixels: at the crops' 100 DPI, 1.5 pt of a thin line).
+CARRIED_PIECE_MIN_PX = 3
+
+
+def _carried_piece(r: ChangeRegion, d, old_crop, new_crop) -> bool:
+    """Whether the changed ink of a loose piece ``r`` (faint ink too: a thin CAD line is
+    light at the crops' DPI) lies on the other sheet's ink near ``r.bbox`` moved by ``d``
+    (points, searched :data:`MOVE_SEARCH_PT` each way: the move's displacement may be off
+    by a few points, its two sides clustered otherwise), and the changed ink found there
+    lies on this sheet's ink at ``r.bbox``, each to :data:`CARRIED_SHARE`: ink that left one
+    place and arrived at the other. A share, not a correlation: lines that stay at either
+    place (a wall the piece crossed) do not count against it."""
+    if r.kind == "added":
+        mine_crop, other_crop, d = new_crop, old_crop, -np.asarray(d)
+    else:
+        mine_crop, other_crop, d = old_crop, new_crop, np.asarray(d)
+    mine = _changed_ink(mine_crop(r.bbox), other_crop(r.bbox))
+    if mine is None or mine.sum() < CARRIED_PIECE_MIN_PX:
+        return False
+    share, found = _placed(mine, r.bbox, other_crop, d)
+    if share < CARRIED_SHARE:
+        return False
+    there = _shifted(r.bbox, found)
+    theirs = _changed_ink(other_crop(there), mine_crop(there))
+    return (theirs is not None and theirs.sum() >= CARRIED_PIECE_MIN_PX and _share_on(
+        theirs, mine_crop(grow_box(r.bbox, CARRIED_SEARCH_PT))) >= CARRIED_SHARE)
+
+
+def _changed_ink(here: np.ndarray, there: np.ndarray) -> np.ndarray | None:
+    """The ink of ``here`` (a grayscale crop; faint ink too) that ``there`` (the other
+    sheet's crop of the same box) lacks within a pixel: a bool mask, None when the crops
+    differ in shape by more than a pixel of rounding."""
+    h, w = min(here.shape[0], there.shape[0]), min(here.shape[1], there.shape[1])
+    if abs(here.shape[0] - there.shape[0]) > 1 or abs(here.shape[1] - there.shape[1]) > 1:
+        return None
+    return (here[:h, :w] < FAINT_INK_THRESHOLD) & (_grown_ink(there[:h, :w]) == 0)
+
+
+def _placed(mask: np.ndarray, box, crop, d) -> tuple[float, np.ndarray]:
+    """Where ``mask`` (a crop of ``box``, new-sheet points) lies best on the ink of the
+    other sheet (``crop``) around ``box`` plus ``d`` (points, searched
+    :data:`MOVE_SEARCH_PT` each way): the share of it lying on ink (:func:`_share_at`)
+    and the displacement (points) it was found at."""
+    around_box = grow_box(_shifted(box, d), MOVE_SEARCH_PT)
+    around = crop(around_box)
+    share, (px, py) = _share_at(mask, around)
+    kx = around.shape[1] / max(1e-9, around_box[2] - around_box[0])  # crop px per point
+    ky = around.shape[0] / max(1e-9, around_box[3] - around_box[1])
+    return share, np.array([around_box[0] + px / kx - box[0], around_box[1] + py / ky - box[1]])
 
 
 def _area(box) -> float:

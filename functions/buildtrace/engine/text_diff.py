@@ -322,8 +322,28 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
                    and np.abs(shift(removed[i], added[j]) - d).max() <= LABEL_SHIFT_TOL_PT
                    for box, d in sure)
 
+    # pairs by their displacement (buckets of LABEL_SHIFT_TOL_PT), for in_company
+    by_shift: dict = defaultdict(list)
+    for _d, i, j in pairs:
+        sx, sy = shift(removed[i], added[j]) / LABEL_SHIFT_TOL_PT
+        by_shift[round(sx), round(sy)].append((i, j))
+
+    def in_company(i: int, j: int) -> bool:
+        """Does another pair beside this one (:data:`LABEL_WORD_GAP_PT`) share its
+        displacement (:data:`LABEL_SHIFT_TOL_PT`)? Two labels a sheet repeats ("物入" of two
+        closets) moved together pair each with its own old place, not crosswise with the
+        other's because it lies nearer."""
+        mine = shift(removed[i], added[j])
+        bx, by = (round(v) for v in mine / LABEL_SHIFT_TOL_PT)
+        return any(k != i and m != j
+                   and box_gap(added[m].bbox, added[j].bbox) <= LABEL_WORD_GAP_PT
+                   and np.abs(shift(removed[k], added[m]) - mine).max() <= LABEL_SHIFT_TOL_PT
+                   for ox in (-1, 0, 1) for oy in (-1, 0, 1)
+                   for k, m in by_shift.get((bx + ox, by + oy), ()))
+
     # (a phrase removed and added once has one pair: its place in the order is moot)
-    pairs.sort(key=lambda p: (not once(p[1]) and not beside_its_label(p[1], p[2]), p[0]))
+    pairs.sort(key=lambda p: (not once(p[1]) and not beside_its_label(p[1], p[2])
+                              and not in_company(p[1], p[2]), p[0]))
     used_r, used_a, moved = set(), set(), []
     for d, i, j in pairs:
         key = _letters(removed[i].text_before)
