@@ -61,6 +61,17 @@ def test_a_repeated_label_moved_alone_still_pairs_with_the_nearest():
     assert got == [("moved", 100, 130), ("moved", 400, 380)]
 
 
+def test_words_reading_up_the_sheet_are_one_phrase_in_the_order_they_read():
+    """A vertical "1,820" read in two pieces (cut at its comma) and retyped "4,775": one
+    change, its pieces in reading order (upwards: "1," lies below "820"). Grouped as level
+    text they were two lines, and two changes."""
+    old = [Word("820", (100, 100, 106, 115), 1.0, 1), Word("1,", (100, 117, 106, 124), 1.0, 1),
+           W("KEEP", 10, 10)]
+    new = [Word("4,775", (100, 100, 106, 124), 1.0, 1), W("KEEP", 10, 10)]
+    assert [(c.kind, c.text_before, c.text_after) for c in diff_words(old, new)] == [
+        ("changed", "1, 820", "4,775")]
+
+
 def test_text_changes_without_a_letter_or_digit_are_not_listed():
     """A lone dash or dot (a scan's text layer or the OCR reading a leader or a speck) is no
     text change a reader can use: the region keeps its changed ink and no such text; one

@@ -86,6 +86,9 @@ OCR_CONTEXT_PT = 36.0
 #: ... and to at least this height (points), about its middle: a region may hold only the
 #: lower strokes of a changed digit, and a box cut through the line of text misreads it.
 OCR_MIN_HEIGHT_PT = 18.0
+#: A region on text running up or down the sheet is read again along that text, widened
+#: across it by at least this much (points) each way: OCR finds a narrower line less surely.
+OCR_ACROSS_PT = 12.0
 
 
 @dataclass
@@ -1127,18 +1130,53 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
     rec = default_recognizer()
     out: list[TextChange] = []
     for r in targets:
-        h = r.bbox[3] - r.bbox[1]
-        b = _pad(r.bbox, new_img.page, OCR_CONTEXT_PT, max(4.0, (OCR_MIN_HEIGHT_PT - h) / 2))
-        shape = _shape(b, OCR_TEXT_DPI)
-        sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
-        readings = []
         mr = (drawn_by or {}).get(id(r), m)
-        for raster in (old_region_in_new_frame(old_img, mr, b, OCR_TEXT_DPI, shape, stretch),
-                       new_img.region(b, OCR_TEXT_DPI, shape)):
-            readings.append([Word(w.text, (b[0] + w.bbox[0] * sx, b[1] + w.bbox[1] * sy,
-                                           b[0] + w.bbox[2] * sx, b[1] + w.bbox[3] * sy),
-                                  w.confidence)
-                             for w in rec.recognize(raster) if w.confidence >= 0.5])
+
+        def read(b, turns: int = 0):
+            """The aligned old sheet and the new one read in ``b`` (points): as they are,
+            or turned so that text reading ``turns`` (1 up, 3 down) reads left to right;
+            the words' boxes in points, reading that way."""
+            shape = _shape(b, OCR_TEXT_DPI)
+            sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
+            h_px, w_px = shape
+            out_words = []
+            for raster in (old_region_in_new_frame(old_img, mr, b, OCR_TEXT_DPI, shape,
+                                                   stretch),
+                           new_img.region(b, OCR_TEXT_DPI, shape)):
+                if turns:
+                    raster = cv2.rotate(raster, cv2.ROTATE_90_CLOCKWISE if turns == 1
+                                        else cv2.ROTATE_90_COUNTERCLOCKWISE)
+                words = []
+                for w in rec.recognize(raster):
+                    if w.confidence < 0.5 or (turns and w.turns):
+                        continue
+                    x0, y0, x1, y1 = w.bbox  # (pixels of the raster read)
+                    if turns == 1:  # back from a quarter turn clockwise
+                        x0, y0, x1, y1 = y0, h_px - x1, y1, h_px - x0
+                    elif turns == 3:
+                        x0, y0, x1, y1 = w_px - y1, x0, w_px - y0, x1
+                    words.append(Word(w.text, (b[0] + x0 * sx, b[1] + y0 * sy,
+                                               b[0] + x1 * sx, b[1] + y1 * sy),
+                                      w.confidence, turns or w.turns))
+                out_words.append(words)
+            return out_words
+
+        w, h = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+        readings = read(_pad(r.bbox, new_img.page, OCR_CONTEXT_PT,
+                             max(4.0, (OCR_MIN_HEIGHT_PT - h) / 2)))
+        upright = [x.turns for words in readings for x in words
+                   if x.turns % 2 and boxes_overlap(x.bbox, r.bbox)]
+        if upright:
+            # text running up or down the sheet (a vertical dimension): the region is read
+            # again along its line, turned to read left to right (OCR finds a turned line
+            # less surely: "1,820" was cut at its comma); its words from that reading, the
+            # level ones from the first that it does not hold
+            along = read(_pad(r.bbox, new_img.page,
+                              max(OCR_ACROSS_PT, (OCR_MIN_HEIGHT_PT - w) / 2), OCR_CONTEXT_PT),
+                         max(set(upright), key=upright.count))
+            readings = [[x for x in level if not x.turns % 2
+                         and not any(boxes_overlap(x.bbox, v.bbox) for v in up)] + up
+                        for level, up in zip(readings, along)]
         for tc in diff_words(*readings):
             if not boxes_overlap(tc.bbox, r.bbox) or same_letters(tc.text_before, tc.text_after):
                 continue

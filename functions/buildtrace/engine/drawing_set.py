@@ -53,7 +53,7 @@ class Word:
     origin top-left, y down. ``confidence`` is 1.0 for a text layer, the recogniser's own
     score (0..1) for OCR. ``turns``: the way it reads on the page, in quarter turns
     counter-clockwise from left to right (1: upwards, a CAD sheet's vertical dimension);
-    a text layer says it, OCR reads left to right."""
+    a text layer says it, OCR says it for text it read up or down the raster."""
 
     text: str
     bbox: tuple[float, float, float, float]

@@ -205,7 +205,37 @@ def group_phrases(words: Sequence[Word], gap_heights: float = 1.2) -> list[list[
     """Group words into phrases: words on one line (vertical overlap with the line's first
     word of half the smaller height; comparing with the first word, not the last, stops
     rows chaining together) with gaps under ``gap_heights`` character heights, left to
-    right. Boxes in points, top-left origin."""
+    right. Boxes in points, top-left origin. Words that read another way (``Word.turns``:
+    a vertical dimension) are grouped along their own lines, in the order they read, and
+    never with words that read otherwise."""
+    phrases: list[list[Word]] = []
+    for turns in sorted({w.turns % 4 for w in words}):
+        mine = [w for w in words if w.turns % 4 == turns]
+        if turns == 0:
+            phrases += _level_phrases(mine, gap_heights)
+            continue
+        # each word with its box turned so that it reads left to right, and back
+        turned = [Word(w.text, _reading_box(w.bbox, turns)) for w in mine]
+        back = {id(t): w for t, w in zip(turned, mine)}
+        phrases += [[back[id(t)] for t in phrase]
+                    for phrase in _level_phrases(turned, gap_heights)]
+    return phrases
+
+
+def _reading_box(box, turns: int) -> tuple[float, float, float, float]:
+    """A box (points, y down) in a frame turned ``turns`` quarter turns clockwise, where
+    text that reads ``turns`` quarter turns counter-clockwise on the page reads left to
+    right (the frame's origin is moot: only order and gaps are used)."""
+    x0, y0, x1, y1 = box
+    if turns == 1:  # reads upwards: along -y, its lines stacked along +x
+        return (-y1, x0, -y0, x1)
+    if turns == 2:
+        return (-x1, -y1, -x0, -y0)
+    return (y0, -x1, y1, -x0)  # reads downwards
+
+
+def _level_phrases(words: Sequence[Word], gap_heights: float) -> list[list[Word]]:
+    """:func:`group_phrases` of words that all read left to right."""
     ws = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
     lines: list[list[Word]] = []
     for w in ws:

@@ -74,7 +74,7 @@ def map_words(words: list[Word], matrix: np.ndarray, stretch=None) -> list[Word]
         pts = pts + stretch.shifts_at(pts.reshape(-1, 2)).reshape(pts.shape)
     lo, hi = pts.min(axis=1), pts.max(axis=1)
     return [Word(w.text, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])),
-                 w.confidence) for i, w in enumerate(words)]
+                 w.confidence, w.turns) for i, w in enumerate(words)]
 
 
 def _unmatched(old: list[Word], new: list[Word]) -> tuple[list[Word], list[Word]]:
