@@ -1170,12 +1170,15 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
             # text running up or down the sheet (a vertical dimension): the region is read
             # again along its line, turned to read left to right (OCR finds a turned line
             # less surely: "1,820" was cut at its comma); its words from that reading, the
-            # level ones from the first that it does not hold
+            # level ones from the first but where a word of it runs up the sheet (a piece
+            # of the vertical text read level: "28"; a short level word read turned there
+            # is no such word, and stays)
             along = read(_pad(r.bbox, new_img.page,
                               max(OCR_ACROSS_PT, (OCR_MIN_HEIGHT_PT - w) / 2), OCR_CONTEXT_PT),
                          max(set(upright), key=upright.count))
             readings = [[x for x in level if not x.turns % 2
-                         and not any(boxes_overlap(x.bbox, v.bbox) for v in up)] + up
+                         and not any(boxes_overlap(x.bbox, v.bbox) and _runs_up(v.bbox)
+                                     for v in up)] + up
                         for level, up in zip(readings, along)]
         for tc in diff_words(*readings):
             if not boxes_overlap(tc.bbox, r.bbox) or same_letters(tc.text_before, tc.text_after):
@@ -1185,6 +1188,14 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                 continue  # read again from a neighbouring region
             out.append(tc)
     return out
+
+
+def _runs_up(box) -> bool:
+    """Is a box (points) of a word read up or down the sheet the box of such text: taller
+    than wide by OCR's own measure of a tall line (:data:`.ocr.TALL_LINE_RATIO`)?"""
+    from .ocr import TALL_LINE_RATIO
+
+    return box[3] - box[1] >= TALL_LINE_RATIO * (box[2] - box[0])
 
 
 #: On a pair with a scan, the text layers are diffed only if they agree on at least this
