@@ -331,26 +331,15 @@ def _sources(a: ChangeRegion, removed: list[ChangeRegion], old_crop, new_crop) -
 CARRIED_MIN_SIDE_PT = 12.0
 
 
-#: A label's words moved by one displacement carry the ink around them (a CAD selection
-#: moved) when this share of the new ink where they are lies on old ink (grown by a pixel)
-#: where they were (:func:`_carried`) ...
-CARRIED_SHARE = 0.9
-#: ... searched within this (points) each way of the words' displacement (word boxes are
-#: exact; the crops round to whole pixels).
-CARRIED_SEARCH_PT = 1.0
-
-
 def _side(box) -> float:
     """The shorter side of a box (points)."""
     return min(box[2] - box[0], box[3] - box[1])
 
 
-def _carried_away(old_box, d, old_crop, new_crop, search_pt: float = CARRIED_SEARCH_PT
-                  ) -> bool:
+def _carried_away(old_box, d, old_crop, new_crop) -> bool:
     """Does the ink that left ``old_box`` (new-sheet points: the old sheet's ink there
     that the new sheet has not, faint ink and a pixel's margin counted) lie on the new
-    sheet's ink at ``old_box`` plus ``d`` (points, searched ``search_pt`` each way), to
-    :data:`CARRIED_SHARE`?
+    sheet's ink at ``old_box`` plus ``d`` (points), to :data:`CARRIED_SHARE`?
 
     With :func:`_carried` (what is at the new place was at the old one), the two sides of
     a CAD selection moved: lines that crossed the selection window stay where it was, so
@@ -361,7 +350,7 @@ def _carried_away(old_box, d, old_crop, new_crop, search_pt: float = CARRIED_SEA
     if old.shape != new_there.shape:
         return False
     left = (old < INK_THRESHOLD) & (_grown_ink(new_there) == 0)
-    around = new_crop(grow_box(_shifted(old_box, d), search_pt))
+    around = new_crop(grow_box(_shifted(old_box, d), CARRIED_SEARCH_PT))
     return _share_on(left, around) >= CARRIED_SHARE
 
 
@@ -537,14 +526,23 @@ def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
     return _with_untexted_pieces([r for r in regions if id(r) not in gone])
 
 
-def _carried(now_box, d, old_crop, new_crop, search_pt: float = CARRIED_SEARCH_PT) -> bool:
+#: A label's words moved by one displacement carry the ink around them (a CAD selection
+#: moved) when this share of the new ink where they are lies on old ink (grown by a pixel)
+#: where they were (:func:`_carried`) ...
+CARRIED_SHARE = 0.9
+#: ... searched within this (points) each way of the words' displacement (word boxes are
+#: exact; the crops round to whole pixels).
+CARRIED_SEARCH_PT = 1.0
+
+
+def _carried(now_box, d, old_crop, new_crop) -> bool:
     """Does the new sheet's ink at ``now_box`` (new-sheet points) lie on the old sheet's at
-    ``now_box`` less ``d`` (points, searched ``search_pt`` each way; its faint ink too,
-    grown by a pixel), to :data:`CARRIED_SHARE`? A share, not a correlation:
+    ``now_box`` less ``d`` (points; its faint ink too, grown by a pixel), to
+    :data:`CARRIED_SHARE`? A share, not a correlation:
     lines that crossed the selection stay where it was, and the old place holds more than
     what moved, which a correlation counts against it (0.74-0.76 for a window tag moved
     with its walls' stubs)."""
-    around = old_crop(grow_box(_shifted(now_box, -np.asarray(d)), search_pt))
+    around = old_crop(grow_box(_shifted(now_box, -np.asarray(d)), CARRIED_SEARCH_PT))
     return _share_on(new_crop(now_box) < INK_THRESHOLD, around) >= CARRIED_SHARE
 
 
@@ -806,9 +804,8 @@ def _joins(r: ChangeRegion, d, new_box, old_box, old_crop, new_crop) -> bool:
     from ``old_box`` to ``new_box``: it lies within :data:`MOVE_GROUP_GAP_PT` of the move
     on its side, its other end (displaced by ``d``) lies as near the move on the other side,
     and its ink is found at that other end (:func:`_match`, both ways round, so a
-    look-alike inside larger ink does not count); or, failing that, the ink that left the
-    old end lies on the new end's ink and the new end's ink on the old end's
-    (:func:`_carried_away`, :func:`_carried`)."""
+    look-alike inside larger ink does not count); or, failing that, its changed ink left
+    one end and arrived at the other (:func:`_carried_piece`)."""
     if r.kind == "added":  # where it is, and where it came from
         there, near, far = _shifted(r.bbox, -np.asarray(d)), new_box, old_box
         was, now = there, r.bbox

@@ -24,7 +24,8 @@ class TextRecognizer(Protocol):
     """Anything that finds text in a grayscale raster.
 
     ``recognize`` returns words with boxes in **pixels of the given raster** (x0, y0, x1, y1,
-    origin top-left, y down) and a confidence in 0..1."""
+    origin top-left, y down), a confidence in 0..1 and, for text read up or down the
+    raster, ``turns`` (:class:`.Word`)."""
 
     name: str
 
