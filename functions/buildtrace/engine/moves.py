@@ -690,14 +690,9 @@ def _piece_of_an_addition(a: ChangeRegion, candidate, added: list[ChangeRegion],
             and candidate[1] > PLAIN_MOVE_MAX_PT):
         return False
     d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
-    for other in added:
-        if other is a or box_gap(other.bbox, a.bbox) > PLAIN_COMPANY_PT:
-            continue
-        if not any(t[0] >= MOVE_MIN_SUPPORTED_CORRELATION and np.abs(np.subtract(
-                box_centre(other.bbox), box_centre(t[2].bbox)) - d).max() <= MOVE_GROUP_TOL_PT
-                for t in candidates[id(other)]):
-            return True
-    return False
+    return any(other is not a and box_gap(other.bbox, a.bbox) <= PLAIN_COMPANY_PT
+               and not _moved_by(other, d, candidates, MOVE_MIN_SUPPORTED_CORRELATION)
+               for other in added)
 
 
 def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: dict) -> int:
@@ -706,15 +701,19 @@ def _support(a: ChangeRegion, candidate, added: list[ChangeRegion], candidates: 
     another removal it matches by :data:`MOVE_MIN_CORRELATION`: the pieces of one moved
     detail share their displacement."""
     d = np.subtract(box_centre(a.bbox), box_centre(candidate[2].bbox))
-    n = 0
-    for other in added:
-        if other is a or box_gap(other.bbox, a.bbox) > MOVE_GROUP_GAP_PT:
-            continue
-        n += any(t[2] is not candidate[2] and t[0] >= MOVE_MIN_CORRELATION
-                 and np.abs(np.subtract(box_centre(other.bbox), box_centre(t[2].bbox))
-                            - d).max() <= MOVE_GROUP_TOL_PT
-                 for t in candidates[id(other)])
-    return n
+    return sum(other is not a and box_gap(other.bbox, a.bbox) <= MOVE_GROUP_GAP_PT
+               and _moved_by(other, d, candidates, MOVE_MIN_CORRELATION, candidate[2])
+               for other in added)
+
+
+def _moved_by(a: ChangeRegion, d, candidates: dict, least: float, besides=None) -> bool:
+    """Could the addition ``a`` have moved by ``d`` (points; between boxes' centres, within
+    :data:`MOVE_GROUP_TOL_PT`) from one of its sources (:func:`_sources`, in
+    ``candidates`` by ``id()``) matching by at least ``least``, other than ``besides``?"""
+    return any(t[2] is not besides and t[0] >= least
+               and np.abs(np.subtract(box_centre(a.bbox), box_centre(t[2].bbox))
+                          - d).max() <= MOVE_GROUP_TOL_PT
+               for t in candidates[id(a)])
 
 
 def _match(old_box, new_box, old_crop, new_crop) -> tuple[float, np.ndarray]:
