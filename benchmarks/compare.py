@@ -136,19 +136,10 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
         d = os.path.join(tmp, f"acc{seed}-{len(revision)}-{len(kinds)}")
         truth = make_revision(src, d, seed, kinds=kinds[i % len(kinds)], n_edits=7, **revision)
         r, s = _compare_scored(truth["old"], truth["new"], truth, d)
-        area = sum(c["area_pt2"] for c in r["changes"])
-        tot["edits"] += s["edits"]
-        tot["found"] += s["found"]
-        tot["text_edits"] += s["text_edits"]
-        tot["text_found"] += s["text_found"]
-        tot["area"] += area
-        tot["area_on"] += s["precision"] * area
-        tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
+        _tally(tot, r, s, truth)
         tot["max_align_ink_pt"] = max(tot["max_align_ink_pt"], s["alignment_error_ink_pt"] or 99)
         tot["max_align_drawn_pt"] = max(tot["max_align_drawn_pt"],
                                         s.get("alignment_error_drawn_pt", 99))
-        tot["revisions"] += 1
-        tot["reported"] += len(r["changes"])
         tot["paper_edge"] += len(r.get("paper_edge_changes") or [])
         tot["clouds"] += len(r.get("revision_clouds") or [])  # none is drawn: all wrong
         # (tags are only looked for beside a cloud: they count here too)
@@ -159,10 +150,6 @@ def accuracy(seeds: list[int], tmp: str, kinds: list[tuple] | None = None, **rev
                 tot["copies_added"] += all(c["kind"] == "added" for c in r["changes"]
                                            if _near(c["bbox"], e["bbox"])) and any(
                     _near(c["bbox"], e["bbox"]) for c in r["changes"])
-            if e["kind"] == "moved":
-                tot["moves"] += 1
-                tot["moves_as_one"] += _one_change(
-                    e, r["changes"], [o for o in truth["edits"] if o is not e])
             if e.get("short"):  # a nudge: reported as moved from where it was?
                 tot["nudges"] += 1
                 tot["nudges_moved"] += any(
@@ -232,20 +219,28 @@ def cad_accuracy(seeds: list[int], tmp: str) -> dict:
         d = os.path.join(tmp, f"cad{seed}")
         truth = make_cad_revision(DRAWINGS / "jp-house" / "dxf" / CAD_DRAWINGS[i % 4], d, seed)
         r, s = _compare_scored(truth["old"], truth["new"], truth, d)
-        area = sum(c["area_pt2"] for c in r["changes"])
-        tot["revisions"] += 1
-        for k in ("edits", "found", "text_edits", "text_found"):
-            tot[k] += s[k]
-        tot["area"] += area
-        tot["area_on"] += s["precision"] * area
-        tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
-        tot["reported"] += len(r["changes"])
-        for e in truth["edits"]:
-            if e["kind"] == "moved":
-                tot["moves"] += 1
-                tot["moves_as_one"] += _one_change(
-                    e, r["changes"], [o for o in truth["edits"] if o is not e])
+        _tally(tot, r, s, truth)
     return tot
+
+
+def _tally(tot: dict, r: dict, s: dict, truth: dict) -> None:
+    """Add a compared revision (its result ``r``, its score ``s``, its ``truth``) to the
+    totals :func:`accuracy` and :func:`cad_accuracy` both keep: revisions, edits found,
+    text edits exact, change area and the area on edits, the largest alignment error,
+    changes reported, moves and those reported as one change."""
+    area = sum(c["area_pt2"] for c in r["changes"])
+    tot["revisions"] += 1
+    for k in ("edits", "found", "text_edits", "text_found"):
+        tot[k] += s[k]
+    tot["area"] += area
+    tot["area_on"] += s["precision"] * area
+    tot["max_align_pt"] = max(tot["max_align_pt"], s["alignment_error_pt"] or 99)
+    tot["reported"] += len(r["changes"])
+    for e in truth["edits"]:
+        if e["kind"] == "moved":
+            tot["moves"] += 1
+            tot["moves_as_one"] += _one_change(
+                e, r["changes"], [o for o in truth["edits"] if o is not e])
 
 def cloud_accuracy(seeds: list[int], tmp: str) -> dict:
     """Revisions (:func:`.synth.make_revision`, ``clouds=2``) whose new sheet clouds its
