@@ -274,6 +274,28 @@ def test_a_label_of_several_words_moved_is_one_change(tmp_path):
     assert moved["bbox"][0] >= now[0] - 3 and moved["bbox"][2] <= now[2] + 3
 
 
+def test_a_stroke_moved_is_matched_to_its_own_length_not_to_a_nearer_one_erased(tmp_path):
+    """A 52 pt line moved 143 pt and a 43 pt line erased nearer, on a harsh re-scan whose
+    paper stretched (``make bench``'s seed 11410139): straight strokes match each other
+    about equally (0.957 and 0.93), and the nearer was taken, so the erased line was
+    reported as the move's old place and the line's own old place as removed."""
+    truth = make_revision(TRANSATOMIC / "M105.pdf", tmp_path, 11410139, n_edits=7,
+                          kinds=("erase", "add", "move", "text"), harsh=True, stretch_pt=1.5)
+    result, _ = _compare(truth, tmp_path / "out", tiles=False)
+
+    def near(a, b, pad=6.0):
+        return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
+
+    stroke = next(e for e in truth["edits"]
+                  if e["kind"] == "moved" and e["bbox"][2] - e["bbox"][0] < 5)
+    erased = next(e for e in truth["edits"] if e["kind"] == "removed"
+                  and e["bbox"][0] < 40)  # the line by the sheet's left edge
+    moved = [c for c in result["changes"] if c["kind"] == "moved" and near(c["bbox"], stroke["bbox"])]
+    assert len(moved) == 1 and near(moved[0]["from_bbox"], stroke["from_bbox"])
+    assert any(c["kind"] == "removed" and near(c["bbox"], erased["bbox"])
+               for c in result["changes"])
+
+
 def test_ignored_regions_are_not_reported(tmp_path):
     truth = make_revision(TRANSATOMIC / "M101.pdf", tmp_path, 7, kinds=("add",), n_edits=2)
     first = truth["edits"][0]["bbox"]
