@@ -836,7 +836,7 @@ def _quarter_turns(angle: float) -> int:
     return -int(round(angle / (math.pi / 2))) % 4
 
 
-def _reading_frame(left, bottom, right, top, turns):
+def reading_frame(left, bottom, right, top, turns):
     """Character boxes (PDF user space, y up) turned by -90° × ``turns`` each, into the
     frame their text reads left to right in: (left, bottom, right, top) there."""
     frames = [(left, bottom, right, top), (bottom, -right, top, -left),
@@ -850,7 +850,7 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     ``chars`` holds (ch, left, bottom, right, top, quarter turns) in PDF user space (y up),
     None for a separator, or False for a break PDFium put between two text objects
     itself. Grouping happens in the frame each character reads left to right in
-    (:func:`_reading_frame`: a CAD sheet's vertical dimension "1,820" runs upwards, and
+    (:func:`reading_frame`: a CAD sheet's vertical dimension "1,820" runs upwards, and
     compared across the page's x axis each of its characters was a word of its own),
     whatever the page's /Rotate; a word also ends where the direction changes. Turned
     text is often set a glyph per text object, and PDFium breaks the line between each
@@ -868,7 +868,7 @@ def _group_words(chars: list, m: np.ndarray) -> list[Word]:
     letters = [chars[i][0] for i in kept]
     left, bottom, right, top = np.array([chars[i][1:5] for i in kept], float).T
     turns = np.array([chars[i][5] for i in kept])
-    rl, rb, rr, rt = _reading_frame(left, bottom, right, top, turns)
+    rl, rb, rr, rt = reading_frame(left, bottom, right, top, turns)
     # a word ends at a separator, or where the next character is off the line or apart:
     # compared with the previous character (not the word's box), which follows a baseline
     # that slopes, as the text layer of a slightly rotated scan does

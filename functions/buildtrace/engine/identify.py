@@ -24,7 +24,9 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
-from .drawing_set import DrawingSet, Page, Word
+import numpy as np
+
+from .drawing_set import DrawingSet, Page, Word, reading_frame
 from .errors import BuildTraceError
 from .ocr import TextRecognizer, ocr_region
 from .regions import union_box
@@ -214,24 +216,16 @@ def group_phrases(words: Sequence[Word], gap_heights: float = 1.2) -> list[list[
         if turns == 0:
             phrases += _level_phrases(mine, gap_heights)
             continue
-        # each word with its box turned so that it reads left to right, and back
-        turned = [Word(w.text, _reading_box(w.bbox, turns)) for w in mine]
+        # each word with its box in the frame it reads left to right in (the text layer's
+        # own, :func:`.drawing_set.reading_frame`, which is y up), and back
+        x0, y0, x1, y1 = np.array([w.bbox for w in mine], float).T
+        left, bottom, right, top = reading_frame(x0, -y1, x1, -y0, np.full(len(mine), turns))
+        turned = [Word(w.text, (float(left[k]), float(-top[k]), float(right[k]),
+                                float(-bottom[k]))) for k, w in enumerate(mine)]
         back = {id(t): w for t, w in zip(turned, mine)}
         phrases += [[back[id(t)] for t in phrase]
                     for phrase in _level_phrases(turned, gap_heights)]
     return phrases
-
-
-def _reading_box(box, turns: int) -> tuple[float, float, float, float]:
-    """A box (points, y down) in a frame turned ``turns`` quarter turns clockwise, where
-    text that reads ``turns`` quarter turns counter-clockwise on the page reads left to
-    right (the frame's origin is moot: only order and gaps are used)."""
-    x0, y0, x1, y1 = box
-    if turns == 1:  # reads upwards: along -y, its lines stacked along +x
-        return (-y1, x0, -y0, x1)
-    if turns == 2:
-        return (-x1, -y1, -x0, -y0)
-    return (y0, -x1, y1, -x0)  # reads downwards
 
 
 def _level_phrases(words: Sequence[Word], gap_heights: float) -> list[list[Word]]:

@@ -349,10 +349,9 @@ def _carried_away(old_box, d, old_crop, new_crop) -> bool:
     the old place holds more than what moved and its ink correlates with the new place's
     loosely (0.74 for a north arrow moved without its long needles), yet each side is
     wholly explained by the other."""
-    old, new_there = old_crop(old_box), new_crop(old_box)
-    if old.shape != new_there.shape:
+    left = _changed_ink(old_crop(old_box), new_crop(old_box), INK_THRESHOLD)
+    if left is None:
         return False
-    left = (old < INK_THRESHOLD) & (_grown_ink(new_there) == 0)
     around = new_crop(grow_box(_shifted(old_box, d), CARRIED_SEARCH_PT))
     return _share_on(left, around) >= CARRIED_SHARE
 
@@ -749,12 +748,17 @@ def _match(old_box, new_box, old_crop, new_crop) -> tuple[float, np.ndarray]:
     clustered apart)."""
     around_box = grow_box(old_box, MOVE_SEARCH_PT)
     around = old_crop(around_box)
-    one_way, (px, py) = _ink_match_at(around, new_crop(new_box))
+    one_way, at = _ink_match_at(around, new_crop(new_box))
     other_way = _ink_match(new_crop(grow_box(new_box, MOVE_SEARCH_PT)), old_crop(old_box))
-    kx = around.shape[1] / max(1e-9, around_box[2] - around_box[0])  # crop px per point
-    ky = around.shape[0] / max(1e-9, around_box[3] - around_box[1])
-    return min(one_way, other_way), np.array([new_box[0] - (around_box[0] + px / kx),
-                                              new_box[1] - (around_box[1] + py / ky)])
+    return min(one_way, other_way), new_box[:2] - _point_at(around_box, around, at)
+
+
+def _point_at(box, crop: np.ndarray, at: tuple[int, int]) -> np.ndarray:
+    """The point (x, y, points) where pixel ``at`` (x, y) of ``crop``, a crop of ``box``
+    (points), begins."""
+    kx = crop.shape[1] / max(1e-9, box[2] - box[0])  # crop px per point
+    ky = crop.shape[0] / max(1e-9, box[3] - box[1])
+    return np.array([box[0] + at[0] / kx, box[1] + at[1] / ky])
 
 
 def _one_change_per_move(regions: list[ChangeRegion], moved_by: dict, old_crop, new_crop
@@ -872,14 +876,14 @@ def _carried_piece(r: ChangeRegion, d, old_crop, new_crop) -> bool:
         theirs, mine_crop(grow_box(r.bbox, CARRIED_SEARCH_PT))) >= CARRIED_SHARE)
 
 
-def _changed_ink(here: np.ndarray, there: np.ndarray) -> np.ndarray | None:
-    """The ink of ``here`` (a grayscale crop; faint ink too) that ``there`` (the other
-    sheet's crop of the same box) lacks within a pixel: a bool mask, None when the crops
-    differ in shape by more than a pixel of rounding."""
-    h, w = min(here.shape[0], there.shape[0]), min(here.shape[1], there.shape[1])
-    if abs(here.shape[0] - there.shape[0]) > 1 or abs(here.shape[1] - there.shape[1]) > 1:
+def _changed_ink(here: np.ndarray, there: np.ndarray, level: int = FAINT_INK_THRESHOLD
+                 ) -> np.ndarray | None:
+    """The ink of ``here`` (a grayscale crop; darker than ``level``: faint ink too unless
+    told) that ``there`` (the other sheet's crop of the same box) lacks within a pixel
+    (:func:`_grown_ink`): a bool mask, None when the crops differ in shape."""
+    if here.shape != there.shape:
         return None
-    return (here[:h, :w] < FAINT_INK_THRESHOLD) & (_grown_ink(there[:h, :w]) == 0)
+    return (here < level) & (_grown_ink(there) == 0)
 
 
 def _placed(mask: np.ndarray, box, crop, d) -> tuple[float, np.ndarray]:
@@ -889,10 +893,8 @@ def _placed(mask: np.ndarray, box, crop, d) -> tuple[float, np.ndarray]:
     and the displacement (points) it was found at."""
     around_box = grow_box(_shifted(box, d), MOVE_SEARCH_PT)
     around = crop(around_box)
-    share, (px, py) = _share_at(mask, around)
-    kx = around.shape[1] / max(1e-9, around_box[2] - around_box[0])  # crop px per point
-    ky = around.shape[0] / max(1e-9, around_box[3] - around_box[1])
-    return share, np.array([around_box[0] + px / kx - box[0], around_box[1] + py / ky - box[1]])
+    share, at = _share_at(mask, around)
+    return share, _point_at(around_box, around, at) - box[:2]
 
 
 def _area(box) -> float:

@@ -274,6 +274,12 @@ LABEL_WORD_GAP_PT = 72.0
 LABEL_SHIFT_TOL_PT = 1.0
 
 
+def _shift_cell(d) -> tuple[int, int]:
+    """The cell of a displacement (points) on a grid of :data:`LABEL_SHIFT_TOL_PT`
+    (floored: two displacements within it of each other lie at most a cell apart)."""
+    return (math.floor(d[0] / LABEL_SHIFT_TOL_PT), math.floor(d[1] / LABEL_SHIFT_TOL_PT))
+
+
 def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
     """Removed and added texts of the same letters within :data:`TEXT_MOVE_MAX_PT` of each
     other (nearest pairs first; a phrase the sheet repeats first where it moved as a phrase
@@ -298,16 +304,33 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
         key = _letters(removed[i].text_before)
         return count[("removed", key)] == 1 and count[("added", key)] == 1
 
+    # pairs by their displacement (cells of LABEL_SHIFT_TOL_PT each way: a displacement
+    # within it of another lies in the same cell or a neighbouring one)
+    by_shift: dict = defaultdict(list)
+    for _d, i, j in pairs:
+        by_shift[_shift_cell(shift(removed[i], added[j]))].append((i, j))
+
+    def shares_shift(i: int, j: int, among=None) -> bool:
+        """Does another pair beside this one (:data:`LABEL_WORD_GAP_PT`), of ``among``
+        (pairs (i, j)) when given, share its displacement (:data:`LABEL_SHIFT_TOL_PT`)?"""
+        mine = shift(removed[i], added[j])
+        bx, by = _shift_cell(mine)
+        return any(k != i and m != j and (among is None or (k, m) in among)
+                   and box_gap(added[m].bbox, added[j].bbox) <= LABEL_WORD_GAP_PT
+                   and np.abs(shift(removed[k], added[m]) - mine).max() <= LABEL_SHIFT_TOL_PT
+                   for ox in (-1, 0, 1) for oy in (-1, 0, 1)
+                   for k, m in by_shift.get((bx + ox, by + oy), ()))
+
     # phrases removed and added once, far apart, that moved by one displacement beside
     # each other: a table of figures or a dimension string moved as a selection
-    far_once = [(i, j, shift(removed[i], added[j])) for d, i, j in pairs
-                if once(i) and d > TEXT_MOVE_MAX_PT]
+    far_once = {(i, j) for d, i, j in pairs if once(i) and d > TEXT_MOVE_MAX_PT}
 
     def moved_together(i: int, j: int) -> bool:
-        mine = shift(removed[i], added[j])
-        return any(k != i and m != j
-                   and box_gap(added[m].bbox, added[j].bbox) <= LABEL_WORD_GAP_PT
-                   and np.abs(d - mine).max() <= LABEL_SHIFT_TOL_PT for k, m, d in far_once)
+        return shares_shift(i, j, far_once)
+
+    # two labels a sheet repeats ("物入" of two closets) moved together pair each with its
+    # own old place, not crosswise with the other's because it lies nearer
+    in_company = shares_shift
 
     # a phrase removed and added once (near, with a letter, or moved with others): moved
     # for sure; its displacement is its label's, which a phrase of the label the sheet
@@ -321,25 +344,6 @@ def _moved_texts(changes: list[TextChange]) -> list[TextChange]:
         return any(box_gap(box, added[j].bbox) <= LABEL_WORD_GAP_PT
                    and np.abs(shift(removed[i], added[j]) - d).max() <= LABEL_SHIFT_TOL_PT
                    for box, d in sure)
-
-    # pairs by their displacement (buckets of LABEL_SHIFT_TOL_PT), for in_company
-    by_shift: dict = defaultdict(list)
-    for _d, i, j in pairs:
-        sx, sy = shift(removed[i], added[j]) / LABEL_SHIFT_TOL_PT
-        by_shift[round(sx), round(sy)].append((i, j))
-
-    def in_company(i: int, j: int) -> bool:
-        """Does another pair beside this one (:data:`LABEL_WORD_GAP_PT`) share its
-        displacement (:data:`LABEL_SHIFT_TOL_PT`)? Two labels a sheet repeats ("物入" of two
-        closets) moved together pair each with its own old place, not crosswise with the
-        other's because it lies nearer."""
-        mine = shift(removed[i], added[j])
-        bx, by = (round(v) for v in mine / LABEL_SHIFT_TOL_PT)
-        return any(k != i and m != j
-                   and box_gap(added[m].bbox, added[j].bbox) <= LABEL_WORD_GAP_PT
-                   and np.abs(shift(removed[k], added[m]) - mine).max() <= LABEL_SHIFT_TOL_PT
-                   for ox in (-1, 0, 1) for oy in (-1, 0, 1)
-                   for k, m in by_shift.get((bx + ox, by + oy), ()))
 
     # (a phrase removed and added once has one pair: its place in the order is moot)
     pairs.sort(key=lambda p: (not once(p[1]) and not beside_its_label(p[1], p[2])
