@@ -29,7 +29,8 @@ from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pa
 from .line_weights import compared_widths
 from .moved_views import find_moved_views, words_with_views
 from .moves import detect_moves, find_short_moves, join_moved_texts
-from .overlay import DEFAULT_TOLERANCE_PT, PALETTE, classify_ink, explained_by_shift
+from .overlay import (DEFAULT_TOLERANCE_PT, INK_THRESHOLD, PALETTE, classify_ink,
+                      explained_by_shift)
 from .rasters import halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside,
                       boxes_overlap, find_regions, grow_box, map_cells)
@@ -89,6 +90,11 @@ OCR_MIN_HEIGHT_PT = 18.0
 #: A region on text running up or down the sheet is read again along that text, widened
 #: across it by at least this much (points) each way: OCR finds a narrower line less surely.
 OCR_ACROSS_PT = 12.0
+#: Ink of the old and new sheets this close (points; a pixel at :data:`OCR_TEXT_DPI`) is
+#: the same ink to the OCR of a change region, and characters made of it are read from
+#: both sides at once (:meth:`.ocr.RapidOcrRecognizer.recognize_pair`). A changed digit
+#: differs by more: at 1 pt, a 6 turned 9 at 7 pt lay within reach of itself.
+OCR_SAME_INK_PT = 0.36
 
 
 @dataclass
@@ -1139,15 +1145,29 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
             shape = _shape(b, OCR_TEXT_DPI)
             sx, sy = (b[2] - b[0]) / shape[1], (b[3] - b[1]) / shape[0]
             h_px, w_px = shape
+            rasters = [old_region_in_new_frame(old_img, mr, b, OCR_TEXT_DPI, shape, stretch),
+                       new_img.region(b, OCR_TEXT_DPI, shape)]
+            # the characters whose ink differs are read on each side alone, the others from
+            # both at once; not the change regions' boxes: they miss what the overlay's
+            # tolerance hid ("1,820" -> "4,775": a region on the "1," alone) and take in
+            # characters beside a changed one (a faint "5" beside a "6" turned "9", read
+            # on its own side, was lost: "9'-0"")
+            changed = _changed_glyphs(*rasters, OCR_SAME_INK_PT * OCR_TEXT_DPI / 72.0)
+            if not changed.any():  # (a 6 turned 8 lies within a pixel of itself)
+                for c in regions:
+                    c0, c1 = int((c.bbox[0] - b[0]) / sx), int(np.ceil((c.bbox[2] - b[0]) / sx))
+                    r0, r1 = int((c.bbox[1] - b[1]) / sy), int(np.ceil((c.bbox[3] - b[1]) / sy))
+                    changed[max(0, r0):max(0, r1), max(0, c0):max(0, c1)] = True
+            if turns:
+                turn = cv2.ROTATE_90_CLOCKWISE if turns == 1 else cv2.ROTATE_90_COUNTERCLOCKWISE
+                rasters = [cv2.rotate(x, turn) for x in rasters]
+                changed = cv2.rotate(changed.view(np.uint8), turn).view(bool)
             out_words = []
-            for raster in (old_region_in_new_frame(old_img, mr, b, OCR_TEXT_DPI, shape,
-                                                   stretch),
-                           new_img.region(b, OCR_TEXT_DPI, shape)):
-                if turns:
-                    raster = cv2.rotate(raster, cv2.ROTATE_90_CLOCKWISE if turns == 1
-                                        else cv2.ROTATE_90_COUNTERCLOCKWISE)
+            for read_words in (rec.recognize_pair(*rasters, changed)
+                               if hasattr(rec, "recognize_pair")
+                               else [rec.recognize(x) for x in rasters]):
                 words = []
-                for w in rec.recognize(raster):
+                for w in read_words:
                     if w.confidence < 0.5 or (turns and w.turns):
                         continue
                     x0, y0, x1, y1 = w.bbox  # (pixels of the raster read)
@@ -1188,6 +1208,20 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                 continue  # read again from a neighbouring region
             out.append(tc)
     return out
+
+
+def _changed_glyphs(old: np.ndarray, new: np.ndarray, reach_px: float) -> np.ndarray:
+    """The pieces of ink (connected, of either of two aligned grayscale rasters of one
+    shape; :data:`.overlay.INK_THRESHOLD`) that hold a pixel where one raster has ink and
+    the other has none within ``reach_px``: the characters that changed, whole."""
+    ink = [(x < INK_THRESHOLD).view(np.uint8) for x in (old, new)]
+    r = max(1, round(reach_px))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    near = [cv2.dilate(i, disc) for i in ink]
+    differs = (ink[0] > near[1]) | (ink[1] > near[0])
+    _, labels = cv2.connectedComponents(ink[0] | ink[1], connectivity=8)
+    pieces = np.unique(labels[differs])
+    return np.isin(labels, pieces[pieces > 0])
 
 
 def _runs_up(box) -> bool:

@@ -93,6 +93,85 @@ class RapidOcrRecognizer:
                 words.extend(_split_line(text, box, score, way))
         return words
 
+    def recognize_pair(self, old: np.ndarray, new: np.ndarray,
+                       changed: np.ndarray) -> tuple[list[Word], list[Word]]:
+        """Words of two aligned rasters of one place (the old sheet drawn in the new one's
+        frame, and the new sheet; same shape, grayscale), read as one: the lines either
+        raster shows are cut from both with one box, and where ``changed`` (a boolean mask
+        of the rasters' pixels: the change regions) does not touch a line, the recogniser's
+        character probabilities of the two crops are averaged before decoding
+        (:func:`_decode_pair`). Ink that did not change is then read the same way in both,
+        from two looks at it: read apart, one side dropped an inch mark or a space the
+        other kept ("14'-2"" -> "04'-2"), which made an exact dimension change inexact.
+        Returns (old words, new words), boxes in pixels of the rasters."""
+        import cv2
+
+        engine = self._get()
+        boxes = []
+        for image in (old, new):
+            quads, _ = engine(image, use_cls=False, use_rec=False)
+            for q in quads or []:
+                pts = np.asarray(q, np.float32)
+                boxes.append((*pts.min(axis=0), *pts.max(axis=0)))
+        h, w = new.shape[:2]
+        rasters = [cv2.cvtColor(i, cv2.COLOR_GRAY2BGR) if i.ndim == 2 else i for i in (old, new)]
+        words: tuple[list[Word], list[Word]] = ([], [])
+        for box in _line_groups(boxes):
+            x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+            x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                continue
+            crops = [r[y0:y1, x0:x1] for r in rasters]
+            mask = changed[y0:y1, x0:x1].astype(np.uint8)
+            tall = y1 - y0 >= TALL_LINE_RATIO * (x1 - x0)
+            if tall and y1 - y0 > LONGEST_TALL_LINE * (x1 - x0):
+                continue
+            ways = ((1, cv2.ROTATE_90_CLOCKWISE), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)) \
+                if tall else ((0, None),)
+            reads = []  # per way: ((old text, score), (new text, score))
+            for _way, turn in ways:
+                if turn is None:
+                    reads.append(self._read_pair(*crops, mask))
+                else:
+                    reads.append(self._read_pair(*(cv2.rotate(c, turn) for c in crops),
+                                                 cv2.rotate(mask, turn)))
+            if tall:
+                # one way for both sides: the one their mean scores choose
+                mean = [(r[1][0] or r[0][0], (r[0][1] + r[1][1]) / 2) for r in reads]
+                _, _, way = _vertical_reading(mean)
+                pair = reads[0] if way == 1 else reads[1]
+            else:
+                way, pair = 0, reads[0]
+            for side, (text, score) in enumerate(pair):
+                if text and score >= MIN_LINE_SCORE:
+                    words[side].extend(_split_line(text, (x0, y0, x1, y1), score, way))
+        return words
+
+    def _read_pair(self, old: np.ndarray, new: np.ndarray,
+                   mask: np.ndarray) -> tuple[tuple[str, float], tuple[str, float]]:
+        """Two crops of one line (same shape, BGR, reading left to right) read as one
+        (:func:`_decode_pair`); ``mask``: their changed pixels (nonzero)."""
+        rec = self._get().text_rec
+        height = rec.rec_image_shape[1]
+        ratio = max(rec.rec_image_shape[2] / height, old.shape[1] / old.shape[0])
+        batch = np.stack([rec.resize_norm_img(c, ratio) for c in (old, new)]).astype(np.float32)
+        probs = rec.session(batch)[0]  # (2, timesteps, characters), softmax
+        resized = min(int(height * ratio), int(np.ceil(height * old.shape[1] / old.shape[0])))
+        steps = probs.shape[1]
+        # each timestep's middle column of the crop: a timestep is RECOGNISER_STRIDE px
+        # of the crop resized to ``resized`` px wide (beyond it, padding)
+        middle = ((np.arange(steps) + 0.5) * RECOGNISER_STRIDE * old.shape[1]
+                  / resized).astype(int)
+        inside = middle < old.shape[1]
+        middle = np.minimum(middle, old.shape[1] - 1)
+        # a changed character's own timesteps: those whose middle lies on its columns (a
+        # timestep is a third of a 7 pt character at 200 DPI; any timestep touching its
+        # columns took in a neighbour: a faint "5" beside a "6" turned "9", read on its
+        # side alone, was lost)
+        own = mask.any(axis=0)[middle] & inside
+        gaps = [np.isin(middle, _wide_gaps(c)) & inside for c in (old, new)]
+        return _decode_pair(probs[0], probs[1], own, rec.postprocess_op.character, gaps)
+
 
 #: A detected line this many times taller than wide is vertical text (RapidOCR's own rule).
 TALL_LINE_RATIO = 1.5
@@ -109,6 +188,100 @@ MIN_LINE_SCORE = 0.5
 #: from the sheet's right (upwards), and a turned string of figures reads about as well
 #: upside down ("06009" upwards 0.9997, "60090" downwards 0.9995).
 DOWNWARDS_MIN_SCORE = 0.9
+
+
+#: The recogniser (PP-OCRv4) gives one column of character probabilities per this many
+#: pixels of its 48 px high input.
+RECOGNISER_STRIDE = 8
+
+
+#: A space is read between two characters where the recogniser gives it at least this
+#: probability at a timestep between them, in a gap of the ink (:data:`SPACE_GAP`). The
+#: recogniser (trained mostly on Chinese) seldom makes a space its first choice: the
+#: space in 11'-0 7/8" scored 0.49 against the blank and "11'-07/8"" was read. On the
+#: one-digit bench's dimensions, spaces scored 0.03-0.64 and other gaps 0.00.
+SPACE_MIN_PROB = 0.02
+#: ... in a run of columns without ink at least this many times the ink's height wide
+#: (spaces of 7 pt dimensions at 200 DPI: 0.47-0.92; gaps between figures up to 0.75, so
+#: this only guards the probability against ink read as a space).
+SPACE_GAP = 0.4
+
+
+def _wide_gaps(crop: np.ndarray) -> np.ndarray:
+    """Columns of a line's crop (BGR) inside a run without ink at least :data:`SPACE_GAP`
+    times the ink's height wide."""
+    ink = crop.min(axis=2) < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return np.arange(crop.shape[1])
+    least = SPACE_GAP * (rows[-1] - rows[0] + 1)
+    bare = ~ink.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.r_[0, bare.view(np.int8), 0]))
+    runs = [np.arange(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= least]
+    return np.concatenate(runs) if runs else np.zeros(0, int)
+
+
+def _decode_pair(old: np.ndarray, new: np.ndarray, own: np.ndarray,
+                 characters: Sequence[str], gaps: Sequence[np.ndarray] | None = None,
+                 ) -> tuple[tuple[str, float], tuple[str, float]]:
+    """Greedy CTC decoding of two readings of one line (character probabilities, timesteps
+    × characters, blank first): at timesteps not marked ``own`` both are decoded from
+    their mean, so what did not change reads the same on both sides. ``gaps``: per side,
+    the timesteps in a wide gap of its ink, where a space is read on less evidence
+    (:data:`SPACE_MIN_PROB`). Returns ((old text, score), (new text, score)), a score
+    being the mean probability of the characters kept, as RapidOCR scores a line."""
+    shared = (old + new) / 2
+    space = characters.index(" ") if " " in characters else -1
+    out = []
+    for side, p in enumerate((old, new)):
+        q = np.where(own[:, None], p, shared)
+        idx, prob = q.argmax(axis=1), q.max(axis=1)
+        keep = idx != 0
+        keep[1:] &= idx[1:] != idx[:-1]
+        at = np.flatnonzero(keep)
+        text = []
+        for a, b in zip(at, at[1:]):
+            text.append(characters[idx[a]])
+            if gaps is not None and space >= 0 and space not in (idx[a], idx[b]):
+                between = np.arange(a + 1, b)
+                likely = q[between, space] >= SPACE_MIN_PROB
+                if (likely & gaps[side][between]).any():
+                    text.append(" ")
+        if at.size:
+            text.append(characters[idx[at[-1]]])
+        out.append(("".join(text), float(prob[keep].mean()) if keep.any() else 0.0))
+    return out[0], out[1]
+
+
+def _line_groups(boxes: list[tuple]) -> list[tuple[float, float, float, float]]:
+    """Detected lines of two rasters of one place (boxes, pixels) grouped where they
+    overlap along the line and mostly across it: one box (their union) per line that
+    either raster shows, to be cut from both."""
+    parent = list(range(len(boxes)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(boxes):
+        for j in range(i):
+            b = boxes[j]
+            ox = min(a[2], b[2]) - max(a[0], b[0])
+            oy = min(a[3], b[3]) - max(a[1], b[1])
+            if ox <= 0 or oy <= 0:
+                continue
+            tall = a[3] - a[1] >= TALL_LINE_RATIO * (a[2] - a[0])
+            across = ox / min(a[2] - a[0], b[2] - b[0]) if tall \
+                else oy / min(a[3] - a[1], b[3] - b[1])
+            if across >= 0.5:
+                parent[root(i)] = root(j)
+    groups: dict[int, list] = {}
+    for i, b in enumerate(boxes):
+        groups.setdefault(root(i), []).append(b)
+    return [(min(b[0] for b in g), min(b[1] for b in g), max(b[2] for b in g),
+             max(b[3] for b in g)) for g in groups.values()]
 
 
 def _vertical_reading(read: list[tuple[str, float]]) -> tuple[str, float, int]:
