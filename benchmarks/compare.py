@@ -402,7 +402,7 @@ def small_accuracy(seeds: list[int], tmp: str) -> dict:
 
     sheets = [DRAWINGS / "jp-house" / "floor-plans.pdf", DRAWINGS / "transatomic" / "M201.pdf",
               DRAWINGS / "jp-house" / "site-plan.pdf", DRAWINGS / "transatomic" / "M105.pdf"]
-    tot = {"edits": 0, "found": 0, "off_edits": 0, "with_text": 0, "revisions": 0}
+    tot = {"edits": 0, "found": 0, "off_edits": 0, "with_text": 0, "exact": 0, "revisions": 0}
     for i, seed in enumerate(seeds):
         d = os.path.join(tmp, f"small{seed}")
         truth = make_dimension_revision(sheets[i % len(sheets)], d, seed, harsh=bool(i % 2))
@@ -412,6 +412,12 @@ def small_accuracy(seeds: list[int], tmp: str) -> dict:
         tot["off_edits"] += len(_off_edits(r["changes"], truth, pad=3.0))
         tot["with_text"] += sum(1 for c in r["changes"] if c.get("text_before")
                                 and c.get("text_after"))
+        # the changed word exactly, before and after, in a text change of a change on it
+        tot["exact"] += sum(
+            any((t.get("text_before"), t.get("text_after")) == (e["text_before"], e["text_after"])
+                for c in r["changes"] if _near(c["bbox"], e["bbox"], 3.0)
+                for t in c.get("text_changes", []))
+            for e in truth["edits"])
         tot["revisions"] += 1
     return tot
 
@@ -718,7 +724,8 @@ def main() -> None:
         print(f"  found              {small['found']}/{small['edits']} "
               f"({100 * small['found'] / max(1, small['edits']):.1f} %)")
         print(f"  reported elsewhere {small['off_edits']}")
-        print(f"  read by OCR        {small['with_text']} with a before and an after")
+        print(f"  read by OCR        {small['with_text']} with a before and an after; "
+              f"{small['exact']}/{small['edits']} with the changed word exactly before and after")
         t = time.perf_counter()
         cross = cross_resolution_accuracy(seeds[:4], tmp)
         print(f"\nthe example scans themselves (150 DPI) against 200 DPI re-scans of them with "
