@@ -1153,7 +1153,7 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
             # characters beside a changed one (a faint "5" beside a "6" turned "9", read
             # on its own side, was lost: "9'-0"")
             changed = _changed_glyphs(*rasters, OCR_SAME_INK_PT * OCR_TEXT_DPI / 72.0)
-            if not changed.any():  # (a 6 turned 8 lies within a pixel of itself)
+            if not changed.any():  # (no ink differs by a pixel: a 6 turned 8 at 7 pt can)
                 for c in regions:
                     c0, c1 = int((c.bbox[0] - b[0]) / sx), int(np.ceil((c.bbox[2] - b[0]) / sx))
                     r0, r1 = int((c.bbox[1] - b[1]) / sy), int(np.ceil((c.bbox[3] - b[1]) / sy))

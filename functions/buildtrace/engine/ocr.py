@@ -25,7 +25,9 @@ class TextRecognizer(Protocol):
 
     ``recognize`` returns words with boxes in **pixels of the given raster** (x0, y0, x1, y1,
     origin top-left, y down), a confidence in 0..1 and, for text read up or down the
-    raster, ``turns`` (:class:`.Word`)."""
+    raster, ``turns`` (:class:`.Word`). A recogniser may also offer ``recognize_pair(old,
+    new, changed)`` (:meth:`RapidOcrRecognizer.recognize_pair`): two aligned rasters of one
+    place read as one; the OCR of change regions uses it when it is there."""
 
     name: str
 
@@ -97,10 +99,11 @@ class RapidOcrRecognizer:
                        changed: np.ndarray) -> tuple[list[Word], list[Word]]:
         """Words of two aligned rasters of one place (the old sheet drawn in the new one's
         frame, and the new sheet; same shape, grayscale), read as one: the lines either
-        raster shows are cut from both with one box, and where ``changed`` (a boolean mask
-        of the rasters' pixels: the change regions) does not touch a line, the recogniser's
+        raster shows are cut from both with one box, and away from ``changed`` (a boolean
+        mask of the rasters' pixels: the characters that changed) the recogniser's
         character probabilities of the two crops are averaged before decoding
-        (:func:`_decode_pair`). Ink that did not change is then read the same way in both,
+        (:func:`_decode_pair`; RapidOCR 1.4.4's recogniser session, input sizing and CTC
+        alphabet are used directly: the version is pinned). Ink that did not change is then read the same way in both,
         from two looks at it: read apart, one side dropped an inch mark or a space the
         other kept ("14'-2"" -> "04'-2"), which made an exact dimension change inexact.
         Returns (old words, new words), boxes in pixels of the rasters."""
