@@ -102,11 +102,12 @@ class RapidOcrRecognizer:
         raster shows are cut from both with one box, and away from ``changed`` (a boolean
         mask of the rasters' pixels: the characters that changed) the recogniser's
         character probabilities of the two crops are averaged before decoding
-        (:func:`_decode_pair`; RapidOCR 1.4.4's recogniser session, input sizing and CTC
-        alphabet are used directly: the version is pinned). Ink that did not change is then read the same way in both,
+        (:func:`_decode_pair`). Ink that did not change is then read the same way in both,
         from two looks at it: read apart, one side dropped an inch mark or a space the
         other kept ("14'-2"" -> "04'-2"), which made an exact dimension change inexact.
-        Returns (old words, new words), boxes in pixels of the rasters."""
+        Returns (old words, new words), boxes in pixels of the rasters. (RapidOCR 1.4.4's
+        recogniser session, input sizing and CTC alphabet are used directly: the version
+        is pinned.)"""
         import cv2
 
         engine = self._get()
@@ -129,15 +130,14 @@ class RapidOcrRecognizer:
             tall = y1 - y0 >= TALL_LINE_RATIO * (x1 - x0)
             if tall and y1 - y0 > LONGEST_TALL_LINE * (x1 - x0):
                 continue
-            ways = ((1, cv2.ROTATE_90_CLOCKWISE), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)) \
-                if tall else ((0, None),)
-            reads = []  # per way: ((old text, score), (new text, score))
-            for _way, turn in ways:
-                if turn is None:
-                    reads.append(self._read_pair(*crops, mask))
-                else:
-                    reads.append(self._read_pair(*(cv2.rotate(c, turn) for c in crops),
-                                                 cv2.rotate(mask, turn)))
+            # per way read (level; or upwards, then downwards):
+            # ((old text, score), (new text, score))
+            if tall:
+                reads = [self._read_pair(*(cv2.rotate(c, turn) for c in crops),
+                                         cv2.rotate(mask, turn))
+                         for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)]
+            else:
+                reads = [self._read_pair(*crops, mask)]
             if tall:
                 # one way for both sides: the one their mean scores choose
                 mean = [(r[1][0] or r[0][0], (r[0][1] + r[1][1]) / 2) for r in reads]
@@ -196,8 +196,6 @@ DOWNWARDS_MIN_SCORE = 0.9
 #: The recogniser (PP-OCRv4) gives one column of character probabilities per this many
 #: pixels of its 48 px high input.
 RECOGNISER_STRIDE = 8
-
-
 #: A space is read between two characters where the recogniser gives it at least this
 #: probability at a timestep between them, in a gap of the ink (:data:`SPACE_GAP`). The
 #: recogniser (trained mostly on Chinese) seldom makes a space its first choice: the
