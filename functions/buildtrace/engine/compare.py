@@ -31,7 +31,7 @@ from .moved_views import find_moved_views, words_with_views
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import (DEFAULT_TOLERANCE_PT, INK_THRESHOLD, PALETTE, classify_ink,
                       explained_by_shift)
-from .rasters import halve
+from .rasters import disk_px, halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside,
                       boxes_overlap, find_regions, grow_box, map_cells)
 from .revision_clouds import cloud_ring, set_clouds_apart, tag_labels
@@ -1215,9 +1215,7 @@ def _changed_glyphs(old: np.ndarray, new: np.ndarray, reach_px: float) -> np.nda
     shape; :data:`.overlay.INK_THRESHOLD`) that hold a pixel where one raster has ink and
     the other has none within ``reach_px``: the characters that changed, whole."""
     ink = [(x < INK_THRESHOLD).view(np.uint8) for x in (old, new)]
-    r = max(1, round(reach_px))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    near = [cv2.dilate(i, disc) for i in ink]
+    near = [cv2.dilate(i, disk_px(reach_px)) for i in ink]
     differs = (ink[0] > near[1]) | (ink[1] > near[0])
     _, labels = cv2.connectedComponents(ink[0] | ink[1], connectivity=8)
     pieces = np.unique(labels[differs])

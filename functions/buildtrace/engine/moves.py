@@ -680,11 +680,11 @@ PLAIN_COMPANY_PT = MOVE_UNION_GAP_PT
 
 
 #: Of the removals an addition matches about equally well (:data:`MOVE_TIE`), strokes (at
-#: most :data:`STROKE_SIDE_PT` across) within this (points) of the length nearest the addition's come
-#: first, the nearest of those: a straight stroke matches every other of about its length
-#: about equally well. A 52 pt line moved 143 pt on a harsh re-scan (0.957 against its old
-#: place, 49 pt long) was matched to a 43 pt one erased nearer (0.93), and its old place
-#: reported removed.
+#: most :data:`STROKE_SIDE_PT` across) within this (points) of the length nearest the
+#: addition's come first, the nearest of those: a straight stroke matches every other of
+#: about its length about equally well. A 52 pt line moved 143 pt on a harsh re-scan
+#: (0.957 against its old place, 49 pt long) was matched to a 43 pt one erased nearer
+#: (0.93), and its old place reported removed.
 SAME_STROKE_PT = 2.0
 #: ... a stroke's box being at most this (points) across: a thin bar's box is 3 or 4 pt
 #: wide as it falls on the change map's cells.

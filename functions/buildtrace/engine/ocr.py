@@ -130,21 +130,16 @@ class RapidOcrRecognizer:
             tall = y1 - y0 >= TALL_LINE_RATIO * (x1 - x0)
             if tall and y1 - y0 > LONGEST_TALL_LINE * (x1 - x0):
                 continue
-            # per way read (level; or upwards, then downwards):
-            # ((old text, score), (new text, score))
-            if tall:
-                reads = [self._read_pair(*(cv2.rotate(c, turn) for c in crops),
-                                         cv2.rotate(mask, turn))
-                         for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)]
+            # pair: ((old text, score), (new text, score))
+            if tall:  # read upwards and downwards; one way for both sides, by mean scores
+                up, down = (self._read_pair(*(cv2.rotate(c, turn) for c in crops),
+                                            cv2.rotate(mask, turn))
+                            for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE))
+                _, _, way = _vertical_reading([(r[1][0] or r[0][0], (r[0][1] + r[1][1]) / 2)
+                                               for r in (up, down)])
+                pair = up if way == 1 else down
             else:
-                reads = [self._read_pair(*crops, mask)]
-            if tall:
-                # one way for both sides: the one their mean scores choose
-                mean = [(r[1][0] or r[0][0], (r[0][1] + r[1][1]) / 2) for r in reads]
-                _, _, way = _vertical_reading(mean)
-                pair = reads[0] if way == 1 else reads[1]
-            else:
-                way, pair = 0, reads[0]
+                way, pair = 0, self._read_pair(*crops, mask)
             for side, (text, score) in enumerate(pair):
                 if text and score >= MIN_LINE_SCORE:
                     words[side].extend(_split_line(text, (x0, y0, x1, y1), score, way))

@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from .overlay import INK_THRESHOLD, compare_ink
+from .rasters import disk_px
 from .regions import (MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside, boxes_overlap,
                       find_regions, grow_box)
 
@@ -114,11 +115,6 @@ class Cloud:
     scallops: int
 
 
-def _disk(radius_px: float) -> np.ndarray:
-    r = max(1, int(math.ceil(radius_px)))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-
-
 def find_clouds(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
                 side_ink: np.ndarray | None = None, other_ink: np.ndarray | None = None
                 ) -> list[Cloud]:
@@ -150,7 +146,7 @@ def _closed_clouds(changed: np.ndarray, shape: np.ndarray, dpi: float, inside: n
     """(:func:`find_clouds`) The clouds among the loops of ``shape`` (``changed`` bridged,
     boolean, pixels at ``dpi``) around some of ``inside`` (ink, boolean)."""
     k = dpi / 72.0
-    mask = cv2.morphologyEx(shape.astype(np.uint8), cv2.MORPH_CLOSE, _disk(CLOSE_PT * k))
+    mask = cv2.morphologyEx(shape.astype(np.uint8), cv2.MORPH_CLOSE, disk_px(CLOSE_PT * k))
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return []
@@ -175,7 +171,7 @@ def _closed_clouds(changed: np.ndarray, shape: np.ndarray, dpi: float, inside: n
         hole_mask = np.zeros(mask.shape, np.uint8)
         cv2.drawContours(hole_mask, [hole], -1, 1, cv2.FILLED)
         # the hole's own rim is the loop's ink: shrink it by the closing's reach
-        hole_mask = cv2.erode(hole_mask, _disk(CLOSE_PT * k))
+        hole_mask = cv2.erode(hole_mask, disk_px(CLOSE_PT * k))
         if np.count_nonzero(inside & hole_mask.view(bool)) / (k * k) < MIN_INSIDE_PT2:
             continue
         component = np.zeros(mask.shape, np.uint8)
@@ -276,7 +272,7 @@ def find_tags(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
     go."""
     k = dpi / 72.0
     mask = cv2.morphologyEx(bridged(changed, dpi, side_ink).astype(np.uint8), cv2.MORPH_CLOSE,
-                            _disk(CLOSE_PT * k))
+                            disk_px(CLOSE_PT * k))
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return []
@@ -289,7 +285,7 @@ def find_tags(changed: np.ndarray, dpi: float, ink: np.ndarray | None = None,
         if links[3] >= 0 and cv2.contourArea(contours[i]) > 0.44 * hi * hi:
             cv2.drawContours(solid, contours, i, 0, cv2.FILLED)
     inside_ink = changed if ink is None else ink
-    near = cv2.dilate(mask, _disk(TAG_EDGE_PT * k)).view(bool)
+    near = cv2.dilate(mask, disk_px(TAG_EDGE_PT * k)).view(bool)
     tags: list[Tag] = []
     for shapes in _opened(solid, k):
         tags += [t for t in _triangles(shapes, solid, mask, near, changed, inside_ink, k)
@@ -302,10 +298,10 @@ def _opened(solid: np.ndarray, k: float):
     each shape opened by a disk of :data:`TAG_CORE_SHARE` of its own inradius: what a cloud
     closes against a tag's edge (a wedge as thick as the cloud's scallops) goes, and the
     tag stays a triangle with rounded corners."""
-    thin = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(TAG_OPEN_PT[0] * k))
+    thin = cv2.morphologyEx(solid, cv2.MORPH_OPEN, disk_px(TAG_OPEN_PT[0] * k))
     yield thin
     for radius in TAG_OPEN_PT[1:]:
-        yield cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(radius * k))
+        yield cv2.morphologyEx(solid, cv2.MORPH_OPEN, disk_px(radius * k))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
     lo, hi = TAG_SIDE_PT[0] * k / (2 * math.sqrt(3)), TAG_SIDE_PT[1] * k / (2 * math.sqrt(3))
     cores = np.zeros(solid.shape, np.uint8)
@@ -318,7 +314,7 @@ def _opened(solid: np.ndarray, k: float):
         inradius = float(depth[y:y + h, x:x + w][piece.view(bool)].max())
         if lo <= inradius <= hi:
             cores[y:y + h, x:x + w] |= cv2.morphologyEx(
-                piece, cv2.MORPH_OPEN, _disk(TAG_CORE_SHARE * inradius))
+                piece, cv2.MORPH_OPEN, disk_px(TAG_CORE_SHARE * inradius))
     yield cores
 
 
@@ -350,7 +346,7 @@ def _triangles(shapes: np.ndarray, solid: np.ndarray, mask: np.ndarray, near: np
                            near[win], inside_ink[win], k)
             if poly is not None:
                 own = np.zeros(changed.shape, bool)
-                own[win] = changed[win] & cv2.dilate(poly, _disk(TAG_STROKE_PT * k)).view(bool)
+                own[win] = changed[win] & cv2.dilate(poly, disk_px(TAG_STROKE_PT * k)).view(bool)
                 ys, xs = np.nonzero(own[win])
                 if len(ys):
                     tags.append(Tag((int(xs.min()) + x0, int(ys.min()) + y0,
@@ -394,12 +390,12 @@ def _is_tag(corners: np.ndarray, shape: np.ndarray, solid: np.ndarray, mask: np.
     inside = np.count_nonzero(poly)
     if np.count_nonzero(solid & poly) < TAG_FILL * inside:
         return None
-    beyond = shape & ~cv2.dilate(poly, _disk(TAG_EDGE_PT * k))
+    beyond = shape & ~cv2.dilate(poly, disk_px(TAG_EDGE_PT * k))
     if np.count_nonzero(beyond) > TAG_BEYOND_SHARE * inside:
         return None  # a square's, a hexagon's, a circle's largest triangle: half of it
     if not _edges_drawn(corners, near):
         return None  # a letter A (no edge below)
-    inner = cv2.erode(poly, _disk(TAG_EDGE_PT * k)).view(bool)  # inside its edges
+    inner = cv2.erode(poly, disk_px(TAG_EDGE_PT * k)).view(bool)  # inside its edges
     if (np.count_nonzero(inner & ~mask.view(bool)) < TAG_PAPER_SHARE * np.count_nonzero(inner)
             or np.count_nonzero(inside_ink & inner) / (k * k) < TAG_LABEL_PT2):
         return None  # a filled triangle (an arrowhead), or an empty one (a truss's)
@@ -433,7 +429,7 @@ def _smoothed_outline(contour: np.ndarray, k: float, how: int,
     loop (or into its hole) thinner than that goes (a line ending on a circle, a line a
     cloud crosses); a scallop, wider, stays, and so do the cusps between scallops."""
     solid, origin = _solid(contour, k)
-    solid = cv2.morphologyEx(solid, how, _disk(radius_pt * k))
+    solid = cv2.morphologyEx(solid, how, disk_px(radius_pt * k))
     outlines, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not outlines:
         return np.zeros((0, 2))
@@ -458,8 +454,8 @@ def _tails(contour: np.ndarray, shape: tuple, k: float) -> np.ndarray:
     the rest of that line) is its own change, not the cloud's ink; a cusp of an inverted
     cloud, shorter, stays the cloud's."""
     solid, (ox, oy) = _solid(contour, k)
-    body = cv2.dilate(cv2.morphologyEx(solid, cv2.MORPH_OPEN, _disk(OPEN_PT * k)),
-                      _disk(CLOSE_PT * k))
+    body = cv2.dilate(cv2.morphologyEx(solid, cv2.MORPH_OPEN, disk_px(OPEN_PT * k)),
+                      disk_px(CLOSE_PT * k))
     poking = (solid & (1 - body)).astype(np.uint8)
     out = np.zeros(shape, bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(poking, connectivity=8)
