@@ -388,3 +388,108 @@ def test_a_long_set_loads_its_sheet_images_as_they_come_into_view(set_report, br
     page.locator("section#s39 .view img").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelector('section#s39 .view img').naturalWidth > 0")
     assert asked(39)
+
+
+def _pdf_links(pdf, i: int) -> list[tuple[int, float]]:
+    """(target page, middle of the link's box in layout pixels from the top) of the links
+    on page ``i``, read by PDFium."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    page, pos, link, found = pdf[i], ctypes.c_int(0), pdfium_c.FPDF_LINK(), []
+    h_pt = page.get_height()
+    while pdfium_c.FPDFLink_Enumerate(page.raw, ctypes.byref(pos), ctypes.byref(link)):
+        dest = pdfium_c.FPDFLink_GetDest(pdf.raw, link)
+        r = pdfium_c.FS_RECTF()
+        pdfium_c.FPDFLink_GetAnnotRect(link, r)
+        found.append((pdfium_c.FPDFDest_GetDestPageIndex(pdf.raw, dest),
+                      (h_pt - (r.bottom + r.top) / 2) * 150 / 72))
+    return found
+
+
+def _line_at(page, y_px: float) -> str:
+    """The text of ``page`` on the line at ``y_px`` (layout pixels from the top)."""
+    h_pt, w_pt = page.get_height(), page.get_width()
+    y = h_pt - y_px * 72 / 150
+    return page.get_textpage().get_text_bounded(0, y - 3, w_pt, y + 3).replace("\r\n", " ")
+
+
+def test_report_pdf_cover_indexes_every_sheet_and_links_each_to_its_pages(set_report):
+    """The forwarded PDF's cover lists every sheet in the page's groups with the page its
+    section starts on, each row a link there; its bookmarks list the same sections."""
+    import pypdfium2 as pdfium
+
+    out, report = set_report
+    pdf = pdfium.PdfDocument(str(out / "report.pdf"))
+    cover = pdf[0].get_textpage().get_text_range().replace("\r\n", " ")
+    heads = [cover.index(h) for h in ("Changed (1)", "Added (1)", "Removed (1)",
+                                      "Unchanged (1)")]
+    assert heads == sorted(heads)  # the page's order: what needs reading first
+    assert "removed" in cover and "added" in cover and "unchanged" in cover  # the legend
+    starts = {pdf[i].get_textpage().get_text_range().split()[0]: i for i in range(1, len(pdf))
+              if "changes in detail" not in pdf[i].get_textpage().get_text_range()}
+    assert set(starts) == {"M105", "M112", "M251"}  # the unchanged M106 has no page
+    links = _pdf_links(pdf, 0)
+    assert sorted(t for t, _ in links) == sorted(starts.values())
+    for target, y in links:  # each row links to its own sheet's page, and says which
+        number = pdf[target].get_textpage().get_text_range().split()[0]
+        row = _line_at(pdf[0], y)
+        assert row.split()[0] == number and row.rstrip().endswith(f"p. {target + 1}"), row
+    m106 = _line_at(pdf[0], next(y for _, y in links) + 26 * 6)  # under "Unchanged (1)"
+    assert "M106" in m106 and "p." not in m106
+    changed = next(p for p in report["pairs"] if p["changes"])
+    n = len(changed["changes"])
+    assert f"{n} change{'' if n == 1 else 's'}" in _line_at(
+        pdf[0], next(y for t, y in links if t == starts["M105"]))
+    toc = [(b.level, b.get_title(), b.get_dest().get_index()) for b in pdf.get_toc()]
+    assert toc[0] == (0, "Summary and sheet index", 0)
+    assert [(lvl, title.split()[0], page) for lvl, title, page in toc[1:]] == [
+        (0, "Changed", starts["M105"]), (1, "M105", starts["M105"]),
+        (0, "Added", starts["M112"]), (1, "M112", starts["M112"]),
+        (0, "Removed", starts["M251"]), (1, "M251", starts["M251"])]
+
+
+def test_report_pdf_cover_index_runs_over_pages_for_a_large_set(tmp_path):
+    """A 300-sheet set: the index continues over cover pages, every sheet listed once, a
+    group's heading never alone at a page's foot, and the page numbers (and links) of the
+    changed sheets are those their pages have, after the covers."""
+    import pypdfium2 as pdfium
+
+    from buildtrace.engine.report import write_pdf
+
+    def pair(i, changed):
+        return {"old_page": i, "new_page": i, "number": f"A{i:03d}", "title": f"PLAN {i}",
+                "renumbered": False, "match": {"method": "number", "confidence": 1.0},
+                "summary": "", "changes": ([{"id": "c1", "kind": "added", "bbox": [0, 0, 9, 9],
+                                             "grid": "A-1"}] if changed else []),
+                "overlay": ({"preview": "none.png", "width_px": 100, "dpi": 72}
+                            if changed else None)}
+
+    changed = {7, 150, 299}
+    report = {"old": {"file": "a.pdf", "sheets": []}, "new": {"file": "b.pdf", "sheets": []},
+              "pairs": [pair(i, i in changed) for i in range(300)], "added_pages": [],
+              "removed_pages": [], "summary": "300 sheets compared."}
+    write_pdf(report, str(tmp_path), str(tmp_path / "report.pdf"))
+    pdf = pdfium.PdfDocument(str(tmp_path / "report.pdf"))
+    texts = [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n")
+             for i in range(len(pdf))]
+    covers = [i for i, t in enumerate(texts) if i == 0 or t.startswith("Sheets (continued)")]
+    assert covers == list(range(len(covers))) and len(covers) >= 7
+    listed = [w for i in covers for w in texts[i].split() if w.startswith("A") and w[1:].isdigit()]
+    assert sorted(listed) == sorted(f"A{i:03d}" for i in range(300))
+    for i in covers:
+        lines = [ln.strip() for ln in texts[i].splitlines() if ln.strip()]
+        assert not lines[-1].startswith(("Changed", "Unchanged")), lines[-1]
+        if i:  # a page inside a group says which
+            assert lines[2] == "Unchanged (297), continued", lines[:3]
+    sheet_pages = {texts[i].split()[0]: i for i in range(len(covers), len(pdf))
+                   if "changes in detail" not in texts[i]}
+    # (each changed sheet's page, then its page of changes in detail)
+    assert sheet_pages == {f"A{i:03d}": len(covers) + 2 * n
+                           for n, i in enumerate(sorted(changed))}
+    links = _pdf_links(pdf, 0)
+    assert sorted(t for t, _ in links) == sorted(sheet_pages.values())
+    for target, y in links:
+        row = _line_at(pdf[0], y)
+        assert row.split()[0] == texts[target].split()[0] and f"p. {target + 1}" in row

@@ -61,13 +61,15 @@ class PdfCanvas:
     uses: :meth:`text`, :meth:`textlength`, :meth:`rectangle`, and :meth:`paste` for
     images. Colours are RGB tuples or "black"/"white". Call :meth:`finish` once drawn.
     ``fonts``: the document's :class:`EmbeddedFonts`, for characters Helvetica cannot set
-    (without it, or for a character it lacks, they are drawn as images)."""
+    (without it, or for a character it lacks, they are drawn as images). ``index``: where
+    the page goes in ``doc`` (0-based; at the end by default)."""
 
-    def __init__(self, doc, size_px: tuple[int, int], fonts: EmbeddedFonts | None = None):
+    def __init__(self, doc, size_px: tuple[int, int], fonts: EmbeddedFonts | None = None,
+                 index: int | None = None):
         self.doc, self.fonts = doc, fonts
         self.k = 72.0 / LAYOUT_DPI  # points per layout pixel
         self.w_px, self.h_px = size_px
-        self.page = doc.new_page(self.w_px * self.k, self.h_px * self.k)
+        self.page = doc.new_page(self.w_px * self.k, self.h_px * self.k, index=index)
         self._xx: dict = {}  # font size -> ink width of "xx" (points), see _run_length
 
     # -- geometry -----------------------------------------------------------------------
@@ -167,16 +169,22 @@ class PdfCanvas:
         self.paste(im, xy, (im.width / 2, im.height / 2))
 
     # -- shapes and images -------------------------------------------------------------
-    def rectangle(self, box, outline="black", width: float = 1) -> None:
-        """The outline of ``box`` (x0, y0, x1, y1 layout pixels), ``width`` pixels wide."""
+    def rectangle(self, box, outline="black", width: float = 1, fill=None) -> None:
+        """The outline of ``box`` (x0, y0, x1, y1 layout pixels), ``width`` pixels wide;
+        filled with ``fill`` when given (and not outlined when ``outline`` is None)."""
         import pypdfium2.raw as pdfium_c
 
         x0, y0, x1, y1 = box
         obj = pdfium_c.FPDFPageObj_CreateNewRect(self._x(x0), self._y(y1),
                                                  (x1 - x0) * self.k, (y1 - y0) * self.k)
-        pdfium_c.FPDFPageObj_SetStrokeColor(obj, *self._rgb(outline), 255)
-        pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(width * self.k))
-        pdfium_c.FPDFPath_SetDrawMode(obj, pdfium_c.FPDF_FILLMODE_NONE, 1)
+        if outline is not None:
+            pdfium_c.FPDFPageObj_SetStrokeColor(obj, *self._rgb(outline), 255)
+            pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(width * self.k))
+        if fill is not None:
+            pdfium_c.FPDFPageObj_SetFillColor(obj, *self._rgb(fill), 255)
+        pdfium_c.FPDFPath_SetDrawMode(obj, pdfium_c.FPDF_FILLMODE_NONE
+                                      if fill is None else pdfium_c.FPDF_FILLMODE_WINDING,
+                                      outline is not None)
         pdfium_c.FPDFPage_InsertObject(self.page.raw, obj)
 
     def paste(self, image, xy: tuple[float, float],

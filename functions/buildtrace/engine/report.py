@@ -12,6 +12,7 @@ import html
 import json
 import os
 
+from .overlay import ADDED_RGB, REMOVED_RGB, UNCHANGED_RGB
 from .pdf_canvas import EmbeddedFonts, PdfCanvas
 from .summary import plural
 
@@ -261,27 +262,46 @@ def _unpaired(report: dict, side: str) -> list[dict]:
             for p in report.get(f"{key}_pages", [])]
 
 
-def render_html(report: dict) -> str:
-    """The report page: the sheet list in groups (changed, to check by hand, added, removed,
-    unchanged; set order within each), then a section per sheet in the same order."""
-    groups: dict[str, list[tuple[str, str, str]]] = {g: [] for g, _ in _GROUPS}
-    sections: dict[str, list[str]] = {g: [] for g, _ in _GROUPS}
+def sheet_index(report: dict) -> dict[str, list[dict]]:
+    """Every sheet of the comparison in the report's groups (:data:`_GROUPS`: changed, to
+    check by hand, added, removed, unchanged; set order within each): per sheet its
+    ``anchor`` (its section's id on the page), ``label``, ``title``, a short ``note`` (its
+    changes, "could not be aligned", "renumbered from M205") and its ``pair`` (index in
+    ``report["pairs"]``) or ``sheet`` (an added or removed sheet). The page's sheet list and
+    report.pdf's cover index are both this."""
+    groups: dict[str, list[dict]] = {g: [] for g, _ in _GROUPS}
     for i, p in sorted(enumerate(report["pairs"]), key=lambda t: t[1]["new_page"]):
         n = len(p.get("changes", []))
-        g = _group(p)
         tb = len(p.get("title_block_changes") or [])
         note = ("could not be aligned" if p.get("status") == "not_aligned" else
                 "not compared" if p.get("status") == "failed" else
                 f"{n} change{'' if n == 1 else 's'}" if n else
                 "title block only" if tb else "")
-        groups[g].append((f"s{i}", _label(p), " · ".join(
-            t for t in (note, "renumbered" if p.get("renumbered") else "") if t)))
-        sections[g].append(_pair_section(i, p))
+        renumbered = ""
+        if p.get("renumbered"):
+            renumbered = (f"renumbered from {p['old_number']}" if p.get("old_number")
+                          else "renumbered")
+        groups[_group(p)].append({"anchor": f"s{i}", "label": _label(p), "title": p.get("title"),
+                                  "note": " · ".join(t for t in (note, renumbered) if t),
+                                  "pair": i})
     for side, g in (("new", "added"), ("old", "removed")):
         for sheet in _unpaired(report, side):
-            groups[g].append((f"{g}-{sheet['page']}", _sheet_label(sheet),
-                              f"{side} PDF page {sheet['page'] + 1}"))
-            sections[g].append(_unpaired_section(sheet, side))
+            groups[g].append({"anchor": f"{g}-{sheet['page']}", "label": _sheet_label(sheet),
+                              "title": sheet.get("title"),
+                              "note": f"{side} set only, PDF page {sheet['page'] + 1}",
+                              "sheet": sheet})
+    return groups
+
+
+def render_html(report: dict) -> str:
+    """The report page: the sheet list in groups (changed, to check by hand, added, removed,
+    unchanged; set order within each), then a section per sheet in the same order."""
+    index = sheet_index(report)
+    groups = {g: [(e["anchor"], e["label"], e["note"]) for e in rows]
+              for g, rows in index.items()}
+    sections = {g: [_pair_section(e["pair"], report["pairs"][e["pair"]]) if "pair" in e
+                    else _unpaired_section(e["sheet"], "new" if g == "added" else "old")
+                    for e in rows] for g, rows in index.items()}
     nav = "".join(
         f"<h3>{title} ({len(groups[g])})</h3><ul class={g}>"
         + "".join(f"<li><a href='#{a}'>{_e(label)}</a> <small>{_e(note)}</small></li>"
@@ -339,11 +359,23 @@ DETAIL_GRID = (3, 3)
 MAX_DETAIL_CHANGES = 45
 
 
+#: report.pdf's cover index: a row's height and its columns' left edges (layout pixels):
+#: sheet, title, what changed, and the report page its section starts on (right-aligned to
+#: the last edge).
+INDEX_ROW_PX = 26
+INDEX_COLUMNS = (80, 270, 1040, 1480, 1570)
+#: The overlay's colours as the legend names them (those of :data:`.overlay.PALETTE`).
+LEGEND = (("removed", REMOVED_RGB), ("added", ADDED_RGB), ("unchanged", UNCHANGED_RGB))
+
+
 def write_pdf(report: dict, out_dir: str, path: str) -> None:
-    """Cover page with the set summary; per changed sheet the overlay with its clouds and
-    change list, then its changes in detail (each change's old and new crops side by side,
-    which is what a reader forwarded the PDF looks at); then each pair that could not be
-    aligned, its two sheets side by side; then each added and removed sheet.
+    """Cover pages with the set summary, the overlay's legend and an index of every sheet
+    (grouped as on the page: changed, to check by hand, added, removed, unchanged; each row
+    with the report page its section starts on, and a link to it); per changed sheet the
+    overlay with its clouds and change list, then its changes in detail (each change's old
+    and new crops side by side, which is what a reader forwarded the PDF looks at); then
+    each pair that could not be aligned, its two sheets side by side; then each added and
+    removed sheet. The PDF's bookmarks list the same sections by group.
 
     Laid out in pixels of a page at 150 DPI (:data:`PDF_PAGE_PX`) and drawn as PDF objects
     (:class:`.pdf_canvas.PdfCanvas`): the text is text (searchable, crisp when printed),
@@ -381,6 +413,8 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
     def new_page():
         return PdfCanvas(doc, (W, H), fonts)
 
+    # the cover's header now; its index once every section's page is known (the cover
+    # pages are made first, so the sections' page numbers are final as they are made)
     d = new_page()
     d.text((80, 80), "BuildTrace — drawing set comparison", fill="black", font=big)
     y = 170
@@ -392,13 +426,23 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
     for line in wrap(d, report.get("summary", ""), font, W - 160):
         d.text((80, y), line, fill="black", font=font)
         y += 32
-    d.finish()
-    for p in report["pairs"]:
+    _legend(d, 80, y + 12, small)
+    index = sheet_index(report)
+    index_y = y + 70  # the index's first line on the first cover page (its column heads)
+    cover_pages = _paginate_index(index, (H - 60 - index_y) // INDEX_ROW_PX - 1,
+                                  (H - 60 - 130) // INDEX_ROW_PX)
+    covers = [d] + [new_page() for _ in cover_pages[1:]]
+    starts: dict[str, int] = {}  # a section's anchor -> its first page (0-based)
+    for i, p in enumerate(report["pairs"]):
         if not p.get("changes") or not p.get("overlay"):
             continue
+        starts[f"s{i}"] = len(doc)
         d = new_page()
         label = _label(p)
-        d.text((40, 24), f"{label}  {p.get('title') or ''}", fill="black", font=font)
+        legend = _legend(d, 0, 0, small, draw=False)
+        _legend(d, W - 40 - legend, 28, small)
+        d.text((40, 24), _clipped(d, f"{label}  {p.get('title') or ''}", font,
+                                  W - 120 - legend), fill="black", font=font)
         ov = p["overlay"]
         im = image(ov["preview"])
         y = 70
@@ -425,18 +469,19 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             d.text((40, y), line, fill="black", font=small)
             y += 22
         for c in p["changes"][:12]:
-            text = f"{c['id']}  {_kind(c)}  {_text_line(c)}".rstrip()
-            d.text((40, y), text[:160], fill="black", font=small)
+            text = f"{c['id']}  {_kind(c)}  {_where(c)}  {_text_line(c)}".rstrip()
+            d.text((40, y), _clipped(d, text, small, W - 80), fill="black", font=small)
             y += 20
         if len(p["changes"]) > 12:
             d.text((40, y), f"... and {len(p['changes']) - 12} more: each on the pages that "
                    "follow", fill="black", font=small)
         d.finish()
         _detail_pages(p, label, image, fitted, wrap, new_page, (W, H), font, small)
-    for p in report["pairs"]:
+    for i, p in enumerate(report["pairs"]):
         sv = p.get("sheet_views") or {}
         if p.get("status") != "not_aligned" or not sv:
             continue
+        starts[f"s{i}"] = len(doc)
         d = new_page()
         d.text((40, 24), f"{_label(p)}  {p.get('title') or ''}", fill="black", font=font)
         for i, line in enumerate(wrap(d, p.get("summary", ""), small, W - 80)[:3]):
@@ -449,8 +494,10 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             if im is not None:
                 d.paste(im, (40 + j * (half + 20), 160), fitted(im, half, H - 200))
         d.finish()
-    for key, side, word in (("added_sheets", "new", "added"), ("removed_sheets", "old", "removed")):
-        for sheet in report.get(key) or []:
+    for group, side, word in (("added", "new", "added"), ("removed", "old", "removed")):
+        for entry in index[group]:
+            sheet = entry["sheet"]
+            starts[entry["anchor"]] = len(doc)
             d = new_page()
             d.text((40, 24), f"{_sheet_label(sheet)}  {sheet.get('title') or ''}",
                    fill="black", font=font)
@@ -460,9 +507,148 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
             if im is not None:
                 d.paste(im, (40, 90), fitted(im, W - 80, H - 130))
             d.finish()
+    links = _draw_index(covers, cover_pages, starts, index_y, small)
+    for d in covers:
+        d.finish()
     doc.save(path)
     fonts.close()
     doc.close()
+    _add_navigation(path, links, _outline(index, starts))
+
+
+def _legend(d: PdfCanvas, x: float, y: float, size: float, draw: bool = True) -> float:
+    """The overlay's colours and the change box, on one line from (``x``, ``y``), layout
+    pixels (top-left); returns its width (only that when not ``draw``)."""
+    x0 = x
+    for name, rgb in LEGEND:
+        if draw:
+            d.rectangle((x, y + 2, x + size, y + 2 + size), outline=None, fill=rgb)
+            d.text((x + size + 6, y), name, font=size)
+        x += size + 6 + d.textlength(name, size) + 24
+    last = "a change, its id beside it"
+    if draw:
+        d.rectangle((x, y + 1, x + 1.6 * size, y + 3 + size), outline=CLOUD_RGB, width=2)
+        d.text((x + 1.6 * size + 6, y), last, font=size)
+    return x + 1.6 * size + 6 + d.textlength(last, size) - x0
+
+
+def _clipped(d: PdfCanvas, text: str, size: float, width: float) -> str:
+    """``text`` cut to ``width`` layout pixels at ``size``, an ellipsis marking the cut."""
+    text = str(text or "")
+    if d.textlength(text, size) <= width:
+        return text
+    lo, hi = 0, len(text)  # the longest prefix that fits with the ellipsis
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if d.textlength(text[:mid].rstrip() + "…", size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
+
+
+def _paginate_index(index: dict[str, list[dict]], first: int, rest: int) -> list[list]:
+    """The cover index's lines, page by page: a group's heading (``("group", title,
+    count)``) then its sheets (``("sheet", entry)``), ``first`` lines on the first cover
+    page and ``rest`` on each after it; a heading never ends a page, and a page that starts
+    inside a group starts with its heading again (``"Unchanged (297), continued"``)."""
+    lines = []
+    for g, title in _GROUPS:
+        if index[g]:
+            lines.append(("group", f"{title} ({len(index[g])})"))
+            lines.extend(("sheet", e) for e in index[g])
+    pages: list[list] = [[]]
+    heading = ""
+    for n, line in enumerate(lines):
+        room = (first if len(pages) == 1 else rest) - len(pages[-1])
+        if room <= 0 or (room == 1 and line[0] == "group" and n + 1 < len(lines)):
+            pages.append([] if line[0] == "group" else [("group", f"{heading}, continued")])
+        if line[0] == "group":
+            heading = line[1]
+        pages[-1].append(line)
+    return pages
+
+
+def _draw_index(covers: list[PdfCanvas], pages: list[list], starts: dict[str, int],
+                first_y: float, size: float) -> list[tuple[int, tuple, int]]:
+    """Draw the cover index (:func:`_paginate_index`) on the cover pages, from ``first_y``
+    (layout pixels) on the first; return its links: (cover page, rectangle in PDF points,
+    y up, target page), pages 0-based."""
+    W, H = PDF_PAGE_PX
+    x_sheet, x_title, x_note, x_page, x_end = INDEX_COLUMNS
+    grey = (110, 110, 110)
+    links = []
+    for n, (d, lines) in enumerate(zip(covers, pages)):
+        y = first_y
+        if n:
+            d.text((80, 70), "Sheets (continued)", font=22)
+            y = 130 - INDEX_ROW_PX
+        for x, head in ((x_sheet, "sheet"), (x_title, "title"), (x_note, "what changed")):
+            d.text((x, y + 4), head, fill=grey, font=size)
+        d.text((x_end - d.textlength("page", size), y + 4), "page", fill=grey, font=size)
+        y += INDEX_ROW_PX
+        for kind, *rest in lines:
+            if kind == "group":
+                d.text((x_sheet, y + 6), rest[0], font=size + 2)
+                y += INDEX_ROW_PX
+                continue
+            e = rest[0]
+            d.text((x_sheet + 12, y + 4), _clipped(d, e["label"], size, x_title - x_sheet - 28),
+                   font=size)
+            d.text((x_title, y + 4), _clipped(d, e.get("title") or "", size,
+                                              x_note - x_title - 16), font=size)
+            d.text((x_note, y + 4), _clipped(d, e["note"], size, x_page - x_note - 16),
+                   font=size)
+            target = starts.get(e["anchor"])
+            if target is not None:
+                page = f"p. {target + 1}"
+                d.text((x_end - d.textlength(page, size), y + 4), page, fill=CLOUD_RGB,
+                       font=size)
+                k = d.k
+                links.append((n, (x_sheet * k, (H - y - INDEX_ROW_PX) * k, x_end * k,
+                                  (H - y) * k), target))
+            y += INDEX_ROW_PX
+    return links
+
+
+def _outline(index: dict[str, list[dict]], starts: dict[str, int]) -> list[tuple]:
+    """report.pdf's bookmarks: (title, page, children) for the cover, then per group its
+    sections that have pages (set order), each ``"M101 TITLE: 5 changes"``."""
+    outline = [("Summary and sheet index", 0, [])]
+    for g, title in _GROUPS:
+        children = [(" ".join(t for t in (e["label"], e.get("title") or "") if t)
+                     + (f": {e['note']}" if e["note"] else ""), starts[e["anchor"]], [])
+                    for e in index[g] if e["anchor"] in starts]
+        if children:
+            outline.append((f"{title} ({len(children)})", children[0][1], children))
+    return outline
+
+
+def _add_navigation(path: str, links: list[tuple[int, tuple, int]], outline: list[tuple]
+                    ) -> None:
+    """Add the cover index's links and the bookmarks to the PDF at ``path``, appended as
+    an incremental update (pypdf: PDFium cannot make either), so PDFium's pages are kept
+    byte for byte."""
+    from pypdf import PdfWriter
+    from pypdf.annotations import Link
+
+    writer = PdfWriter(path, incremental=True)
+    for page, rect, target in links:
+        writer.add_annotation(page, Link(rect=rect, target_page_index=target, border=[0, 0, 0]))
+
+    def add(items, parent=None):
+        for title, page, children in items:
+            item = writer.add_outline_item(title=title, page_number=page, parent=parent,
+                                           is_open=False)
+            add(children, item)
+
+    add(outline)
+    writer.page_mode = "/UseOutlines"
+    tmp = f"{path}.part"
+    with open(tmp, "wb") as fh:
+        writer.write(fh)
+    writer.close()
+    os.replace(tmp, path)
 
 
 def _detail_pages(p: dict, label: str, image, fitted, wrap, new_page, size, font,
