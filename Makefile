@@ -7,7 +7,7 @@ DEMO_OUT ?= out/demo
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT_DIR := functions/buildtrace/fonts
 FONTS  := $(FONT_DIR)/ipag.ttf $(FONT_DIR)/ipam.ttf $(FONT_DIR)/DroidSansFallbackFull.ttf \
-          $(FONT_DIR)/DejaVuSans.ttf
+          $(FONT_DIR)/DejaVuSans.ttf $(FONT_DIR)/rowmans.jhf
 
 .PHONY: setup demo test bench bench-ocr bench-stack clean stack stack-down
 
@@ -41,6 +41,11 @@ $(FONT_DIR)/DroidSansFallbackFull.ttf:
 
 $(FONT_DIR)/DejaVuSans.ttf:
 	$(call unpack,fonts-dejavu-core,/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf,DejaVuSans)
+
+# Hershey's Roman Simplex, single strokes (the design of AutoCAD's romans.shx): the revision
+# generator draws text with it as CAD plots SHX text, lines with no text layer (synth.py)
+$(FONT_DIR)/rowmans.jhf:
+	$(call unpack,hershey-fonts-data,/usr/share/hershey-fonts/rowmans.jhf,HersheyFonts)
 
 # Re-installs only when a requirements or project file changed; silent otherwise.
 # Debian's chromium (the report page's browser test, driven by Playwright) comes with apt.

@@ -22,7 +22,8 @@ hatches); views moved as a whole with edits in them; the example scans themselve
 sheets against re-scans of their prints; the example vector sheets re-plotted with their
 origin moved and details added; re-scans whose text layer another OCR run read; the example
 vector sheets plotted with another pen table, with details added; the example vector sheets
-with labels moved and re-lettered in their own, non-embedded fonts; and re-scans whose edits
+with labels moved and re-lettered in their own, non-embedded fonts; the example vector sheets
+with dimensions drawn in strokes (SHX text) and changed; and re-scans whose edits
 are clouded, the last revision's clouds dropped, each cloud with its numbered revision tag.
 """
 
@@ -472,6 +473,34 @@ def vector_against_scan_accuracy(seeds: list[int], tmp: str) -> dict:
     return tot
 
 
+def drawn_text_accuracy(seeds: list[int], tmp: str) -> dict:
+    """The example vector sheets (which have a text layer) with dimensions drawn in strokes
+    as CAD plots SHX text (:func:`.synth.drawn_dimensions`: 4 a sheet, 3 of them with a
+    digit changed): changed dimensions found and reported with their exact before and
+    after, text changes reported elsewhere, and the comparisons' time."""
+    from buildtrace.synth import drawn_dimensions
+
+    tot = {"edits": 0, "exact": 0, "found": 0, "false_text": 0, "revisions": 0, "seconds": 0.0}
+    for i, seed in enumerate(seeds):
+        src = DRAWINGS / "jp-house" / ("floor-plans.pdf", "site-plan.pdf")[i % 2]
+        d = os.path.join(tmp, f"drawn{seed}")
+        truth = drawn_dimensions(src, d, seed)
+        t = time.perf_counter()
+        r = _compared(truth["old"], truth["new"], d)
+        tot["seconds"] += time.perf_counter() - t
+        texts = [c for c in r["changes"] if c.get("text_before") or c.get("text_after")]
+        for e in truth["edits"]:
+            on = [c for c in r["changes"] if _near(c["bbox"], e["bbox"], 3.0)]
+            tot["edits"] += 1
+            tot["found"] += bool(on)
+            tot["exact"] += any((c.get("text_before"), c.get("text_after"))
+                                == (e["text_before"], e["text_after"]) for c in on)
+        tot["false_text"] += sum(1 for c in texts if not any(
+            _near(c["bbox"], e["bbox"], 3.0) for e in truth["edits"]))
+        tot["revisions"] += 1
+    return tot
+
+
 def replot_accuracy(seeds: list[int], tmp: str) -> dict:
     """The example vector sheets re-plotted with their origin moved up to 40 pt each way (a
     fraction of a pixel off any grid) and 4 vector details added: edits found, changes off
@@ -753,6 +782,15 @@ def main() -> None:
         print(f"  alignment error    max {mixed['max_align_pt']:.2f} pt")
         print(f"  changes off the edits  {mixed['off_edits']} ({mixed['off_small']} of them "
               f"small)")
+        t = time.perf_counter()
+        dt = drawn_text_accuracy(seeds[:4], tmp)
+        print(f"\nthe example vector sheets (text layer and all) with dimensions drawn in "
+              f"strokes as CAD plots SHX text, 3 of 4 with a digit changed, "
+              f"{dt['revisions']} revisions (the first seeds), 150 DPI, "
+              f"{time.perf_counter() - t:.0f} s ({dt['seconds']:.0f} s comparing):")
+        print(f"  changed dimensions {dt['found']}/{dt['edits']} found, {dt['exact']}/"
+              f"{dt['edits']} with exact before/after")
+        print(f"  text changes elsewhere  {dt['false_text']}")
         t = time.perf_counter()
         rp = replot_accuracy(seeds, tmp)
         print(f"\nthe example vector sheets re-plotted with their origin moved (up to 40 pt, a "

@@ -8,6 +8,7 @@ as everywhere in BuildTrace; pages are 0-based.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import pathlib
 from dataclasses import replace
@@ -245,6 +246,123 @@ def write_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, size_pt:
     page.close()
     x0, b, x1, t = (v.value for v in bounds)
     return x0 - left, top - t, x1 - left, top - b
+
+
+#: Hershey's Roman Simplex (`make setup` unpacks it from Debian's hershey-fonts-data, with
+#: its notice): single-stroke glyphs, the design AutoCAD's romans.shx follows.
+HERSHEY_FONT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts", "rowmans.jhf")
+#: A Hershey glyph's cap height in its own units (from "F" at -12 to the baseline at 9).
+HERSHEY_CAP = 21.0
+
+
+def _hershey_glyphs() -> dict[str, tuple[float, list[list[tuple[float, float]]]]]:
+    """The Roman Simplex glyphs of " " to "~": per character its advance and its strokes,
+    in the font's units from the glyph's left edge and the baseline (y down)."""
+    glyphs = {}
+    with open(HERSHEY_FONT, encoding="ascii") as fh:
+        lines = [ln.rstrip("\n") for ln in fh if ln.strip()]
+    for code, line in zip(range(32, 127), lines):
+        left, right = ord(line[8]) - 82, ord(line[9]) - 82
+        strokes: list[list[tuple[float, float]]] = [[]]
+        body = line[10:]
+        for i in range(0, len(body) - 1, 2):
+            pair = body[i:i + 2]
+            if pair == " R":
+                strokes.append([])
+            else:
+                strokes[-1].append((ord(pair[0]) - 82 - left, ord(pair[1]) - 82 - 9))
+        glyphs[chr(code)] = (right - left, [st for st in strokes if len(st) > 1])
+    return glyphs
+
+
+def drawn_text(pdf: pdfium.PdfDocument, page_index: int, text: str, at, height_pt: float,
+               *, width_pt: float = 0.35, rgb: tuple[int, int, int] = (0, 0, 0)
+               ) -> tuple[float, float, float, float]:
+    """Draw ``text`` as CAD plots an SHX font: lines ``width_pt`` wide (Hershey's Roman
+    Simplex, :data:`HERSHEY_FONT`), capitals ``height_pt`` tall, baseline-left corner at
+    ``at`` (points, top-left origin); nothing of it in the text layer. Returns its box
+    (points, top-left origin)."""
+    glyphs = _hershey_glyphs()
+    page = pdf[page_index]
+    left, _bottom, _right, top = page.get_cropbox()
+    k = height_pt / HERSHEY_CAP
+    x, box = at[0], [math.inf, math.inf, -math.inf, -math.inf]
+    for ch in text:
+        advance, strokes = glyphs.get(ch, glyphs["?"])
+        for stroke in strokes:
+            pts = [(x + gx * k, at[1] + gy * k) for gx, gy in stroke]
+            path = pdfium_c.FPDFPageObj_CreateNewPath(left + pts[0][0], top - pts[0][1])
+            for px, py in pts[1:]:
+                pdfium_c.FPDFPath_LineTo(path, left + px, top - py)
+            pdfium_c.FPDFPageObj_SetStrokeColor(path, *rgb, 255)
+            pdfium_c.FPDFPageObj_SetStrokeWidth(path, ctypes.c_float(width_pt))
+            pdfium_c.FPDFPath_SetDrawMode(path, 0, 1)
+            pdfium_c.FPDFPage_InsertObject(page.raw, path)
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            box = [min(box[0], *xs), min(box[1], *ys), max(box[2], *xs), max(box[3], *ys)]
+        x += advance * k
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    return tuple(box)
+
+
+def blank_places(path: str | os.PathLike, n: int, seed: int, size=(100.0, 20.0)
+                 ) -> list[tuple[float, float]]:
+    """``n`` places on page 0 of ``path`` (baseline-left corners, points, top-left origin)
+    with nothing drawn from 8 pt left of them to ``size[0]`` right and from ``size[1]``
+    above to 10 pt below, apart from each other: where a line of text can be drawn."""
+    import numpy as np
+
+    pdf = pdfium.PdfDocument(os.fspath(path))
+    ink = pdf[0].render(scale=50 / 72, grayscale=True).to_numpy()
+    ink = (ink if ink.ndim == 2 else ink[:, :, 0]) < 200
+    w, h = pdf[0].get_size()
+    pdf.close()
+    rng, places = np.random.default_rng(seed), []
+    for _ in range(100_000):
+        if len(places) == n:
+            break
+        x, y = rng.uniform(40, w - size[0] - 40), rng.uniform(40, h - 60)
+        c0, r0, c1, r1 = (int(v * 50 / 72) for v in (x - 8, y - size[1], x + size[0], y + 10))
+        if not ink[r0:r1, c0:c1].any() and all(abs(x - px) > size[0] + 10 or abs(y - py) > 30
+                                               for px, py in places):
+            places.append((x, y))
+    return places
+
+
+def drawn_dimensions(src: str | os.PathLike, out_dir: str | os.PathLike, seed: int,
+                     n: int = 4, height_pt: float = 7.0) -> dict:
+    """A vector sheet revised where its text is drawn in strokes, as CAD plots SHX text:
+    ``n`` feet-and-inches dimensions drawn with :func:`drawn_text` at blank places of
+    ``src``, the last unchanged and each other with one digit changed in the revision.
+    Returns ``old`` and ``new`` (paths) and ``edits`` (kind ``text``, ``bbox`` in the new
+    sheet's points, ``text_before``, ``text_after``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    os.makedirs(out_dir, exist_ok=True)
+    texts = []
+    for i in range(n):
+        before = f"{rng.integers(1, 40)}'-{rng.integers(0, 12)}\""
+        digits = [j for j, ch in enumerate(before) if ch.isdigit()]
+        j = int(rng.choice(digits))
+        after = before[:j] + str((int(before[j]) + int(rng.integers(1, 10))) % 10) + before[j + 1:]
+        texts.append((before, after if i < n - 1 else before))
+    places = blank_places(src, n, seed)
+    edits = []
+    paths = {}
+    for side, name in enumerate(("old", "new")):
+        pdf = pdfium.PdfDocument(os.fspath(src))
+        for (before, after), at in zip(texts, places):
+            box = drawn_text(pdf, 0, (before, after)[side], at, height_pt)
+            if side and before != after:
+                edits.append({"kind": "text", "bbox": box, "text_before": before,
+                              "text_after": after})
+        paths[name] = os.path.join(os.fspath(out_dir), f"{name}.pdf")
+        pdf.save(paths[name])
+        pdf.close()
+    return {**paths, "edits": edits, "matrix": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+            "stretch": None}
 
 
 def renumber(src: str | os.PathLike, page_index: int, number_box, new_number: str,
