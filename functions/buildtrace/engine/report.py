@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 
 from .overlay import ADDED_RGB, REMOVED_RGB, UNCHANGED_RGB
@@ -513,7 +514,10 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
     doc.save(path)
     fonts.close()
     doc.close()
-    _add_navigation(path, links, _outline(index, starts))
+    try:
+        _add_navigation(path, links, _outline(index, starts))
+    except Exception:  # the pages are written: without links and bookmarks, still the report
+        logging.getLogger(__name__).exception("report.pdf: links and bookmarks not added")
 
 
 def _legend(d: PdfCanvas, x: float, y: float, size: float, draw: bool = True) -> float:
