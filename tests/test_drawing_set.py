@@ -381,3 +381,84 @@ def test_lines_drawn_without_smoothing_keep_their_grey(tmp_path):
             cols = [round((20 + i * 45) * dpi / 72) for i in range(8)]
             cores = [int(smooth[smooth.shape[0] // 2, c - 2:c + 3].min()) for c in cols]
             assert max(cores) > 160  # the problem: some anti-aliased cores are not ink
+
+
+def _arc_in_pieces(path, pieces_pt: float, src=None, centre=(100.0, 100.0)):
+    """Page 0 of ``src`` (or a 200×200 pt page with 20 long lines) with a quarter circle
+    of 40 pt radius about ``centre`` (PDF user space) drawn as separate straight pieces
+    ``pieces_pt`` long, 0.37 pt wide (as the example DXFs draw their arcs; none when
+    ``pieces_pt`` is None). Returns the arc's box (points, top-left origin)."""
+    import ctypes
+    import math
+
+    import pypdfium2.raw as pdfium_c
+
+    if src is None:
+        pdf = pdfium.PdfDocument.new()
+        page = pdf.new_page(200, 200)
+    else:
+        pdf = pdfium.PdfDocument(str(src))
+        page = pdf[0]
+
+    def stroke(points):
+        obj = pdfium_c.FPDFPageObj_CreateNewPath(*points[0])
+        for p in points[1:]:
+            pdfium_c.FPDFPath_LineTo(obj, *p)
+        pdfium_c.FPDFPageObj_SetStrokeColor(obj, 0, 0, 0, 255)
+        pdfium_c.FPDFPageObj_SetStrokeWidth(obj, ctypes.c_float(0.37))
+        pdfium_c.FPDFPath_SetDrawMode(obj, 0, 1)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+    if src is None:
+        for i in range(20):
+            stroke([(10, 10 + 4 * i), (60, 10 + 4 * i)])
+    cx, cy = centre
+    if pieces_pt is not None:
+        n = int(math.pi / 2 * 40 / pieces_pt)
+        pts = [(cx + 40 * math.cos(t), cy + 40 * math.sin(t))
+               for t in np.linspace(0, math.pi / 2, n + 1)]
+        for a, b in zip(pts, pts[1:]):
+            stroke([a, b])
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    height = page.get_height()
+    page.close()
+    pdf.save(str(path))
+    pdf.close()
+    return (cx, height - cy - 40, cx + 40, height - cy)
+
+
+def test_an_arc_drawn_in_pieces_shorter_than_a_pixel_is_drawn_without_anti_aliasing(tmp_path):
+    """Drawn without anti-aliasing, a piece of line shorter than a pixel sets no pixel: an
+    arc of 0.25 pt pieces came out as 12 pixels of the 149 drawn anti-aliased at 150 DPI.
+    A page that draws curves so keeps, as ink, what the anti-aliased drawing shows."""
+    _arc_in_pieces(tmp_path / "arc.pdf", 0.25)
+    with open_set(tmp_path / "arc.pdf") as s:
+        page = s.page(0)
+        region = (95, 55, 145, 105)
+        sharp = (page.render(dpi=150, region=region, smooth=False) < 160).sum()
+        soft = (page.render(dpi=150, region=region, smooth=True) < 160).sum()
+        assert soft > 100 and sharp >= 0.9 * soft
+        # the long lines are still drawn without anti-aliasing: black, a pixel wide
+        lines = page.render(dpi=150, region=(5, 95, 65, 195), smooth=False)
+        assert set(np.unique(lines)) <= {0, 255}
+
+
+def test_an_arc_drawn_in_pieces_added_to_a_vector_sheet_is_found(tmp_path):
+    """(The example plans, whose own arcs are drawn in pieces: 15 % of their paths are
+    shorter than 1 pt.) An arc of 0.25 pt pieces added to them was no change at all."""
+    from buildtrace.engine.compare import PairOptions, compare_pair
+    from buildtrace.engine.identify import identify_page
+    from buildtrace.synth import blank_places
+
+    src = JP_HOUSE / "floor-plans.pdf"
+    x, y = blank_places(src, 1, seed=3, size=(60.0, 60.0))[0]
+    with open_set(src) as s:
+        h = s.page(0).height_pt
+    box = _arc_in_pieces(tmp_path / "new.pdf", 0.25, src, centre=(x, h - y))
+    with open_set(src) as so, open_set(tmp_path / "new.pdf") as sn:
+        po, pn = so.page(0), sn.page(0)
+        r = compare_pair(po, pn, identify_page(po), identify_page(pn), str(tmp_path), "p",
+                         PairOptions(dpi=150, tiles=False, ocr=False))
+    on = [c for c in r["changes"] if c["bbox"][0] < box[2] + 2 and box[0] - 2 < c["bbox"][2]
+          and c["bbox"][1] < box[3] + 2 and box[1] - 2 < c["bbox"][3]]
+    assert [c["kind"] for c in on] == ["added"] and on[0]["area_pt2"] > 20, on

@@ -343,6 +343,7 @@ class PdfSet(DrawingSet):
         self._image_dpi: dict[int, float | None] = {}
         self._colour: dict[int, bool] = {}
         self._objects: dict[int, int] = {}  # per page, counted on its walk
+        self._pieces: dict[int, np.ndarray] = {}  # per page: its lines' lengths (_pdf_pieces)
         self._open = None  # (index, the loaded page): see _page
         self._walked = None  # (index, the open page's objects): see _walk
         self._widths: dict[int, dict[float, float]] = {}  # see with_line_widths
@@ -440,10 +441,22 @@ class PdfSet(DrawingSet):
                        as_ink: bool, smooth: bool = True) -> np.ndarray:
         page = self._page(index)
         if as_ink:
-            return _render_ink(page, matrix, shape, smooth)
-        out = np.empty(shape, np.uint8)
-        _render_into(page, out, matrix, smooth, gray=True)
+            out = _render_ink(page, matrix, shape, smooth)
+        else:
+            out = np.empty(shape, np.uint8)
+            _render_into(page, out, matrix, smooth, gray=True)
+        if not smooth and self._fine_pieces(index, _px_per_pt(matrix)):
+            _add_fine_pieces(out, page, matrix, as_ink)
         return out
+
+    def _fine_pieces(self, index: int, px_per_pt: float) -> bool:
+        """Does page ``index`` draw curves in pieces shorter than :data:`FINE_PIECE_PX`
+        at ``px_per_pt`` (:data:`FINE_SHARE` of its stroked paths)?"""
+        if index not in self._pieces:
+            self._pieces[index] = _pdf_pieces(self._walk(index))
+        sizes = self._pieces[index]
+        return bool(len(sizes)) and float(
+            (sizes * px_per_pt < FINE_PIECE_PX).mean()) >= FINE_SHARE
 
 
 def raster_shape(region: tuple[float, float, float, float], scale: float) -> tuple[int, int]:
@@ -492,6 +505,24 @@ def _render_into(page, out: np.ndarray, matrix: np.ndarray, smooth: bool, gray: 
                                                  pdfium_c.FS_MATRIX(a, b, c, d, e, f), clip, flags)
     finally:
         pdfium_c.FPDFBitmap_Destroy(bitmap)
+
+
+def _add_fine_pieces(out: np.ndarray, page, matrix: np.ndarray, as_ink: bool) -> None:
+    """Add to ``out`` (``page`` drawn through ``matrix`` without anti-aliasing, H×W uint8)
+    the ink only the anti-aliased drawing shows, away from the ink it has: drawn without
+    anti-aliasing, a piece of line shorter than a pixel sets no pixel, and an arc drawn as
+    hundreds of such pieces (a CAD export's) vanished; a line's anti-aliased fringe beside
+    its own pixels is left out, so lines keep their width (:data:`FINE_INK_LEVEL`)."""
+    import cv2
+
+    shape = out.shape
+    if as_ink:
+        soft = _render_ink(page, matrix, shape, True)
+    else:
+        soft = np.empty(shape, np.uint8)
+        _render_into(page, soft, matrix, True, gray=True)
+    drawn = cv2.dilate((out < FINE_INK_LEVEL).view(np.uint8), np.ones((3, 3), np.uint8))
+    np.minimum(out, soft, out=out, where=(soft < FINE_INK_LEVEL) & (drawn == 0))
 
 
 def _bitmap_in_numpy(width, height, format, rev_byteorder=False):
@@ -729,6 +760,51 @@ def _pdf_line_weights(walked: list) -> dict[float, int]:
     if total <= LINE_WEIGHT_SAMPLE:
         return sampled
     return {w: round(n * total / LINE_WEIGHT_SAMPLE) for w, n in sampled.items()}
+
+
+#: A page draws curves in pieces when at least this share of its stroked paths (a sample
+#: of at most :data:`LINE_WEIGHT_SAMPLE`) are each shorter than :data:`FINE_PIECE_PX` at the
+#: resolution drawn: drawn without anti-aliasing, such a piece sets hardly a pixel (an arc
+#: of 0.25 pt pieces at 150 DPI: 12 pixels of the 149 drawn anti-aliased). The example
+#: DXFs' arcs are hundreds of separate lines 0.1-0.5 pt long, 35 % of a plot's paths; 10 %
+#: of the example plans' PDF's paths are shorter than 0.72 pt (1.5 px at 150 DPI).
+FINE_SHARE = 0.10
+FINE_PIECE_PX = 1.5
+#: A pixel only the anti-aliased drawing of such a page shows darker than this is ink it
+#: adds (the overlay's ink level, :data:`.overlay.INK_THRESHOLD`).
+FINE_INK_LEVEL = 160
+
+
+def _px_per_pt(matrix: np.ndarray) -> float:
+    """The pixels per point of a 2×3 matrix from a page's points to a raster's pixels."""
+    m = np.asarray(matrix, float)
+    return math.sqrt(abs(m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]))
+
+
+def _pdf_pieces(walked: list) -> np.ndarray:
+    """The lengths (points on the sheet: the larger side of each one's box, less its line
+    width) of a PDF page's stroked paths (its objects, :meth:`PdfSet._walk`; a sample of
+    :data:`LINE_WEIGHT_SAMPLE`)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    paths = [p for p in walked if p[1] == pdfium_c.FPDF_PAGEOBJ_PATH]
+    if len(paths) > LINE_WEIGHT_SAMPLE:
+        picked = np.random.default_rng(0).choice(len(paths), LINE_WEIGHT_SAMPLE, replace=False)
+        paths = [paths[i] for i in np.sort(picked)]
+    box = [ctypes.c_float() for _ in range(4)]
+    sizes = []
+    for obj, _kind, form_scale in paths:
+        width = stroke_width(obj)
+        if width is None or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
+            continue
+        # (bounds in the object's container, its own matrix applied, grown by the line
+        # width each way; a form's scale takes them to the sheet)
+        size = (max(box[2].value - box[0].value, box[3].value - box[1].value)
+                - 2 * width * _matrix_scale(obj))
+        sizes.append(size * form_scale)
+    return np.array(sizes, float)
 
 
 def _stroked_paths(walked):
