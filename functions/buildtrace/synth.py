@@ -8,6 +8,7 @@ as everywhere in BuildTrace; pages are 0-based.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import os
 import pathlib
@@ -255,6 +256,7 @@ HERSHEY_FONT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts",
 HERSHEY_CAP = 21.0
 
 
+@functools.lru_cache(maxsize=1)
 def _hershey_glyphs() -> dict[str, tuple[float, list[list[tuple[float, float]]]]]:
     """The Roman Simplex glyphs of " " to "~": per character its advance and its strokes,
     in the font's units from the glyph's left edge and the baseline (y down)."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from .align import align_rasters
 from .drawing_set import Page, Word, raster_shape, with_line_widths
-from .geometry import homogeneous, scaling
+from .geometry import homogeneous, linear_scale, scaling
 from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
@@ -32,7 +32,7 @@ from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import (DEFAULT_TOLERANCE_PT, INK_THRESHOLD, PALETTE, classify_ink,
                       explained_by_shift)
 from .rasters import disk_px, halve
-from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_gap, box_inside,
+from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_centre, box_gap, box_inside,
                       boxes_overlap, find_regions, grow_box, map_cells, union_box)
 from .revision_clouds import cloud_ring, set_clouds_apart, tag_labels
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
@@ -259,7 +259,7 @@ def old_region_in_new_frame(old: PageImage, matrix: np.ndarray, region_new: tupl
     # from the full DPI, a 1 px line fell between the samples: a third of the lines came
     # out added) and a vector sheet drawn through the matrix; at one scale, a re-scan's
     # 1-2 % included, the DPI asked for
-    scale = math.sqrt(abs(np.linalg.det(np.asarray(matrix, float)[:, :2])))
+    scale = linear_scale(matrix)
     density = dpi * scale if abs(math.log(scale)) > math.log(DRAW_FINER) else dpi
     if old.vector and stretch is None and abs(dpi - old.dpi) < 1e-9:
         # a whole-pixel shift (a CAD re-plot, usually): the old sheet's pixels drawn into
@@ -507,7 +507,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
             # and shown as it is
             pens, moved = None, []
             if "line_weights" in ahead:
-                scale = math.sqrt(abs(np.linalg.det(np.asarray(m)[:, :2])))
+                scale = linear_scale(m)
                 pens, moved, widths = compared_widths(*ahead["line_weights"], scale=scale)
                 result_pens = {"changed": pens is not None,
                                **({} if pens is None else pens._asdict())}
@@ -1279,14 +1279,14 @@ def _drawn_text_regions(regions: list[ChangeRegion], words: list[Word], old_img:
     (:data:`DRAWN_TEXT_PAD_PT`): no word of ``words`` (both layers, new-sheet points) near
     them, a move no longer than :data:`DRAWN_TEXT_SHIFT_PT`, and changed ink in pieces
     of characters' size (:data:`GLYPH_MAX_PT`, :data:`GLYPH_MIN_PT`,
-    :data:`GLYPH_MIN_WIDTH_PT`), looked at on the sheets rendered at :data:`OCR_TEXT_DPI`."""
-    old_img, new_img = _as_read(old_img, new_img)
+    :data:`GLYPH_MIN_WIDTH_PT`), looked at on the sheets as OCR reads them (:func:`_as_read`:
+    ``old_img``, ``new_img``)."""
     px_pt = 72.0 / OCR_TEXT_DPI
     out = []
     for r in regions:
         boxes = [r.bbox] + ([r.from_bbox] if r.kind == "moved" and r.from_bbox else [])
         if r.kind == "moved" and (r.from_bbox is None or math.dist(
-                _centre(r.bbox), _centre(r.from_bbox)) > DRAWN_TEXT_SHIFT_PT):
+                box_centre(r.bbox), box_centre(r.from_bbox)) > DRAWN_TEXT_SHIFT_PT):
             continue
         if any(boxes_overlap(grow_box(b, DRAWN_TEXT_PAD_PT), w.bbox) for b in boxes
                for w in words):
@@ -1304,10 +1304,6 @@ def _drawn_text_regions(regions: list[ChangeRegion], words: list[Word], old_img:
                 (large >= GLYPH_MIN_PT) & (small >= GLYPH_MIN_WIDTH_PT)).any():
             out.append(r)
     return out
-
-
-def _centre(box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
 def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: list[Word],
@@ -1332,10 +1328,11 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
     changes = diff_words(mapped, new_words)
     if options.ocr and not has_scan:
         # text the sheets draw as lines (SHX), where neither layer has a word
-        drawn = _drawn_text_regions(regions, mapped + new_words, old_img, new_img, m,
+        old_read, new_read = _as_read(old_img, new_img)
+        drawn = _drawn_text_regions(regions, mapped + new_words, old_read, new_read, m,
                                     stretch, drawn_by)
         layer_boxes = [w.bbox for w in mapped + new_words]
-        read = [tc for tc in (_ocr_text_changes(drawn, old_img, new_img, m, stretch,
+        read = [tc for tc in (_ocr_text_changes(drawn, old_read, new_read, m, stretch,
                                                 drawn_by, moved=True,
                                                 min_height_pt=DRAWN_TEXT_MIN_HEIGHT_PT)
                               if drawn else [])

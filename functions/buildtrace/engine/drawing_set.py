@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import (CorruptPdfError, EmptySetError, EncryptedPdfError, MissingFileError,
                      PageTooLargeError, UnsupportedFileError)
+from .geometry import linear_scale
 
 #: The pixel budget: the largest raster the engine will make of one page, in pixels.
 #: A page is refused when it exceeds this at :data:`REFERENCE_DPI` (about 4,400 in²: an ARCH E
@@ -445,7 +446,7 @@ class PdfSet(DrawingSet):
         else:
             out = np.empty(shape, np.uint8)
             _render_into(page, out, matrix, smooth, gray=True)
-        if not smooth and self._fine_pieces(index, _px_per_pt(matrix)):
+        if not smooth and self._fine_pieces(index, linear_scale(matrix)):
             _add_fine_pieces(out, page, matrix, as_ink)
         return out
 
@@ -745,14 +746,7 @@ def _pdf_line_weights(walked: list) -> dict[float, int]:
     XObjects too) by width on the sheet (points, to 0.001; a width is scaled by its object's
     matrix and its forms'). Counts are estimates past :data:`LINE_WEIGHT_SAMPLE` paths. See
     :meth:`Page.line_weights`."""
-    import pypdfium2.raw as pdfium_c
-
-    path_kind = pdfium_c.FPDF_PAGEOBJ_PATH
-    paths = [p for p in walked if p[1] == path_kind]
-    total = len(paths)
-    if total > LINE_WEIGHT_SAMPLE:
-        picked = np.random.default_rng(0).choice(total, LINE_WEIGHT_SAMPLE, replace=False)
-        paths = [paths[i] for i in np.sort(picked)]
+    paths, total = _sampled_paths(walked)
     sampled: dict[float, int] = {}
     for _obj, width, to_sheet in _stroked_paths(paths):
         w = round(width * to_sheet, 3)
@@ -775,12 +769,6 @@ FINE_PIECE_PX = 1.5
 FINE_INK_LEVEL = 160
 
 
-def _px_per_pt(matrix: np.ndarray) -> float:
-    """The pixels per point of a 2×3 matrix from a page's points to a raster's pixels."""
-    m = np.asarray(matrix, float)
-    return math.sqrt(abs(m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]))
-
-
 def _pdf_pieces(walked: list) -> np.ndarray:
     """The lengths (points on the sheet: the larger side of each one's box, less its line
     width) of a PDF page's stroked paths (its objects, :meth:`PdfSet._walk`; a sample of
@@ -789,10 +777,7 @@ def _pdf_pieces(walked: list) -> np.ndarray:
 
     import pypdfium2.raw as pdfium_c
 
-    paths = [p for p in walked if p[1] == pdfium_c.FPDF_PAGEOBJ_PATH]
-    if len(paths) > LINE_WEIGHT_SAMPLE:
-        picked = np.random.default_rng(0).choice(len(paths), LINE_WEIGHT_SAMPLE, replace=False)
-        paths = [paths[i] for i in np.sort(picked)]
+    paths, _ = _sampled_paths(walked)
     box = [ctypes.c_float() for _ in range(4)]
     sizes = []
     for obj, _kind, form_scale in paths:
@@ -805,6 +790,20 @@ def _pdf_pieces(walked: list) -> np.ndarray:
                 - 2 * width * _matrix_scale(obj))
         sizes.append(size * form_scale)
     return np.array(sizes, float)
+
+
+def _sampled_paths(walked: list) -> tuple[list, int]:
+    """The path objects among a page's objects (:meth:`PdfSet._walk`), at most
+    :data:`LINE_WEIGHT_SAMPLE` of them (a sample drawn with a fixed seed, in page order),
+    and how many there are."""
+    import pypdfium2.raw as pdfium_c
+
+    paths = [p for p in walked if p[1] == pdfium_c.FPDF_PAGEOBJ_PATH]
+    total = len(paths)
+    if total > LINE_WEIGHT_SAMPLE:
+        picked = np.random.default_rng(0).choice(total, LINE_WEIGHT_SAMPLE, replace=False)
+        paths = [paths[i] for i in np.sort(picked)]
+    return paths, total
 
 
 def _stroked_paths(walked):

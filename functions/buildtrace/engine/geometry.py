@@ -21,6 +21,13 @@ def scaling(s: float) -> np.ndarray:
     return np.diag([s, s, 1.0])
 
 
+def linear_scale(m: np.ndarray) -> float:
+    """How a 2×3 (or 3×3) affine matrix scales lengths: √|det| of its linear part (pixels
+    per point for a points→pixels matrix)."""
+    a = np.asarray(m, float)
+    return float(np.sqrt(abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0])))
+
+
 def points_to_pixels(matrix_pt: np.ndarray, src_dpi: float, dst_dpi: float) -> np.ndarray:
     """A points→points matrix as a pixels→pixels one, for rasters at ``src_dpi`` (old) and
     ``dst_dpi`` (new); or each of a stack of them (n×2×3)."""

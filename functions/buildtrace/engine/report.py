@@ -485,8 +485,8 @@ def write_pdf(report: dict, out_dir: str, path: str) -> None:
         starts[f"s{i}"] = len(doc)
         d = new_page()
         d.text((40, 24), f"{_label(p)}  {p.get('title') or ''}", fill="black", font=font)
-        for i, line in enumerate(wrap(d, p.get("summary", ""), small, W - 80)[:3]):
-            d.text((40, 56 + 20 * i), line, fill=(176, 0, 0), font=small)
+        for row, line in enumerate(wrap(d, p.get("summary", ""), small, W - 80)[:3]):
+            d.text((40, 56 + 20 * row), line, fill=(176, 0, 0), font=small)
         half = (W - 100) // 2
         for j, side in enumerate(("old", "new")):
             d.text((40 + j * (half + 20), 130), f"{side}: PDF page {p[side + '_page'] + 1}",
@@ -552,8 +552,8 @@ def _clipped(d: PdfCanvas, text: str, size: float, width: float) -> str:
 
 
 def _paginate_index(index: dict[str, list[dict]], first: int, rest: int) -> list[list]:
-    """The cover index's lines, page by page: a group's heading (``("group", title,
-    count)``) then its sheets (``("sheet", entry)``), ``first`` lines on the first cover
+    """The cover index's lines, page by page: a group's heading (``("group", "Changed
+    (3)")``) then its sheets (``("sheet", entry)``), ``first`` lines on the first cover
     page and ``rest`` on each after it; a heading never ends a page, and a page that starts
     inside a group starts with its heading again (``"Unchanged (297), continued"``)."""
     lines = []
@@ -578,7 +578,7 @@ def _draw_index(covers: list[PdfCanvas], pages: list[list], starts: dict[str, in
     """Draw the cover index (:func:`_paginate_index`) on the cover pages, from ``first_y``
     (layout pixels) on the first; return its links: (cover page, rectangle in PDF points,
     y up, target page), pages 0-based."""
-    W, H = PDF_PAGE_PX
+    H = PDF_PAGE_PX[1]
     x_sheet, x_title, x_note, x_page, x_end = INDEX_COLUMNS
     grey = (110, 110, 110)
     links = []
@@ -649,10 +649,14 @@ def _add_navigation(path: str, links: list[tuple[int, tuple, int]], outline: lis
     add(outline)
     writer.page_mode = "/UseOutlines"
     tmp = f"{path}.part"
-    with open(tmp, "wb") as fh:
-        writer.write(fh)
-    writer.close()
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            writer.write(fh)
+        os.replace(tmp, path)
+    finally:
+        writer.close()
+        if os.path.exists(tmp):  # (not written whole: the PDF stays as PDFium wrote it)
+            os.remove(tmp)
 
 
 def _detail_pages(p: dict, label: str, image, fitted, wrap, new_page, size, font,
