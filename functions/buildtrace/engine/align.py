@@ -551,16 +551,16 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     held_out = _truncated_loss(held_out_misfits(pos, total, tensors, size_pt))
     if held_out > STRETCH_MIN_GAIN * affine_only:
         return a
-    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
-    if stretch.max_pt < STRETCH_MIN_PT or not stretch.is_paper():
+    if not _is_paper_stretch(pos, total, tensors, size_pt):
         return a  # (not paper: a part of the sheet moved as a whole, see moved_views.py)
+    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
     pos, total, tensors = _remeasured(stretch, m, fine_o, fo_dpi, fine_n, fn_dpi, grain)
-    if len(pos) < 6:
+    if len(pos) < 6 or not _is_paper_stretch(pos, total, tensors, size_pt):
         return a
     stretch, _ = fit_stretch(pos, total, tensors, size_pt)
     off = stretch_misfits(stretch, pos, total, tensors)
     inl = off <= INLIER_TOL_PT
-    if inl.sum() < 6 or stretch.max_pt < STRETCH_MIN_PT or not stretch.is_paper():
+    if inl.sum() < 6:
         return a
     resid = float(np.sqrt(np.mean(off[inl] ** 2)))
     done = _accepted(m, resid, int(inl.sum()), len(off), a.method + "+stretch",
@@ -569,6 +569,16 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
         return a
     done.stretch = stretch
     return done
+
+
+def _is_paper_stretch(pos: np.ndarray, total: np.ndarray, tensors: np.ndarray,
+                      size_pt: tuple[float, float]) -> bool:
+    """Whether the field through patch shifts (new-sheet points; points beyond the
+    matrix; tensors) is paper stretch: large enough to use (:data:`.stretch.MIN_PT`) and
+    smooth enough (:meth:`.StretchField.is_paper`), judged on the field without the
+    sheet-wide surface (``surface=False``), on which those limits were measured."""
+    plain, _ = fit_stretch(pos, total, tensors, size_pt, surface=False)
+    return plain.max_pt >= STRETCH_MIN_PT and plain.is_paper()
 
 
 #: Scale (points) of :func:`_robust_affine`'s weights: a patch this far off the matrix

@@ -50,6 +50,27 @@ MIN_PT = 0.15
 #: stretch along a sheet's edges and across blank margins, 1-1.7 pt off on harsh re-scans
 #: of sparse sheets; at 0.1 it followed noise further out (vector sheets against scans).
 SLOPE_PRIOR = 0.3
+#: Degree of the polynomial over the whole sheet (:func:`_sheet_surface`) the field's local
+#: planes rest on: where no patch nearby fixes a direction, the field is that surface
+#: there, carried over from where patches do fix it, not 0. A harsh re-scan's stretch
+#: varying down a band that holds only lines along it (M111's top border and grid ticks)
+#: was otherwise taken as none there: 2.8 pt off.
+#:
+#: Measured on the patches of 15 harsh re-scans (the bench's, seeds of stops 36-37), the
+#: field's error over the sheet (largest; mean of each sheet's largest): without the
+#: surface 2.33 pt, 0.83 pt; degree 3, 1.29 pt, 0.58 pt; degree 4, 1.43-1.56 pt. The
+#: largest are at blank edges of the sparse site plan.
+SURFACE_DEGREE = 3
+#: How firmly the surface's non-constant terms are held at 0 (pseudo-weight, in
+#: patches). At 0.3, 1.19 pt and 0.53 pt on those 15 patch sets, but the whole alignment
+#: drew the ink of 16 harsh re-scans up to 0.88 pt off (0.66 pt at 1); at 3, 1.5 pt.
+SURFACE_PRIOR = 1.0
+#: The surface's fit is robust: a patch this far (points) off it counts half.
+SURFACE_SCALE_PT = OUTLIER_PT
+#: How firmly each node's level is held at the surface's where few patches nearby fix it
+#: (pseudo-weight, in patches; on those 15 at 0.01: 1.34 pt against 1.29 pt at 0.1, both
+#: at :data:`SURFACE_PRIOR` 1). Without a surface, a hundredth of a patch holds it at 0.
+LEVEL_PRIOR = 0.1
 #: Pieces (points, square) the old sheet is warped in when a field is used: each piece by
 #: the affine matrix that matches matrix plus field there. 72 pt pieces keep the error of
 #: that linearisation under 0.02 pt for a 1.5 pt stretch with a 24 in period.
@@ -141,7 +162,7 @@ class StretchField:
 
 
 def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
-                size_pt: tuple[float, float], _split: int = 0
+                size_pt: tuple[float, float], surface: bool = True, _split: int = 0
                 ) -> tuple[StretchField, np.ndarray]:
     """A smooth field through patch shifts, and which patches it kept.
 
@@ -153,14 +174,20 @@ def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarr
     by a Gaussian of :data:`SPREAD_PT` and by the tensors (a local linear regression: it
     follows a stretch that varies across the sheet without flattening it, as a weighted
     mean would), and what the smoothing flattened is fitted from the residuals and added
-    back (twicing: a crest of the stretch, 0.25 pt of a 1.5 pt wave 22 in long).
+    back (twicing: a crest of the stretch, 0.25 pt of a 1.5 pt wave 22 in long). With
+    ``surface``, the planes are fitted about a polynomial over the whole sheet
+    (:func:`_sheet_surface`) instead of 0; without it, the field is the one whose
+    smoothness tells paper stretch from a view moved as a whole (:data:`MAX_STEP_PT` was
+    measured on it: the surface, smooth everywhere, takes up part of a view's move).
 
     Patches more than :data:`OUTLIER_PT` off the field fitted through the *other* patches
     (:func:`_cross_misfits`) are left out, and the field is fitted again (three rounds at
     most). Measured against its own field, a lone patch in an empty part of the sheet
     vouches for itself (a wrong correlation 9 pt off was kept); measured against a field
     smoothed flatter than the stretch, the patches on its crest were left out (1-1.4 pt
-    off along a sparse sheet's frame)."""
+    off along a sparse sheet's frame). Neighbours are measured without the surface: a
+    polynomial's value where none of its patches are (a sheet's corner, its other half's
+    patches left out) is a guess, and it took good corner patches for outliers."""
     keep = np.ones(len(centres_pt), bool)
     for _ in range(3):
         new_keep = (_cross_misfits(centres_pt, shifts_pt, tensors, size_pt, keep, _split)
@@ -168,7 +195,7 @@ def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarr
         if (new_keep == keep).all() or new_keep.sum() < 6:
             break
         keep = new_keep
-    return _twiced(centres_pt[keep], shifts_pt[keep], tensors[keep], size_pt), keep
+    return _twiced(centres_pt[keep], shifts_pt[keep], tensors[keep], size_pt, surface), keep
 
 
 def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
@@ -177,9 +204,11 @@ def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.
     are split like a chessboard of :data:`STEP_PT` squares, and each half is measured
     against the field (:func:`fit_stretch`, outliers left out) of the other. A field fitted
     through noise fits its own patches better than the affine matrix alone, always; only a
-    real stretch also fits the others."""
+    real stretch also fits the others. Without :func:`fit_stretch`'s surface, as that
+    test was measured."""
     def field_of(fit):  # (its halves split again by column: see _half)
-        return fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, 1)[0]
+        return fit_stretch(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, False,
+                           1)[0]
 
     return _across_halves(centres_pt, shifts_pt, tensors, _half(centres_pt, 0),
                           np.ones(len(centres_pt), bool), field_of)
@@ -199,7 +228,7 @@ def _cross_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.nd
     ``keep`` patches of the other half (:func:`_half`): its neighbours on every side, not
     itself. Infinite where the other half keeps fewer than 6 patches."""
     def field_of(fit):
-        return _twiced(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt)
+        return _twiced(centres_pt[fit], shifts_pt[fit], tensors[fit], size_pt, False)
 
     return _across_halves(centres_pt, shifts_pt, tensors, _half(centres_pt, split), keep,
                           field_of)
@@ -220,21 +249,34 @@ def _across_halves(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.nd
 
 
 def _twiced(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
-            size_pt: tuple[float, float]) -> StretchField:
+            size_pt: tuple[float, float], surface: bool = True) -> StretchField:
     """The field through all the given patches: local planes (:func:`_local_planes`) at
     nodes :data:`STEP_PT` apart over the sheet (``size_pt``: its width and height, points),
-    plus the same fitted through the residuals (twicing), within :data:`MAX_PT`."""
+    about a polynomial over the whole sheet (:func:`_sheet_surface`) if ``surface``, else
+    about 0; plus the same fitted through the residuals (twicing), within :data:`MAX_PT`."""
     w_pt, h_pt = size_pt
     cols = int(np.ceil(w_pt / STEP_PT)) + 1
     rows = int(np.ceil(h_pt / STEP_PT)) + 1
     nx, ny = np.meshgrid(np.arange(cols) * STEP_PT, np.arange(rows) * STEP_PT)
     nodes = np.stack([nx.ravel(), ny.ravel()], axis=1)
 
+    level_prior = LEVEL_PRIOR if surface else 0.01
+
     def fitted(values_pt):
-        values = _local_planes(nodes, centres_pt, values_pt, tensors)
+        values = _local_planes(nodes, centres_pt, values_pt, tensors, level_prior)
         return values[:, 0].reshape(rows, cols), values[:, 1].reshape(rows, cols)
 
-    once = StretchField(STEP_PT, *fitted(shifts_pt))
+    base_at_nodes = np.zeros((len(nodes), 2))
+    base_at_patches = np.zeros((len(centres_pt), 2))
+    if surface:
+        coef = _sheet_surface(centres_pt, shifts_pt, tensors, size_pt)
+        # held at its value at the patches' outermost: past them it is a guess
+        base_at_nodes = _surface_at(coef, np.clip(nodes, centres_pt.min(axis=0),
+                                                  centres_pt.max(axis=0)), size_pt)
+        base_at_patches = _surface_at(coef, centres_pt, size_pt)
+    lx, ly = fitted(shifts_pt - base_at_patches)
+    once = StretchField(STEP_PT, lx + base_at_nodes[:, 0].reshape(rows, cols),
+                        ly + base_at_nodes[:, 1].reshape(rows, cols))
     rx, ry = fitted(shifts_pt - once.shifts_at(centres_pt))
     # no farther than the patches measured: past the last of them (a blank margin, the
     # sheet's edge) a local plane carries its slope on, 3 pt off a 1.5 pt stretch at the
@@ -243,6 +285,50 @@ def _twiced(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
     hi = np.minimum(shifts_pt.max(axis=0) + BEYOND_PT, MAX_PT) if len(shifts_pt) else (0, 0)
     return StretchField(STEP_PT, np.clip(once.dx + rx, lo[0], hi[0]),
                         np.clip(once.dy + ry, lo[1], hi[1]))
+
+
+def _sheet_monomials(pts: np.ndarray, size_pt: tuple[float, float]) -> np.ndarray:
+    """The monomials up to :data:`SURFACE_DEGREE` (n×k, the constant first) of points
+    (n×2, points) scaled to -1..1 over the sheet (``size_pt``: width, height)."""
+    u = 2.0 * pts[:, 0] / size_pt[0] - 1.0
+    v = 2.0 * pts[:, 1] / size_pt[1] - 1.0
+    return np.stack([u ** i * v ** j for i in range(SURFACE_DEGREE + 1)
+                     for j in range(SURFACE_DEGREE + 1 - i)], axis=1)
+
+
+def _sheet_surface(pts: np.ndarray, values: np.ndarray, tensors: np.ndarray,
+                   size_pt: tuple[float, float], rounds: int = 3) -> np.ndarray:
+    """A polynomial (:data:`SURFACE_DEGREE`, per component) through ``values`` (n×2,
+    points) at ``pts`` (n×2, new-sheet points), weighted by each value's tensor (n×2×2) and
+    robustly (Cauchy weights of :data:`SURFACE_SCALE_PT`): its coefficients, 2×k.
+
+    The local planes of :func:`_local_planes` rest on it, so where no patch nearby fixes a
+    direction (a band of the sheet with lines along it only), the field is carried over
+    from where patches do fix it, across the sheet, instead of falling to 0. Its
+    non-constant terms are held back by :data:`SURFACE_PRIOR`."""
+    phi = _sheet_monomials(pts, size_pt)
+    k = phi.shape[1]
+    prior = np.full(2 * k, SURFACE_PRIOR)
+    prior[[0, k]] = 1e-3
+    coef = np.zeros((2, k))
+    if len(pts) < 2 * k:
+        return coef
+    weights = np.ones(len(pts))
+    for _ in range(rounds):
+        tw = tensors * weights[:, None, None]
+        a = np.einsum("nij,na,nb->iajb", tw, phi, phi).reshape(2 * k, 2 * k)
+        b = np.einsum("nij,nj,na->ia", tw, values, phi).reshape(2 * k)
+        coef = np.linalg.solve(a + np.diag(prior), b).reshape(2, k)
+        off = directed_norm(values - phi @ coef.T, tensors)
+        weights = 1.0 / (1.0 + (off / SURFACE_SCALE_PT) ** 2)
+    return coef
+
+
+def _surface_at(coef: np.ndarray, pts: np.ndarray, size_pt: tuple[float, float]
+                ) -> np.ndarray:
+    """:func:`_sheet_surface`'s polynomial (``coef``, 2×k) at points (n×2, new-sheet
+    points): n×2 (points)."""
+    return _sheet_monomials(np.asarray(pts, float).reshape(-1, 2), size_pt) @ coef.T
 
 
 def misfits(field: StretchField, centres_pt: np.ndarray, shifts_pt: np.ndarray,
@@ -259,13 +345,14 @@ def directed_norm(r: np.ndarray, tensors: np.ndarray) -> np.ndarray:
 
 
 def _local_planes(nodes: np.ndarray, pts: np.ndarray, values: np.ndarray,
-                  tensors: np.ndarray) -> np.ndarray:
+                  tensors: np.ndarray, level_prior: float = 0.01) -> np.ndarray:
     """At each node (k×2 points), the value (k×2) at the node of a plane (one per
     component) fitted to ``values`` (n×2) at ``pts`` (n×2), by least squares weighted by
     a Gaussian of distance and by each value's tensor (n×2×2). Where few patches are near
     (an empty part of the sheet) the planes' slopes are held back, so the field there tends
     to the weighted mean of the nearest patches instead of extrapolating; a direction no
-    patch nearby fixes tends to 0 (the affine matrix alone).
+    patch nearby fixes tends to 0 (held there by ``level_prior``, a pseudo-weight in
+    patches: :func:`_twiced` fits the values about a surface).
 
     The normal equations of every node come from one matrix product: the weights (k×n)
     times per-patch moments (the tensor's entries times 1, x, y, x², xy, y²; and the
@@ -304,10 +391,10 @@ def _local_planes(nodes: np.ndarray, pts: np.ndarray, values: np.ndarray,
     a = xx.reshape(-1, 2, 2, 3, 3).transpose(0, 1, 3, 2, 4).reshape(-1, 6, 6)
     b = np.stack([mb[..., 0], mb[..., 1] - nx[:, None] * mb[..., 0],
                   mb[..., 2] - ny[:, None] * mb[..., 0]], -1).reshape(-1, 6)
-    # slopes held back by a pseudo-weight of :data:`SLOPE_PRIOR` patches; intercepts by a
-    # hundredth of one (only decisive in a direction nothing fixes)
+    # slopes held back by a pseudo-weight of :data:`SLOPE_PRIOR` patches; intercepts by
+    # ``level_prior``
     for i in (0, 3):
-        a[:, i, i] += 0.01
+        a[:, i, i] += level_prior
     for i in (1, 2, 4, 5):
         a[:, i, i] += SLOPE_PRIOR
     coef = np.linalg.solve(a, b[..., None])[..., 0]
