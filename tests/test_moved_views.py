@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+import pytest
 
 from buildtrace.engine.compare import PairOptions, compare_pair
 from buildtrace.engine.drawing_set import open_set
@@ -68,13 +69,18 @@ def test_a_vector_view_moved_is_one_moved_change_and_its_words_are_no_text_chang
                      r"down", result["summary"]), result["summary"]
 
 
-def test_a_view_nudged_a_few_points_is_one_moved_change(tmp_path):
+@pytest.mark.parametrize("dx, dy, moved_words", [(5, 3, 0), (-16, 17.5, 5)])
+def test_a_view_nudged_a_few_points_is_one_moved_change(tmp_path, dx, dy, moved_words):
+    """5 pt, and 16-17.5 pt (past the near search's reach, 12 pt). Its words are no text
+    changes; a few split differently by the text layer may read as moved (as in the test
+    above)."""
     old, new = JP_HOUSE / "floor-plans.pdf", tmp_path / "new.pdf"
-    _vector_view_moved(old, new, (0, 0, 595, 674), 5, 3)
+    _vector_view_moved(old, new, (0, 0, 595, 674), dx, dy)
     changes = _compare(old, new, tmp_path / "out")["changes"]
     assert [c["kind"] for c in changes] == ["moved"], changes
-    assert np.allclose(changes[0]["view_shift_pt"], (5, 3), atol=0.3)
-    assert not changes[0].get("text_changes"), changes[0]
+    assert np.allclose(changes[0]["view_shift_pt"], (dx, dy), atol=0.3)
+    texts = changes[0].get("text_changes", [])
+    assert all(t["kind"] == "moved" for t in texts) and len(texts) <= moved_words, texts
 
 
 def _scanned_view_moved(src, d, box_frac, dx, dy, seed):
@@ -154,9 +160,15 @@ def test_views_the_generator_moved_are_found_with_their_shift(tmp_path):
     left a region of their own, none 2 in across: they are looked at together. On M201 it
     moved 8.7 pt, and the paper-stretch field bent to follow it (up to 8.5 pt, 6-9 pt off
     across the sheet's left half, one "modified" region of 28,000 pt²): a field that steep
-    is no paper stretch."""
+    is no paper stretch. On the floor plans (seed 4108493) the view moved (-1.5, -7.1) pt
+    was found, then a room's label moved with it took it in as a piece of the label, and
+    the change lost its shift. On M111 (seed 2243309) the view moved (-16.1, 17.5) pt,
+    past the near search's 12 pt: its best shift lay on the search's edge, (-12, 12),
+    refined within 3 pt of that to (-15.4, 15.3), and the view's content was compared
+    2.3 pt out of register (63 changes off the edits)."""
     for src, seed in ((TRANSATOMIC / "M105.pdf", 605), (JP_HOUSE / "floor-plans.pdf", 604),
-                      (TRANSATOMIC / "M201.pdf", 1127408)):
+                      (TRANSATOMIC / "M201.pdf", 1127408),
+                      (JP_HOUSE / "floor-plans.pdf", 4108493), (TRANSATOMIC / "M111.pdf", 2243309)):
         truth = make_revision(src, tmp_path / str(seed), seed, view_pt=36.0, n_edits=4,
                               kinds=("erase", "add", "note", "text"))
         changes = _compare(truth["old"], truth["new"], tmp_path / str(seed) / "out")["changes"]

@@ -27,7 +27,7 @@ from .identify import SheetIdentity
 from .image_writers import (DeepZoomWriter, PngStreamWriter, maxpool_indices, pack_indices,
                             resize_palette, write_png)
 from .line_weights import compared_widths
-from .moved_views import find_moved_views, words_with_views
+from .moved_views import find_moved_views, join_view_pieces, words_with_views
 from .moves import detect_moves, find_short_moves, join_moved_texts
 from .overlay import (DEFAULT_TOLERANCE_PT, INK_THRESHOLD, PALETTE, classify_ink,
                       explained_by_shift)
@@ -649,6 +649,7 @@ def _compare_pair(old_page: Page, new_page: Page, old_ident: SheetIdentity,
                                crop_new, options.tolerance_pt) + inside
     # (a label moved a short way: the removed pieces of its words that clustered apart)
     regions = join_moved_texts(regions, crop_old, crop_new)
+    regions = join_view_pieces(regions)
     _number(regions)
     _number(clouds, "rc")
     _number(tags, "rt")

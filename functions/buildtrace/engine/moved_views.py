@@ -46,6 +46,11 @@ VIEW_INK_RATIO = (0.5, 2.0)
 #: changed ink at 36 DPI to find it by), then, where no near shift holds, as far as 2 in;
 #: farther, the view's two places lie apart and :mod:`.moves` pairs them.
 VIEW_SEARCHES = ((72.0, 12.0), (36.0, 144.0))
+#: A search's shift is refined within this (points) each way at the check's resolution,
+#: the window moved on to the best shift at most this many times while that lies on the
+#: window's edge.
+REFINE_REACH_PT = 3.0
+REFINE_ROUNDS = 3
 #: The view is compared under its shift at the overlay's resolution, at most this (DPI).
 VIEW_CHECK_DPI = 150.0
 #: A view moved at least this far (points; less is the alignment's tolerance twice over)
@@ -147,6 +152,38 @@ def find_moved_views(regions: list[ChangeRegion], old_crop, new_crop, matrix: np
     return [r for r in regions if id(r) not in taken], views
 
 
+def join_view_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
+    """``regions`` with each ``moved`` one that moved as a view did (by its boxes' centres,
+    within :data:`VIEW_PIECE_TOL_PT` of the view's shift), within :data:`VIEW_NEAR_PT` of
+    the view, made part of that view: a piece of it the short-move search found after the
+    view (a view's corner clustered apart, 7 pt moved, was reported as a move of its own).
+    Boxes: new-sheet points."""
+    views = [r for r in regions if r.view_shift_pt is not None]
+    gone: set[int] = set()
+    for v in views:
+        for r in regions:
+            if (r.kind != "moved" or r.view_shift_pt is not None or r.from_bbox is None
+                    or r.in_title_block or id(r) in gone
+                    or box_gap(r.bbox, v.bbox) > VIEW_NEAR_PT):
+                continue
+            d = np.subtract(box_centre(r.bbox), box_centre(r.from_bbox))
+            if np.abs(d - np.asarray(v.view_shift_pt)).max() > VIEW_PIECE_TOL_PT:
+                continue
+            v.bbox = union_box([v.bbox, r.bbox])
+            v.from_bbox = union_box([v.from_bbox, r.from_bbox])
+            v.text_changes = list(v.text_changes) + list(r.text_changes)
+            v.added_pt2 += r.added_pt2
+            v.removed_pt2 += r.removed_pt2
+            v.area_pt2 = v.added_pt2
+            gone.add(id(r))
+    return [r for r in regions if id(r) not in gone]
+
+
+#: A moved region moved as a view did, within this (points) each way, is a piece of it
+#: (:func:`join_view_pieces`): boxes' centres, as clustered, are a point or two off.
+VIEW_PIECE_TOL_PT = 2.0
+
+
 #: Change regions within this (points) of each other are looked at together as a view
 #: (:func:`_groups`) ...
 VIEW_GROUP_GAP_PT = 36.0
@@ -209,13 +246,21 @@ def _refined_view(r: ChangeRegion, check: _Check, d0: tuple[float, float]
     ink = _Inks(old, new, check.dpi, check.tolerance_pt)
     window = _window(r.bbox, box, k, new.shape)
     removed, added = ink.removed * window, ink.added * window
-    reach = int(math.ceil(3.0 * k))
+    reach = int(math.ceil(REFINE_REACH_PT * k))
     centre = (int(round(d0[0] * k)), int(round(d0[1] * k)))
-    # on the ink itself, not with the tolerance around it, and at the centre of the top of
-    # the scores: a line 2-4 px wide lies on itself over a plateau of shifts, whose first
-    # pixel (the largest score's) was up to 1.4 pt off a view moved 3.9 pt
-    scores = (shift_scores(ink.new_ink, removed, centre, reach)
-              + shift_scores(ink.old_ink, added, (-centre[0], -centre[1]), reach)[::-1, ::-1])
+    for _ in range(REFINE_ROUNDS):
+        # on the ink itself, not with the tolerance around it, and at the centre of the top
+        # of the scores: a line 2-4 px wide lies on itself over a plateau of shifts, whose
+        # first pixel (the largest score's) was up to 1.4 pt off a view moved 3.9 pt
+        scores = (shift_scores(ink.new_ink, removed, centre, reach)
+                  + shift_scores(ink.old_ink, added, (-centre[0], -centre[1]),
+                                 reach)[::-1, ::-1])
+        best = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        if 0 < min(best) and max(best) < 2 * reach:
+            break
+        centre = (centre[0] + int(best[1]) - reach, centre[1] + int(best[0]) - reach)
+    else:
+        return None  # no peak near: the coarse shift was no view's
     fx, fy = _top_centre(scores)
     shift = ((centre[0] + fx - reach) / k, (centre[1] + fy - reach) / k)
     if math.hypot(*shift) < VIEW_MIN_SHIFT_PT:
@@ -381,6 +426,11 @@ def _coarse_shift(bbox, check: _Check, dpi: float, reach_pt: float
     yy, xx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
     scores[np.hypot(xx, yy) < VIEW_MIN_SHIFT_PT * k] = -1.0  # the place it was
     y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    if max(abs(int(x) - reach), abs(int(y) - reach)) >= reach:
+        # the best at the search's edge is no peak: the view moved farther (a view moved
+        # (-16, 17.5) pt was taken as moved (-12, 12) by the near search, refined to
+        # (-15.4, 15.3), and its content compared 2.3 pt out of register)
+        return None
     return ((int(x) - reach) / k, (int(y) - reach) / k)
 
 

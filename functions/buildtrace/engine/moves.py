@@ -510,7 +510,12 @@ def join_moved_texts(regions: list[ChangeRegion], old_crop=None, new_crop=None
             source.removed_pt2 = sum(q.removed_pt2 for q in was)
         else:
             continue
-        head = added[0]
+        # a view moved as a whole (:mod:`.moved_views`) stays the change the others join:
+        # it keeps its shift (a plan view's labels clustered apart, joined to a label's
+        # region, left a "moved" change with no view)
+        head = next((r for r in added if r.view_shift_pt is not None), added[0])
+        added.remove(head)
+        added.insert(0, head)
         head.kind, head.bbox, head.from_bbox = "moved", now_box, was_box
         head.removed_pt2, head.added_pt2 = source.removed_pt2, joined.added_pt2
         head.area_pt2 = head.added_pt2
@@ -595,6 +600,7 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     for head in regions:
         texts = head.text_changes
         if (head.kind != "moved" or head.in_title_block or not texts or head.from_bbox is None
+                or id(head) in gone or head.view_shift_pt is not None
                 or not all(t["kind"] == "moved" and t.get("from_bbox") for t in texts)):
             continue
         shifts = [shift(t["bbox"], t["from_bbox"]) for t in texts]
@@ -603,9 +609,22 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         d = np.mean(shifts, axis=0)
         loose = [r for r in regions if r is not head and id(r) not in gone
                  and not r.text_changes and not r.in_title_block]
-        pieces = [r for r in loose if r.kind == "moved" and r.from_bbox is not None
-                  and np.abs(shift(r.bbox, r.from_bbox) - d).max() <= MOVE_GROUP_TOL_PT
-                  and near(r.bbox, head.bbox)]
+        moved_alike = [r for r in loose if r.kind == "moved" and r.from_bbox is not None
+                       and np.abs(shift(r.bbox, r.from_bbox) - d).max() <= MOVE_GROUP_TOL_PT
+                       and near(r.bbox, head.bbox)]
+        view = next((r for r in moved_alike if r.view_shift_pt is not None), None)
+        if view is not None:
+            # a label moved with a view moved as a whole (:mod:`.moved_views`) is part of
+            # the view, which keeps its shift (as a piece of the label, the view was lost)
+            view.bbox = union_box([view.bbox, head.bbox])
+            view.from_bbox = union_box([view.from_bbox, head.from_bbox])
+            view.text_changes = list(view.text_changes) + list(texts)
+            view.added_pt2 += head.added_pt2
+            view.removed_pt2 += head.removed_pt2
+            view.area_pt2 = view.added_pt2
+            gone.add(id(head))
+            continue
+        pieces = moved_alike
         # ... and what lies on the label's own places: its ink, cut apart from its words'
         # regions (an added piece within where it is, a removed one within where it was)
         for r in loose:
