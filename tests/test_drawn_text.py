@@ -10,9 +10,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from buildtrace.engine.compare import PairOptions, compare_pair
+from buildtrace.engine.compare import PairOptions, _read_enough, compare_pair
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import identify_page
+from buildtrace.engine.text_diff import TextChange
 from buildtrace.synth import blank_places, drawn_text, stroke_box
 from conftest import JP_HOUSE
 
@@ -68,3 +69,14 @@ def test_unchanged_drawn_text_and_a_graphic_edit_get_no_text(drawn_pair):
     added = [c for c in r["changes"] if _on(c, (x, y - 15, x + 30, y + 5))]
     assert [c["kind"] for c in added] == ["added"]
     assert added[0].get("text_before") is None and added[0].get("text_after") is None
+
+
+def test_a_lone_letter_read_in_strokes_on_one_side_is_no_text():
+    """A window's sash marks moved in CAD were read as an added "D" (bench seed 10083567,
+    bldg04's floor plan), and a small square as "口": one side, one character. A changed
+    digit (one character each side) and a stroked note added are kept."""
+    box = (10.0, 10.0, 20.0, 16.0)
+    assert not _read_enough(TextChange("added", box, None, "D"))
+    assert not _read_enough(TextChange("removed", box, " 口 ", None))
+    assert _read_enough(TextChange("changed", box, "3", "8"))
+    assert _read_enough(TextChange("added", box, None, "W-13"))

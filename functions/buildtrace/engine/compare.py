@@ -40,7 +40,7 @@ from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_smal
 from .stretch import PIECE_PT as STRETCH_PIECE_PT
 from .stretch import StretchField
 from .summary import grid_cell, sheet_summary
-from .text_diff import agreement, diff_words, map_words, same_letters, same_words
+from .text_diff import TextChange, agreement, diff_words, map_words, same_letters, same_words
 from .titleblock import find_title_block
 
 #: DPI of the rasters the alignment works on (it reduces further for its coarse step).
@@ -117,6 +117,10 @@ DRAWN_TEXT_SHIFT_PT = 24.0
 #: ("23'" -> "26'" for 23'-4" -> 26'-4"). 7 pt stroked dimensions, exact before and after
 #: on 20 revisions (60 changed): 35 at 30 pt, 32 at 36 pt; at 18 pt none of 36.
 DRAWN_TEXT_MIN_HEIGHT_PT = 30.0
+#: A text read there with one side only (added or removed) is kept when it holds at least
+#: this many characters besides spaces: a lone letter read in a symbol's strokes (a
+#: window's sash marks, moved in CAD, read as an added "D") is no text.
+DRAWN_TEXT_MIN_CHARS = 2
 
 
 @dataclass
@@ -1158,7 +1162,6 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
     ``m``. ``moved``: moved regions are read too (else they are left out).
     ``min_height_pt``: each region is read in a box at least this tall (points)."""
     from .ocr import default_recognizer
-    from .text_diff import TextChange
 
     targets = [r for r in regions if moved or r.kind != "moved"][:OCR_MAX_REGIONS]
     if not targets:
@@ -1307,6 +1310,16 @@ def _drawn_text_regions(regions: list[ChangeRegion], words: list[Word], old_img:
     return out
 
 
+def _read_enough(tc: TextChange) -> bool:
+    """Whether a text change read by OCR in strokes (:func:`_drawn_text_regions`) is text:
+    a change with a before and an after, or one side of at least
+    :data:`DRAWN_TEXT_MIN_CHARS` characters."""
+    if tc.text_before and tc.text_after:
+        return True
+    text = (tc.text_before or tc.text_after or "").replace(" ", "")
+    return len(text) >= DRAWN_TEXT_MIN_CHARS
+
+
 def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: list[Word],
                   old_img: PageImage, new_img: PageImage, m: np.ndarray,
                   stretch: StretchField | None, has_scan: bool, options: PairOptions,
@@ -1337,7 +1350,8 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
                                                 drawn_by, moved=True,
                                                 min_height_pt=DRAWN_TEXT_MIN_HEIGHT_PT)
                               if drawn else [])
-                if not any(boxes_overlap(tc.bbox, b) for b in layer_boxes)]
+                if not any(boxes_overlap(tc.bbox, b) for b in layer_boxes)
+                and _read_enough(tc)]
         for r in drawn:  # a glyph moved within a word that changed: the word's change
             if r.kind == "moved" and any(tc.kind == "changed" and boxes_overlap(tc.bbox, r.bbox)
                                          for tc in read):
