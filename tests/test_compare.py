@@ -581,6 +581,10 @@ def test_set_summary_orders_most_changed_by_area_and_names_failed_sheets():
     assert "Most changed, by changed area: A1 (5 changes, 5.0 in²), A2 (1 change, 4.0 in²)" \
         in text
     assert "Could not be compared: A3 (the page cannot be read)" in text
+    # a sheet not compared is not counted unchanged (a 200x200 in page was "1 sheet
+    # compared; 0 with design changes, 1 unchanged. Could not be compared: ...")
+    assert text.startswith("3 sheets paired; 2 with design changes, 0 unchanged, "
+                           "1 not compared."), text
     assert "line weights" not in text
     # a sheet re-plotted with another pen table is named once for the set
     report["pairs"][1]["line_weights"] = {"changed": True, "kept_share": 0.0, "factor": 1.6}

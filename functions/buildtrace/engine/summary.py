@@ -121,8 +121,16 @@ def set_summary(report: dict) -> str:
         return p.get("number") or f"page {p['new_page'] + 1}"
 
     changed = [p for p in pairs if p.get("changes")]
-    lines = [f"{plural(len(pairs), 'sheet')} compared; {len(changed)} with design changes, "
-             f"{len(pairs) - len(changed)} unchanged."]
+    failed = [p for p in pairs if p.get("status") == "not_aligned"]
+    broken = [p for p in pairs if p.get("status") == "failed"]
+    # a pair not aligned or not compared is neither changed nor unchanged: it is said apart
+    unchanged = len(pairs) - len(changed) - len(failed) - len(broken)
+    if failed or broken:
+        lines = [f"{plural(len(pairs), 'sheet')} paired; {len(changed)} with design changes, "
+                 f"{unchanged} unchanged, {len(failed) + len(broken)} not compared."]
+    else:
+        lines = [f"{plural(len(pairs), 'sheet')} compared; {len(changed)} with design "
+                 f"changes, {unchanged} unchanged."]
     if report["added_pages"]:
         lines.append("Added: " + ", ".join(label(new_sheets[p], p) for p in report["added_pages"])
                      + ".")
@@ -145,11 +153,9 @@ def set_summary(report: dict) -> str:
             f"{pair_label(p)} (" + "; ".join(
                 f"{m['old_pt']:.2f} → {m['new_pt']:.2f} pt"
                 for m in p["line_weights"]["moved_pens"]) + ")" for p in heavier) + ".")
-    failed = [p for p in pairs if p.get("status") == "not_aligned"]
     if failed:
         lines.append("Could not be aligned (check by hand): "
                      + ", ".join(pair_label(p) for p in failed) + ".")
-    broken = [p for p in pairs if p.get("status") == "failed"]
     if broken:
         lines.append("Could not be compared: " + ", ".join(
             f"{pair_label(p)} ({p.get('error') or '?'})" for p in broken) + ".")
