@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from buildtrace.engine.compare import PairOptions, _read_enough, compare_pair
+from buildtrace.engine.compare import PairOptions, _dimension_form, _read_enough, compare_pair
 from buildtrace.engine.drawing_set import open_set
 from buildtrace.engine.identify import identify_page
 from buildtrace.engine.text_diff import TextChange
@@ -80,3 +80,15 @@ def test_a_lone_letter_read_in_strokes_on_one_side_is_no_text():
     assert not _read_enough(TextChange("removed", box, " 口 ", None))
     assert _read_enough(TextChange("changed", box, "3", "8"))
     assert _read_enough(TextChange("added", box, None, "W-13"))
+
+
+@pytest.mark.parametrize("read, form", [
+    ("22'- 7\"", "22'-7\""),  # a space read after the dash
+    ("5' - 10\" TYP", "5'-10\" TYP"),
+    ("23'-10'", "23'-10\""),  # a stroked inch mark read as a foot mark
+    ("12'-6 1/2'", "12'-6 1/2\""),
+    ("W-12", "W-12"), ("3,640", "3,640"), ("NOTE 1'-", "NOTE 1'-"), (None, None)])
+def test_ocr_readings_of_dimensions_are_put_in_the_drawings_form(read, form):
+    """On the drawn-text bench (seeds 11157854, 10083567, 2243309, 4108493) 3 of 12
+    changed dimensions were inexact only so: 7 exact before, 10 after."""
+    assert _dimension_form(read) == form

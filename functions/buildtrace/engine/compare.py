@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -1235,6 +1236,8 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                                      for v in up)] + up
                         for level, up in zip(readings, along)]
         for tc in diff_words(*readings):
+            tc = replace(tc, text_before=_dimension_form(tc.text_before),
+                         text_after=_dimension_form(tc.text_after))
             if not boxes_overlap(tc.bbox, r.bbox) or same_letters(tc.text_before, tc.text_after):
                 continue
             if any(boxes_overlap(tc.bbox, o.bbox) and (tc.text_before, tc.text_after)
@@ -1242,6 +1245,23 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                 continue  # read again from a neighbouring region
             out.append(tc)
     return out
+
+
+#: OCR's readings of a feet-and-inches dimension are put in the drawing's form: no space
+#: around the dash after the foot mark (``5'- 10"`` -> ``5'-10"``), ...
+_DIMENSION_DASH = re.compile(r"(\d')\s*-\s*(?=\d)")
+#: ... and an inch mark after the inches (``23'-10'`` -> ``23'-10"``: a dimension has no
+#: second foot mark; OCR reads a stroked inch mark as one).
+_DIMENSION_INCHES = re.compile(r"(\d'-\d+(?: \d+/\d+)?)'(?=\s|$)")
+
+
+def _dimension_form(text: str | None) -> str | None:
+    """A text read by OCR with its feet-and-inches dimensions in the drawing's form
+    (:data:`_DIMENSION_DASH`, :data:`_DIMENSION_INCHES`); other text as it is. On the
+    drawn-text bench, readings such as ``22'- 7"`` for ``22'-7"`` were inexact only so."""
+    if not text:
+        return text
+    return _DIMENSION_INCHES.sub(r'\1"', _DIMENSION_DASH.sub(r"\1-", text))
 
 
 def _changed_glyphs(old: np.ndarray, new: np.ndarray, reach_px: float) -> np.ndarray:
