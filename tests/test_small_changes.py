@@ -92,7 +92,9 @@ def _compare(truth, out, dpi):
 
 
 @pytest.mark.parametrize("src,seed,harsh,dpi,least,read", [
-    (TRANSATOMIC / "M201.pdf", 31, False, 150, 7, 8),
+    # 8 read exactly when OCR looked for lines at 9 times the raster's size, 7 at twice
+    # (113.69 read 11.69; compare.OCR_DETECT_SCALE: 59 against 54 of 64 on fresh seeds)
+    (TRANSATOMIC / "M201.pdf", 31, False, 150, 7, 7),
     (JP_HOUSE / "floor-plans.pdf", 32, True, 300, 8, 5),
     # a quiet pair: 58'-4" → 59'-4" scores 0.19 under every shift, found at the quiet level
     (JP_HOUSE / "floor-plans.pdf", 123443, False, 150, 8, 8),

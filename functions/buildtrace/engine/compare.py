@@ -91,6 +91,14 @@ OCR_MIN_HEIGHT_PT = 18.0
 #: A region on text running up or down the sheet is read again along that text, widened
 #: across it by at least this much (points) each way: OCR finds a narrower line less surely.
 OCR_ACROSS_PT = 12.0
+#: A region's raster is looked at twice its size for lines of text to read
+#: (:meth:`.ocr.RapidOcrRecognizer.recognize_pair`), not by RapidOCR's own rule (until its
+#: shorter side is 736 px: an 18 pt high raster 15 times, 0.3-0.5 s a look, most of a
+#: scan's text reading); by that rule again where no line found touches changed ink (a
+#: vertical dimension). On two sets of 4 one-digit revisions (64 changed digits), exact
+#: before and after: 59 so, 54 by RapidOCR's rule alone (56 at four times); the bench's
+#: section took 28-29 s instead of 64-76 s.
+OCR_DETECT_SCALE = 2.0
 #: Ink of the old and new sheets this close (points; a pixel at :data:`OCR_TEXT_DPI`) is
 #: the same ink to the OCR of a change region, and characters made of it are read from
 #: both sides at once (:meth:`.ocr.RapidOcrRecognizer.recognize_pair`). A changed digit
@@ -118,6 +126,10 @@ DRAWN_TEXT_SHIFT_PT = 24.0
 #: ("23'" -> "26'" for 23'-4" -> 26'-4"). 7 pt stroked dimensions, exact before and after
 #: on 20 revisions (60 changed): 35 at 30 pt, 32 at 36 pt; at 18 pt none of 36.
 DRAWN_TEXT_MIN_HEIGHT_PT = 30.0
+#: ... its lines looked for by RapidOCR's own rule (enlarged until the box's shorter side
+#: is 736 px, 9 times): on two sets of 4 stroked-text revisions, exact before and after
+#: 19/24 so, 15/24 at twice their size (:data:`OCR_DETECT_SCALE`), 15/24 at four times.
+DRAWN_TEXT_DETECT_SCALE = None
 #: A text read there with one side only (added or removed) is kept when it holds at least
 #: this many characters besides spaces: a lone letter read in a symbol's strokes (a
 #: window's sash marks, moved in CAD, read as an added "D") is no text.
@@ -1153,7 +1165,8 @@ def _as_read(old_img: PageImage, new_img: PageImage) -> tuple[PageImage, PageIma
 def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: PageImage,
                       m: np.ndarray, stretch: StretchField | None = None,
                       drawn_by: dict | None = None, moved: bool = False,
-                      min_height_pt: float = OCR_MIN_HEIGHT_PT) -> list:
+                      min_height_pt: float = OCR_MIN_HEIGHT_PT,
+                      detect_scale: float | None = OCR_DETECT_SCALE) -> list:
     """Text changes of a sheet without a text layer: each change region, widened to take in
     the words it touches (:data:`OCR_CONTEXT_PT`), is read by OCR on the aligned old sheet
     and on the new one; the readings are diffed word by word like text layers, and the
@@ -1161,7 +1174,9 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
     (``51'-8"`` → ``51'-4"``), not the digit alone. ``drawn_by``: the matrix (old points →
     new points) of the regions inside a moved view, by ``id``; others are read through
     ``m``. ``moved``: moved regions are read too (else they are left out).
-    ``min_height_pt``: each region is read in a box at least this tall (points)."""
+    ``min_height_pt``: each region is read in a box at least this tall (points);
+    ``detect_scale``: its lines are looked for at that many times its size (None:
+    RapidOCR's own rule, :meth:`.ocr.RapidOcrRecognizer.recognize_pair`)."""
     from .ocr import default_recognizer
 
     targets = [r for r in regions if moved or r.kind != "moved"][:OCR_MAX_REGIONS]
@@ -1198,7 +1213,7 @@ def _ocr_text_changes(regions: list[ChangeRegion], old_img: PageImage, new_img: 
                 rasters = [cv2.rotate(x, turn) for x in rasters]
                 changed = cv2.rotate(changed.view(np.uint8), turn).view(bool)
             out_words = []
-            for read_words in (rec.recognize_pair(*rasters, changed)
+            for read_words in (rec.recognize_pair(*rasters, changed, detect_scale)
                                if hasattr(rec, "recognize_pair")
                                else [rec.recognize(x) for x in rasters]):
                 words = []
@@ -1368,7 +1383,8 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
         layer_boxes = [w.bbox for w in mapped + new_words]
         read = [tc for tc in (_ocr_text_changes(drawn, old_read, new_read, m, stretch,
                                                 drawn_by, moved=True,
-                                                min_height_pt=DRAWN_TEXT_MIN_HEIGHT_PT)
+                                                min_height_pt=DRAWN_TEXT_MIN_HEIGHT_PT,
+                                                detect_scale=DRAWN_TEXT_DETECT_SCALE)
                               if drawn else [])
                 if not any(boxes_overlap(tc.bbox, b) for b in layer_boxes)
                 and _read_enough(tc)]

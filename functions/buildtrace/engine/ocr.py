@@ -26,8 +26,8 @@ class TextRecognizer(Protocol):
     ``recognize`` returns words with boxes in **pixels of the given raster** (x0, y0, x1, y1,
     origin top-left, y down), a confidence in 0..1 and, for text read up or down the
     raster, ``turns`` (:class:`.Word`). A recogniser may also offer ``recognize_pair(old,
-    new, changed)`` (:meth:`RapidOcrRecognizer.recognize_pair`): two aligned rasters of one
-    place read as one; the OCR of change regions uses it when it is there."""
+    new, changed, detect_scale)`` (:meth:`RapidOcrRecognizer.recognize_pair`): two aligned
+    rasters of one place read as one; the OCR of change regions uses it when it is there."""
 
     name: str
 
@@ -42,6 +42,7 @@ class RapidOcrRecognizer:
     def __init__(self) -> None:
         self._engine = None
         self._lock = threading.Lock()
+        self._detecting = threading.Lock()
 
     def _get(self):
         with self._lock:
@@ -55,6 +56,25 @@ class RapidOcrRecognizer:
                 logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         return self._engine
 
+    def _detect(self, image: np.ndarray, scale: float | None = None) -> list:
+        """RapidOCR's text detection on ``image``: quads in its pixels. ``scale``: the
+        image is looked at that many times its size (RapidOCR's own rule, None, enlarges it
+        until its shorter side is 736 px: a region's 83 px high raster nine times, 0.3-0.5 s
+        a look). The detector's settings are shared, so looks are taken one at a time
+        (each uses every core)."""
+        engine = self._get()
+        det = engine.text_det
+        with self._detecting:
+            saved = det.limit_type, det.limit_side_len
+            if scale is not None:
+                det.limit_type = "min"
+                det.limit_side_len = max(32, int(round(scale * min(image.shape[:2]))))
+            try:
+                quads, _ = engine(image, use_cls=False, use_rec=False)
+            finally:
+                det.limit_type, det.limit_side_len = saved
+        return quads or []
+
     def recognize(self, image: np.ndarray) -> list[Word]:
         """Words read left to right, and up or down the raster (a drawing's vertical
         dimensions). RapidOCR's own pipeline turns a tall line a quarter counter-clockwise
@@ -65,7 +85,7 @@ class RapidOcrRecognizer:
         import cv2
 
         engine = self._get()
-        quads, _ = engine(image, use_cls=False, use_rec=False)  # (raster pixels)
+        quads = self._detect(image)  # (raster pixels)
         if not quads:
             return []
         bgr = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
@@ -95,8 +115,8 @@ class RapidOcrRecognizer:
                 words.extend(_split_line(text, box, score, way))
         return words
 
-    def recognize_pair(self, old: np.ndarray, new: np.ndarray,
-                       changed: np.ndarray) -> tuple[list[Word], list[Word]]:
+    def recognize_pair(self, old: np.ndarray, new: np.ndarray, changed: np.ndarray,
+                       detect_scale: float | None = None) -> tuple[list[Word], list[Word]]:
         """Words of two aligned rasters of one place (the old sheet drawn in the new one's
         frame, and the new sheet; same shape, grayscale), read as one: the lines either
         raster shows are cut from both with one box, and away from ``changed`` (a boolean
@@ -107,16 +127,26 @@ class RapidOcrRecognizer:
         other kept ("14'-2"" -> "04'-2"), which made an exact dimension change inexact.
         Returns (old words, new words), boxes in pixels of the rasters. (RapidOCR 1.4.4's
         recogniser session, input sizing and CTC alphabet are used directly: the version
-        is pinned.)"""
+        is pinned.) ``detect_scale``: how many times their size the rasters' lines are
+        looked for at (:meth:`_detect`; None: RapidOCR's own rule, also used when no line
+        found so touches a changed pixel)."""
         import cv2
 
-        engine = self._get()
-        boxes = []
-        for image in (old, new):
-            quads, _ = engine(image, use_cls=False, use_rec=False)
-            for q in quads or []:
-                pts = np.asarray(q, np.float32)
-                boxes.append((*pts.min(axis=0), *pts.max(axis=0)))
+        def lines(scale):
+            found = []
+            for image in (old, new):
+                for q in self._detect(image, scale):
+                    pts = np.asarray(q, np.float32)
+                    found.append((*pts.min(axis=0), *pts.max(axis=0)))
+            return found
+
+        boxes = lines(detect_scale)
+        if detect_scale is not None and not any(
+                changed[int(b[1]):int(np.ceil(b[3])), int(b[0]):int(np.ceil(b[2]))].any()
+                for b in boxes):
+            # no line found on what changed (a vertical dimension was missed looked at
+            # twice its size): looked for again by RapidOCR's own rule
+            boxes = lines(None)
         h, w = new.shape[:2]
         rasters = [cv2.cvtColor(i, cv2.COLOR_GRAY2BGR) if i.ndim == 2 else i for i in (old, new)]
         words: tuple[list[Word], list[Word]] = ([], [])
