@@ -600,7 +600,7 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
     for head in regions:
         texts = head.text_changes
         if (head.kind != "moved" or head.in_title_block or not texts or head.from_bbox is None
-                or id(head) in gone or head.view_shift_pt is not None
+                or id(head) in gone
                 or not all(t["kind"] == "moved" and t.get("from_bbox") for t in texts)):
             continue
         shifts = [shift(t["bbox"], t["from_bbox"]) for t in texts]
