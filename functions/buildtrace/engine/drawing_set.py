@@ -344,7 +344,7 @@ class PdfSet(DrawingSet):
         self._image_dpi: dict[int, float | None] = {}
         self._colour: dict[int, bool] = {}
         self._objects: dict[int, int] = {}  # per page, counted on its walk
-        self._pieces: dict[int, np.ndarray] = {}  # per page: its lines' lengths (_pdf_pieces)
+        self._strokes: dict[int, tuple] = {}  # per page: its lines (_pdf_stroked_sample)
         self._open = None  # (index, the loaded page): see _page
         self._walked = None  # (index, the open page's objects): see _walk
         self._widths: dict[int, dict[float, float]] = {}  # see with_line_widths
@@ -415,7 +415,14 @@ class PdfSet(DrawingSet):
         return self._image_px[index]
 
     def _line_weights(self, index: int) -> dict[float, int]:
-        return _pdf_line_weights(self._walk(index))
+        return _line_weight_counts(*self._stroked(index)[::2])
+
+    def _stroked(self, index: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Page ``index``'s stroked lines (:func:`_pdf_stroked_sample`), read once: its
+        line weights and the lengths :meth:`_fine_pieces` tests come from one walk."""
+        if index not in self._strokes:
+            self._strokes[index] = _pdf_stroked_sample(self._walk(index))
+        return self._strokes[index]
 
     def _object_count(self, index: int) -> int:
         if index not in self._objects:
@@ -441,21 +448,23 @@ class PdfSet(DrawingSet):
     def _render_affine(self, index: int, matrix: np.ndarray, shape: tuple[int, int],
                        as_ink: bool, smooth: bool = True) -> np.ndarray:
         page = self._page(index)
-        if as_ink:
-            out = _render_ink(page, matrix, shape, smooth)
-        else:
+
+        def drawn(anti_aliased: bool) -> np.ndarray:
+            if as_ink:
+                return _render_ink(page, matrix, shape, anti_aliased)
             out = np.empty(shape, np.uint8)
-            _render_into(page, out, matrix, smooth, gray=True)
+            _render_into(page, out, matrix, anti_aliased, gray=True)
+            return out
+
+        out = drawn(smooth)
         if not smooth and self._fine_pieces(index, linear_scale(matrix)):
-            _add_fine_pieces(out, page, matrix, as_ink)
+            _add_fine_pieces(out, drawn(True))
         return out
 
     def _fine_pieces(self, index: int, px_per_pt: float) -> bool:
         """Does page ``index`` draw curves in pieces shorter than :data:`FINE_PIECE_PX`
         at ``px_per_pt`` (:data:`FINE_SHARE` of its stroked paths)?"""
-        if index not in self._pieces:
-            self._pieces[index] = _pdf_pieces(self._walk(index))
-        sizes = self._pieces[index]
+        sizes = self._stroked(index)[1]
         return bool(len(sizes)) and float(
             (sizes * px_per_pt < FINE_PIECE_PX).mean()) >= FINE_SHARE
 
@@ -508,20 +517,14 @@ def _render_into(page, out: np.ndarray, matrix: np.ndarray, smooth: bool, gray: 
         pdfium_c.FPDFBitmap_Destroy(bitmap)
 
 
-def _add_fine_pieces(out: np.ndarray, page, matrix: np.ndarray, as_ink: bool) -> None:
-    """Add to ``out`` (``page`` drawn through ``matrix`` without anti-aliasing, H×W uint8)
-    the ink only the anti-aliased drawing shows, away from the ink it has: drawn without
+def _add_fine_pieces(out: np.ndarray, soft: np.ndarray) -> None:
+    """Add to ``out`` (a page drawn without anti-aliasing, H×W uint8) the ink only
+    ``soft`` (the same drawn anti-aliased) shows, away from the ink it has: drawn without
     anti-aliasing, a piece of line shorter than a pixel sets no pixel, and an arc drawn as
     hundreds of such pieces (a CAD export's) vanished; a line's anti-aliased fringe beside
     its own pixels is left out, so lines keep their width (:data:`FINE_INK_LEVEL`)."""
     import cv2
 
-    shape = out.shape
-    if as_ink:
-        soft = _render_ink(page, matrix, shape, True)
-    else:
-        soft = np.empty(shape, np.uint8)
-        _render_into(page, soft, matrix, True, gray=True)
     drawn = cv2.dilate((out < FINE_INK_LEVEL).view(np.uint8), np.ones((3, 3), np.uint8))
     np.minimum(out, soft, out=out, where=(soft < FINE_INK_LEVEL) & (drawn == 0))
 
@@ -707,7 +710,8 @@ def _set_line_widths(walked: list, widths: dict[float, float]) -> None:
     import pypdfium2.raw as pdfium_c
 
     listed = sorted(w for w in widths if w > 0)
-    for obj, width, to_sheet in _stroked_paths(walked):
+    for obj, width, form_scale, own_scale in _stroked_paths(walked):
+        to_sheet = form_scale * own_scale
         on_sheet = round(width * to_sheet, 3)
         if on_sheet in widths:
             new = widths[on_sheet]
@@ -741,15 +745,12 @@ def _pdf_images(walked: list):
 LINE_WEIGHT_SAMPLE = 5_000
 
 
-def _pdf_line_weights(walked: list) -> dict[float, int]:
-    """Stroked path objects among a PDF page's objects (:meth:`PdfSet._walk`: inside form
-    XObjects too) by width on the sheet (points, to 0.001; a width is scaled by its object's
-    matrix and its forms'). Counts are estimates past :data:`LINE_WEIGHT_SAMPLE` paths. See
-    :meth:`Page.line_weights`."""
-    paths, total = _sampled_paths(walked)
+def _line_weight_counts(widths: np.ndarray, total: int) -> dict[float, int]:
+    """Stroked path objects by width on the sheet (points, to 0.001): ``widths`` those of a
+    sample (:func:`_pdf_stroked_sample`) of a page's ``total`` paths. Counts are estimates
+    past :data:`LINE_WEIGHT_SAMPLE` paths. See :meth:`Page.line_weights`."""
     sampled: dict[float, int] = {}
-    for _obj, width, to_sheet in _stroked_paths(paths):
-        w = round(width * to_sheet, 3)
+    for w in widths.tolist():
         sampled[w] = sampled.get(w, 0) + 1
     if total <= LINE_WEIGHT_SAMPLE:
         return sampled
@@ -769,27 +770,28 @@ FINE_PIECE_PX = 1.5
 FINE_INK_LEVEL = 160
 
 
-def _pdf_pieces(walked: list) -> np.ndarray:
-    """The lengths (points on the sheet: the larger side of each one's box, less its line
-    width) of a PDF page's stroked paths (its objects, :meth:`PdfSet._walk`; a sample of
-    :data:`LINE_WEIGHT_SAMPLE`)."""
+def _pdf_stroked_sample(walked: list) -> tuple[np.ndarray, np.ndarray, int]:
+    """A PDF page's stroked path objects (its objects, :meth:`PdfSet._walk`: inside form
+    XObjects too; a sample of :data:`LINE_WEIGHT_SAMPLE`, :func:`_sampled_paths`): each
+    one's width on the sheet (points, to 0.001; scaled by its object's matrix and its
+    forms'), the lengths of those PDFium gives a box for (points on the sheet: the box's
+    larger side, less the line width), and how many paths the page has."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    paths, _ = _sampled_paths(walked)
+    paths, total = _sampled_paths(walked)
     box = [ctypes.c_float() for _ in range(4)]
-    sizes = []
-    for obj, _kind, form_scale in paths:
-        width = stroke_width(obj)
-        if width is None or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
-            continue
-        # (bounds in the object's container, its own matrix applied, grown by the line
-        # width each way; a form's scale takes them to the sheet)
-        size = (max(box[2].value - box[0].value, box[3].value - box[1].value)
-                - 2 * width * _matrix_scale(obj))
-        sizes.append(size * form_scale)
-    return np.array(sizes, float)
+    widths, sizes = [], []
+    for obj, width, form_scale, own_scale in _stroked_paths(paths):
+        widths.append(round(width * (form_scale * own_scale), 3))
+        if pdfium_c.FPDFPageObj_GetBounds(obj, *box):
+            # (bounds in the object's container, its own matrix applied, grown by the line
+            # width each way; a form's scale takes them to the sheet)
+            size = (max(box[2].value - box[0].value, box[3].value - box[1].value)
+                    - 2 * width * own_scale)
+            sizes.append(size * form_scale)
+    return np.array(widths, float), np.array(sizes, float), total
 
 
 def _sampled_paths(walked: list) -> tuple[list, int]:
@@ -808,16 +810,16 @@ def _sampled_paths(walked: list) -> tuple[list, int]:
 
 def _stroked_paths(walked):
     """The paths that stroke a line among a page's objects (:meth:`PdfSet._walk`): (object,
-    its line width in its own units, the scale from those units to points on the sheet:
-    its forms' and its own matrix's). A line's width on the sheet is their product, which
-    :meth:`Page.line_weights` counts and :func:`with_line_widths` sets by."""
+    its line width in its own units, its forms' scale, its own matrix's scale). A line's
+    width on the sheet is the product of the three, which :meth:`Page.line_weights` counts
+    and :func:`with_line_widths` sets by."""
     import pypdfium2.raw as pdfium_c
 
     for obj, kind, scale in walked:
         if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             width = stroke_width(obj)
             if width is not None:
-                yield obj, width, scale * _matrix_scale(obj)
+                yield obj, width, scale, _matrix_scale(obj)
 
 
 def _pdf_main_image_dpi(walked: list) -> float | None:
