@@ -21,8 +21,7 @@ import numpy as np
 from .geometry import homogeneous, pixels_to_points, points_to_pixels
 from .overlay import INK_THRESHOLD
 from .stretch import MAX_PT as STRETCH_MAX_PT
-from .stretch import MIN_PT as STRETCH_MIN_PT
-from .stretch import StretchField, directed_norm, fit_stretch, held_out_misfits
+from .stretch import StretchField, directed_norm, held_out_misfits, paper_stretch
 from .stretch import misfits as stretch_misfits
 
 #: Long side, in pixels, of the images the coarse alignment works on.
@@ -517,15 +516,15 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     to edge); the affine matrix is refitted to all of them (the refinement's fit leans on
     the patches that happen to agree within :data:`INLIER_TOL_PT`, which on a stretched
     sheet is one part of it), and a smooth field is fitted through what is left
-    (:func:`.stretch.fit_stretch`). The shifts are then measured again with that field
+    (:func:`.stretch.paper_stretch`). The shifts are then measured again with that field
     applied (a patch several points off is measured better once it is close; on 1.5 pt
     stretches this removed the last false changes) and the field fitted again.
 
     Used only when a field fitted on half the patches predicts the other half clearly
     better than the refitted matrix alone (:func:`.stretch.held_out_misfits`: by
     :data:`STRETCH_MIN_GAIN`; a field through noise fits only its own patches), when it
-    reaches :data:`.stretch.MIN_PT`, and when the result is accepted by the same rule as
-    any alignment (on the shifts left after the field)."""
+    is paper stretch (:func:`.stretch.paper_stretch`), and when the result is accepted by
+    the same rule as any alignment (on the shifts left after the field)."""
     k = 72.0 / fn_dpi
     size_pt = (fine_n.shape[1] * k, fine_n.shape[0] * k)
     grain = scan_grain(fine_n)
@@ -551,13 +550,13 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
     held_out = _truncated_loss(held_out_misfits(pos, total, tensors, size_pt))
     if held_out > STRETCH_MIN_GAIN * affine_only:
         return a
-    if not _is_paper_stretch(pos, total, tensors, size_pt):
-        return a  # (not paper: a part of the sheet moved as a whole, see moved_views.py)
-    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
-    pos, total, tensors = _remeasured(stretch, m, fine_o, fo_dpi, fine_n, fn_dpi, grain)
-    if len(pos) < 6 or not _is_paper_stretch(pos, total, tensors, size_pt):
+    stretch = paper_stretch(pos, total, tensors, size_pt)
+    if stretch is None:
         return a
-    stretch, _ = fit_stretch(pos, total, tensors, size_pt)
+    pos, total, tensors = _remeasured(stretch, m, fine_o, fo_dpi, fine_n, fn_dpi, grain)
+    stretch = paper_stretch(pos, total, tensors, size_pt) if len(pos) >= 6 else None
+    if stretch is None:
+        return a
     off = stretch_misfits(stretch, pos, total, tensors)
     inl = off <= INLIER_TOL_PT
     if inl.sum() < 6:
@@ -569,16 +568,6 @@ def _with_stretch(a: Alignment, fine_o: np.ndarray, fo_dpi: float, fine_n: np.nd
         return a
     done.stretch = stretch
     return done
-
-
-def _is_paper_stretch(pos: np.ndarray, total: np.ndarray, tensors: np.ndarray,
-                      size_pt: tuple[float, float]) -> bool:
-    """Whether the field through patch shifts (new-sheet points; points beyond the
-    matrix; tensors) is paper stretch: large enough to use (:data:`.stretch.MIN_PT`) and
-    smooth enough (:meth:`.StretchField.is_paper`), judged on the field without the
-    sheet-wide surface (``surface=False``), on which those limits were measured."""
-    plain, _ = fit_stretch(pos, total, tensors, size_pt, surface=False)
-    return plain.max_pt >= STRETCH_MIN_PT and plain.is_paper()
 
 
 #: Scale (points) of :func:`_robust_affine`'s weights: a patch this far off the matrix

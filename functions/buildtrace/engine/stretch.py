@@ -188,14 +188,38 @@ def fit_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarr
     off along a sparse sheet's frame). Neighbours are measured without the surface: a
     polynomial's value where none of its patches are (a sheet's corner, its other half's
     patches left out) is a guess, and it took good corner patches for outliers."""
+    keep = _kept(centres_pt, shifts_pt, tensors, size_pt, _split)
+    return _twiced(centres_pt[keep], shifts_pt[keep], tensors[keep], size_pt, surface), keep
+
+
+def paper_stretch(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+                  size_pt: tuple[float, float]) -> StretchField | None:
+    """:func:`fit_stretch`'s field (with the surface) when it is paper stretch, else None:
+    the field through the same patches without the surface, on which those limits were
+    measured, reaches :data:`MIN_PT` and is smooth enough (:meth:`StretchField.is_paper`;
+    not paper: a part of the sheet moved as a whole, see moved_views.py). Both fields rest
+    on one choice of patches."""
+    keep = _kept(centres_pt, shifts_pt, tensors, size_pt, 0)
+    kept = centres_pt[keep], shifts_pt[keep], tensors[keep]
+    plain = _twiced(*kept, size_pt, False)
+    if plain.max_pt < MIN_PT or not plain.is_paper():
+        return None
+    return _twiced(*kept, size_pt, True)
+
+
+def _kept(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
+          size_pt: tuple[float, float], split: int) -> np.ndarray:
+    """Which patches :func:`fit_stretch` keeps: those within :data:`OUTLIER_PT` of the
+    field through the other half's kept patches (:func:`_cross_misfits`), in at most three
+    rounds."""
     keep = np.ones(len(centres_pt), bool)
     for _ in range(3):
-        new_keep = (_cross_misfits(centres_pt, shifts_pt, tensors, size_pt, keep, _split)
+        new_keep = (_cross_misfits(centres_pt, shifts_pt, tensors, size_pt, keep, split)
                     <= OUTLIER_PT)
         if (new_keep == keep).all() or new_keep.sum() < 6:
             break
         keep = new_keep
-    return _twiced(centres_pt[keep], shifts_pt[keep], tensors[keep], size_pt, surface), keep
+    return keep
 
 
 def held_out_misfits(centres_pt: np.ndarray, shifts_pt: np.ndarray, tensors: np.ndarray,
