@@ -34,7 +34,8 @@ from .overlay import (DEFAULT_TOLERANCE_PT, INK_THRESHOLD, PALETTE, classify_ink
                       explained_by_shift)
 from .rasters import disk_px, halve
 from .regions import (MAP_DPI, MIN_CHANGE_PT2, ChangeRegion, box_centre, box_gap, box_inside,
-                      boxes_overlap, find_regions, grow_box, map_cells, union_box)
+                      boxes_overlap, find_regions, grow_box, map_cells, overlaps_any,
+                      union_box)
 from .revision_clouds import cloud_ring, set_clouds_apart, tag_labels
 from .small_changes import (NOISY_LEVEL, candidate_pixels, context_px, find_small_changes,
                             level_for, mark_cells, noisy_sigma_pt, tone_curve)
@@ -1311,12 +1312,13 @@ TRUSTED_AGREEMENT = 0.95
 AGREEMENT_PAD_PT = 2.0
 
 
-def _drawn_text_regions(regions: list[ChangeRegion], words: list[Word], old_img: PageImage,
-                        new_img: PageImage, m: np.ndarray, stretch: StretchField | None,
-                        drawn_by: dict | None) -> list[ChangeRegion]:
+def _drawn_text_regions(regions: list[ChangeRegion], word_boxes: np.ndarray,
+                        old_img: PageImage, new_img: PageImage, m: np.ndarray,
+                        stretch: StretchField | None, drawn_by: dict | None
+                        ) -> list[ChangeRegion]:
     """The change regions of a pair with text layers that may hold text drawn as lines
-    (:data:`DRAWN_TEXT_PAD_PT`): no word of ``words`` (both layers, new-sheet points) near
-    them, a move no longer than :data:`DRAWN_TEXT_SHIFT_PT`, and changed ink in pieces
+    (:data:`DRAWN_TEXT_PAD_PT`): no word of either layer (``word_boxes``: N×4, new-sheet
+    points) near them, a move no longer than :data:`DRAWN_TEXT_SHIFT_PT`, and changed ink in pieces
     of characters' size (:data:`GLYPH_MAX_PT`, :data:`GLYPH_MIN_PT`,
     :data:`GLYPH_MIN_WIDTH_PT`), looked at on the sheets as OCR reads them (:func:`_as_read`:
     ``old_img``, ``new_img``)."""
@@ -1327,8 +1329,7 @@ def _drawn_text_regions(regions: list[ChangeRegion], words: list[Word], old_img:
         if r.kind == "moved" and (r.from_bbox is None or math.dist(
                 box_centre(r.bbox), box_centre(r.from_bbox)) > DRAWN_TEXT_SHIFT_PT):
             continue
-        if any(boxes_overlap(grow_box(b, DRAWN_TEXT_PAD_PT), w.bbox) for b in boxes
-               for w in words):
+        if any(overlaps_any(grow_box(b, DRAWN_TEXT_PAD_PT), word_boxes) for b in boxes):
             continue
         b = _pad(union_box(boxes), new_img.page, 1.0, 1.0)
         shape = _shape(b, OCR_TEXT_DPI)
@@ -1378,16 +1379,15 @@ def _text_changes(regions: list[ChangeRegion], mapped: list[Word], new_words: li
     if options.ocr and not has_scan:
         # text the sheets draw as lines (SHX), where neither layer has a word
         old_read, new_read = _as_read(old_img, new_img)
-        drawn = _drawn_text_regions(regions, mapped + new_words, old_read, new_read, m,
-                                    stretch, drawn_by)
-        layer_boxes = [w.bbox for w in mapped + new_words]
+        layer_boxes = np.array([w.bbox for w in mapped + new_words], float).reshape(-1, 4)
+        drawn = _drawn_text_regions(regions, layer_boxes, old_read, new_read, m, stretch,
+                                    drawn_by)
         read = [tc for tc in (_ocr_text_changes(drawn, old_read, new_read, m, stretch,
                                                 drawn_by, moved=True,
                                                 min_height_pt=DRAWN_TEXT_MIN_HEIGHT_PT,
                                                 detect_scale=DRAWN_TEXT_DETECT_SCALE)
                               if drawn else [])
-                if not any(boxes_overlap(tc.bbox, b) for b in layer_boxes)
-                and _read_enough(tc)]
+                if not overlaps_any(tc.bbox, layer_boxes) and _read_enough(tc)]
         for r in drawn:  # a glyph moved within a word that changed: the word's change
             if r.kind == "moved" and any(tc.kind == "changed" and boxes_overlap(tc.bbox, r.bbox)
                                          for tc in read):

@@ -169,12 +169,7 @@ def join_view_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
             d = np.subtract(box_centre(r.bbox), box_centre(r.from_bbox))
             if np.abs(d - np.asarray(v.view_shift_pt)).max() > VIEW_PIECE_TOL_PT:
                 continue
-            v.bbox = union_box([v.bbox, r.bbox])
-            v.from_bbox = union_box([v.from_bbox, r.from_bbox])
-            v.text_changes = list(v.text_changes) + list(r.text_changes)
-            v.added_pt2 += r.added_pt2
-            v.removed_pt2 += r.removed_pt2
-            v.area_pt2 = v.added_pt2
+            v.take_in(r)
             gone.add(id(r))
     return [r for r in regions if id(r) not in gone]
 

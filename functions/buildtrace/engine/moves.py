@@ -616,12 +616,7 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
         if view is not None:
             # a label moved with a view moved as a whole (:mod:`.moved_views`) is part of
             # the view, which keeps its shift (as a piece of the label, the view was lost)
-            view.bbox = union_box([view.bbox, head.bbox])
-            view.from_bbox = union_box([view.from_bbox, head.from_bbox])
-            view.text_changes = list(view.text_changes) + list(texts)
-            view.added_pt2 += head.added_pt2
-            view.removed_pt2 += head.removed_pt2
-            view.area_pt2 = view.added_pt2
+            view.take_in(head)
             gone.add(id(head))
             continue
         pieces = moved_alike
@@ -648,10 +643,7 @@ def _with_untexted_pieces(regions: list[ChangeRegion]) -> list[ChangeRegion]:
                 gone.add(id(a))
         for r in pieces:
             gone.add(id(r))
-            head.bbox = union_box([head.bbox, r.bbox])
-            head.from_bbox = union_box([head.from_bbox, r.from_bbox])
-            head.added_pt2 += r.added_pt2
-            head.removed_pt2 += r.removed_pt2
+            head.take_in(r)
         head.area_pt2 = head.added_pt2
     return [r for r in regions if id(r) not in gone]
 

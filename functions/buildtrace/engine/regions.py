@@ -50,6 +50,17 @@ class ChangeRegion:
     #: to where it is)
     view_shift_pt: tuple[float, float] | None = None
 
+    def take_in(self, piece: ChangeRegion) -> None:
+        """This moved region takes in ``piece``, a part of it that moved with it: both
+        places' boxes (new-sheet points), its text changes and its ink; the area is the ink
+        where it is, as for any move."""
+        self.bbox = union_box([self.bbox, piece.bbox])
+        self.from_bbox = union_box([self.from_bbox, piece.from_bbox])
+        self.text_changes = list(self.text_changes) + list(piece.text_changes)
+        self.added_pt2 += piece.added_pt2
+        self.removed_pt2 += piece.removed_pt2
+        self.area_pt2 = self.added_pt2
+
     def to_dict(self) -> dict:
         d = asdict(self)
         if not self.small:
@@ -86,6 +97,15 @@ def map_cells(mask: np.ndarray, row0: int, col0: int, dpi: float, map_shape: tup
 
 def boxes_overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def overlaps_any(box, boxes: np.ndarray) -> bool:
+    """Does ``box`` overlap any of ``boxes`` (N×4 x0, y0, x1, y1, one frame), as
+    :func:`boxes_overlap` says? An array: a sheet's words are thousands, and each of
+    hundreds of change regions may be tested against them."""
+    b = boxes
+    return bool(((box[0] < b[:, 2]) & (b[:, 0] < box[2])
+                 & (box[1] < b[:, 3]) & (b[:, 1] < box[3])).any())
 
 
 def box_centre(box) -> tuple[float, float]:
